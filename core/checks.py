@@ -1,0 +1,216 @@
+"""Accounting rules every source obeys, run on the canonical record stream.
+
+Rules are ``RecordCheck`` objects handed out by the ``ekonomi_checks`` hook;
+the core's own (``LedgerChecks``) is registered through that hook like any
+plugin's.  They see each record once, keep only small summaries (no rows),
+and return Issues instead of raising.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+from .context import ImportContext
+from .orgnr import normalize_orgnr
+from .records import (
+    Account,
+    Balance,
+    Company,
+    FiscalYear,
+    Issue,
+    PeriodBalance,
+    RowKind,
+    Severity,
+    Voucher,
+)
+
+ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
+_ZERO = Decimal(0)
+_CENT = Decimal("0.01")
+
+
+class RecordCheck:
+    """Base of a rule: override ``check`` and/or ``finish``."""
+
+    def check(self, record: object) -> Iterable[Issue]:
+        return ()
+
+    def finish(self) -> Iterable[Issue]:
+        return ()
+
+
+class NumberSet:
+    """Seen voucher numbers of one series, kept as sorted disjoint ranges.
+
+    Numbers within a series normally ascend one by one, so a million
+    vouchers cost one range, not a million set entries; text numbers fall
+    back to a set.
+    """
+
+    __slots__ = ("starts", "ends", "texts")
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.texts: set[str] = set()
+
+    def add(self, number: str) -> bool:
+        """Record ``number``; return False if it was seen before."""
+        if not number.isdigit() or len(number) > 18:
+            if number in self.texts:
+                return False
+            self.texts.add(number)
+            return True
+        n = int(number)
+        starts, ends = self.starts, self.ends
+        if ends and n == ends[-1] + 1:  # the common case: next in line
+            ends[-1] = n
+            return True
+        i = bisect.bisect_right(starts, n) - 1
+        if i >= 0 and n <= ends[i]:
+            return False
+        # Join with the range to the left and/or right, or open a new one.
+        joins_left = i >= 0 and ends[i] == n - 1
+        joins_right = i + 1 < len(starts) and starts[i + 1] == n + 1
+        if joins_left and joins_right:
+            ends[i] = ends[i + 1]
+            del starts[i + 1], ends[i + 1]
+        elif joins_left:
+            ends[i] = n
+        elif joins_right:
+            starts[i + 1] = n
+        else:
+            starts.insert(i + 1, n)
+            ends.insert(i + 1, n)
+        return True
+
+
+class LedgerChecks(RecordCheck):
+    """The core's rules: vouchers balance to zero in öre, amounts have at most
+    two decimals, voucher dates fall inside a fiscal year, rows point at
+    declared accounts, (series, number) is not repeated within a year, and the
+    data's orgnr is the company's."""
+
+    def __init__(self, ctx: ImportContext) -> None:
+        self.ctx = ctx
+        self.file = ctx.filename
+        self.file_years: list[FiscalYear] = []
+        self._starts: list[date] | None = None
+        self._years: list[FiscalYear] = []
+        self.accounts: set[str] = set()
+        self.undeclared: set[str] = set()
+        self.numbers: dict[tuple[date | None, str], NumberSet] = {}
+
+    # -- helpers -------------------------------------------------------------
+    def _issue(self, severity: Severity, code: str, message: str, line: int | None) -> Issue:
+        return Issue(severity, code, message, line, None, self.file)
+
+    def _year_of(self, day: date) -> FiscalYear | None:
+        if self._starts is None:
+            # The input's own fiscal years decide where it has any; else the
+            # company's stored years (a 4I file without #RAR).
+            years = self.file_years or list(self.ctx.fiscal_years)
+            self._years = sorted(years, key=lambda y: y.start)
+            self._starts = [y.start for y in self._years]
+        i = bisect.bisect_right(self._starts, day) - 1
+        if i >= 0 and day <= self._years[i].end:
+            return self._years[i]
+        return None
+
+    # -- the rules -----------------------------------------------------------
+    def check(self, record: object) -> Iterable[Issue]:
+        if type(record) is Voucher:
+            return self._voucher(record)
+        if type(record) is Account:
+            self.accounts.add(record.number)
+            return ()
+        if type(record) is FiscalYear:
+            self.file_years.append(record)
+            self._starts = None
+            return ()
+        if type(record) is Company:
+            return self._company(record)
+        if type(record) in (Balance, PeriodBalance):
+            return self._amount_precision(record.amount, record.line)  # type: ignore[union-attr]
+        return ()
+
+    def _company(self, rec: Company) -> list[Issue]:
+        expected = self.ctx.company_orgnr
+        if not expected or not rec.orgnr:
+            return []
+        got = normalize_orgnr(rec.orgnr)
+        if got is not None and got != normalize_orgnr(expected):
+            return [
+                self._issue(
+                    ERROR,
+                    "ledger.orgnr_mismatch",
+                    f"The data belongs to organisation number {got}, not to this company ({expected}).",
+                    rec.line,
+                )
+            ]
+        return []
+
+    def _amount_precision(self, amount: Decimal, line: int | None) -> list[Issue]:
+        exp = amount.as_tuple().exponent
+        if isinstance(exp, int) and (exp >= -2 or amount == amount.quantize(_CENT)):
+            return []  # "1.500" is still exact to the öre
+        return [self._issue(ERROR, "ledger.amount_precision", f"Amount {amount} has more than two decimals.", line)]
+
+    def _voucher(self, v: Voucher) -> list[Issue]:
+        issues: list[Issue] = []
+        total = _ZERO
+        ident = f"{v.series} {v.number}".strip() or "without number"
+        for row in v.rows:
+            exp = row.amount.as_tuple().exponent
+            if not isinstance(exp, int) or exp < -2:
+                issues += self._amount_precision(row.amount, row.line)
+            if row.kind is RowKind.POSTED:
+                total += row.amount
+            if row.account not in self.accounts and row.account not in self.undeclared:
+                self.undeclared.add(row.account)
+                issues.append(
+                    self._issue(
+                        WARNING,
+                        "ledger.undeclared_account",
+                        f"Account {row.account} is used but not declared; it is created without a name.",
+                        row.line,
+                    )
+                )
+        if total:
+            issues.append(
+                self._issue(
+                    ERROR,
+                    "ledger.unbalanced",
+                    f"Voucher {ident} dated {v.date.isoformat()} does not balance: its rows sum to {total:.2f}, not 0.00.",
+                    v.line,
+                )
+            )
+        year = self._year_of(v.date)
+        if year is None and (self.file_years or self.ctx.fiscal_years):
+            where = "the file's fiscal years" if self.file_years else "the company's fiscal years"
+            issues.append(
+                self._issue(
+                    ERROR,
+                    "ledger.outside_fiscal_year",
+                    f"Voucher {ident} is dated {v.date.isoformat()}, outside {where}.",
+                    v.line,
+                )
+            )
+        if v.number:
+            key = (year.start if year else None, v.series)
+            seen = self.numbers.get(key)
+            if seen is None:
+                seen = self.numbers[key] = NumberSet()
+            if not seen.add(v.number):
+                issues.append(
+                    self._issue(
+                        WARNING,
+                        "ledger.duplicate_number",
+                        f"Voucher {ident} appears more than once in the same fiscal year; both are kept.",
+                        v.line,
+                    )
+                )
+        return issues

@@ -1,0 +1,54 @@
+"""What the core hands a source for one import."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .records import FiscalYear
+
+ProgressFn = Callable[[str, int, "int | None"], None]
+
+
+def _no_progress(phase: str, done: int, total: int | None) -> None:
+    pass
+
+
+@dataclass(frozen=True)
+class FileInput:
+    """A file to import: where its bytes are and what the user called it."""
+
+    path: Path
+    filename: str
+
+    @property
+    def size(self) -> int:
+        return self.path.stat().st_size
+
+
+@dataclass
+class ImportContext:
+    """Everything a source may know about the import it serves.
+
+    ``company_orgnr`` is None when nothing is stored (``ekonomi sie check``).
+    ``fiscal_years`` are the company's stored years (a 4I file's vouchers go
+    into them).  ``state`` is the integration's last saved cursor; a source
+    yields ``StateUpdate`` to move it.  ``progress(phase, done, total)`` feeds
+    the progress bar and the web's polling.
+    """
+
+    source: str
+    company_orgnr: str | None = None
+    company_name: str | None = None
+    input: FileInput | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+    state: dict[str, Any] = field(default_factory=dict)
+    fiscal_years: tuple[FiscalYear, ...] = ()
+    started_by: str = "cli"
+    progress: ProgressFn = _no_progress
+
+    @property
+    def filename(self) -> str | None:
+        return self.input.filename if self.input else None

@@ -1,0 +1,68 @@
+"""Exceptions, grouped by what the caller can do about them.
+
+Bad *data* is never an exception: it is an ``Issue`` value (records.py).  These
+are for refusals and bugs::
+
+    EkonomiError                    base; ``code`` is the API/JSON error code
+    ├── NotFound                    unknown company, import, user …   (not_found)
+    ├── Refused                     a product rule says no             (subclasses)
+    │   ├── SourceNotActive         the company uses another source    (source_not_active)
+    │   ├── Forbidden               the user lacks the right           (forbidden)
+    │   ├── NotRecognised           no source claims the file          (not_sie)
+    │   └── Ambiguous               two sources claim the file         (conflict)
+    ├── ConfigError                 settings or plugin configuration   (bad_request)
+    └── PluginError                 a plugin raised or broke the hook contract;
+                                    the import fails with the plugin named
+"""
+
+from __future__ import annotations
+
+
+class EkonomiError(Exception):
+    """Base of every error the core raises on purpose."""
+
+    code = "error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+
+class NotFound(EkonomiError):
+    code = "not_found"
+
+
+class Refused(EkonomiError):
+    code = "bad_request"
+
+
+class SourceNotActive(Refused):
+    code = "source_not_active"
+
+
+class Forbidden(Refused):
+    code = "forbidden"
+
+
+class NotRecognised(Refused):
+    code = "not_sie"
+
+
+class Ambiguous(Refused):
+    code = "conflict"
+
+
+class ConfigError(EkonomiError):
+    code = "bad_request"
+
+
+class PluginError(EkonomiError):
+    """A plugin raised, or returned something the hook contract forbids."""
+
+    code = "plugin_error"
+
+    def __init__(self, plugin: str, message: str) -> None:
+        super().__init__(f"plugin {plugin!r}: {message}")
+        self.plugin = plugin

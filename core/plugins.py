@@ -1,0 +1,231 @@
+"""The plugin manager: discovery through entry points, isolation of broken
+plugins, and the registry of sources.
+
+Plugins are found through the ``ekonomi.sources`` entry-point group; the
+built-in sources register there exactly as a third party's would.  A plugin
+that fails to import, or offers something that breaks the Source contract, is
+recorded as failed with its error and skipped; the others keep working.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import traceback
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import metadata
+from types import ModuleType
+from typing import Any
+
+import pluggy
+
+from . import hookspecs
+from .errors import Ambiguous, NotFound, NotRecognised
+from .source import HOOK_API_VERSION, Source, contract_problems
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "ekonomi.sources"
+# Plugins the core always registers (its own rules); not sources.
+CORE_PLUGINS = ("ekonomi.core.builtin",)
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """One row of ``ekonomi plugins``: a loaded source or a failed plugin."""
+
+    name: str
+    plugin: str  # the entry point (or module) that provided it
+    state: str  # "loaded" | "failed"
+    title: str | None = None
+    version: str | None = None
+    kind: str | None = None
+    error: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        if self.state == "loaded":
+            return {
+                "name": self.name,
+                "title": self.title,
+                "version": self.version,
+                "kind": self.kind,
+                "plugin": self.plugin,
+                "state": self.state,
+            }
+        return {"name": self.name, "plugin": self.plugin, "kind": None, "state": self.state, "error": self.error}
+
+
+class PluginManager:
+    """Wraps pluggy's manager with ekonomi's rules for sources."""
+
+    def __init__(self, *, load_entry_points: bool = True) -> None:
+        self.pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self.pm.add_hookspecs(hookspecs)
+        self.failed: list[PluginInfo] = []
+        self._sources: dict[str, Source] = {}
+        self._source_plugin: dict[str, str] = {}
+        for modname in CORE_PLUGINS:
+            self.pm.register(__import__(modname, fromlist=["_"]), name=modname)
+        if load_entry_points and not os.environ.get("EKONOMI_DISABLE_PLUGIN_AUTOLOAD"):
+            self._load_entry_points()
+        self.refresh()
+
+    @property
+    def hook(self) -> Any:
+        return self.pm.hook
+
+    # -- registration --------------------------------------------------------
+    def _load_entry_points(self) -> None:
+        for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+            if self.pm.is_blocked(ep.name) or self.pm.has_plugin(ep.name):
+                continue
+            try:
+                plugin = ep.load()
+            except Exception as exc:  # a broken plugin must not break the others
+                self._fail(ep.name, ep.value, f"could not be imported: {type(exc).__name__}: {exc}")
+                log.debug("plugin %s failed to import\n%s", ep.name, traceback.format_exc())
+                continue
+            self.register(plugin, name=ep.name, origin=ep.value)
+
+    def register(self, plugin: object, name: str | None = None, origin: str | None = None) -> bool:
+        """Register a plugin object or module; record it as failed if it breaks
+        the hook contract.  Returns True when it was registered."""
+        name = name or getattr(plugin, "__name__", None) or repr(plugin)
+        origin = origin or (plugin.__name__ if isinstance(plugin, ModuleType) else type(plugin).__name__)
+        wanted = getattr(plugin, "EKONOMI_HOOK_API", HOOK_API_VERSION)
+        if not isinstance(wanted, int) or wanted > HOOK_API_VERSION:
+            self._fail(
+                name,
+                origin,
+                f"written for ekonomi hook API {wanted}, this ekonomi provides {HOOK_API_VERSION}: "
+                f"upgrade ekonomi, or install a version of the plugin made for API {HOOK_API_VERSION}",
+            )
+            return False
+        try:
+            self.pm.register(plugin, name=name)
+            self.pm.check_pending()
+        except Exception as exc:
+            if self.pm.is_registered(plugin):
+                self.pm.unregister(plugin)
+            self._fail(name, origin, f"breaks the hook contract: {exc}")
+            return False
+        return True
+
+    def unregister(self, name: str) -> None:
+        plugin = self.pm.get_plugin(name)
+        if plugin is not None:
+            self.pm.unregister(plugin)
+        self.refresh()
+
+    def _fail(self, name: str, origin: str, error: str) -> None:
+        log.warning("plugin %s skipped: %s", name, error)
+        self.failed.append(PluginInfo(name=name, plugin=origin, state="failed", error=error))
+
+    def refresh(self) -> None:
+        """Ask every plugin for its sources again (after register/unregister)."""
+        self._sources.clear()
+        self._source_plugin.clear()
+        for impl in self.pm.hook.ekonomi_sources.get_hookimpls():
+            pname = self.pm.get_name(impl.plugin) or repr(impl.plugin)
+            try:
+                offered = impl.function()
+                offered = list(offered or ())
+            except Exception as exc:
+                self._fail_once(pname, impl.plugin, f"ekonomi_sources() raised {type(exc).__name__}: {exc}")
+                continue
+            for src in offered:
+                problems = contract_problems(src)
+                sname = getattr(src, "name", None) or pname
+                if problems:
+                    self._fail_once(sname, impl.plugin, "; ".join(problems))
+                    continue
+                if src.name in self._sources:
+                    self._fail_once(
+                        src.name,
+                        impl.plugin,
+                        f"source name {src.name!r} is already provided by {self._source_plugin[src.name]}",
+                    )
+                    continue
+                self._sources[src.name] = src
+                self._source_plugin[src.name] = pname
+
+    def _fail_once(self, name: str, plugin: object, error: str) -> None:
+        origin = plugin.__name__ if isinstance(plugin, ModuleType) else type(plugin).__name__
+        if not any(f.name == name and f.error == error for f in self.failed):
+            self._fail(name, origin, error)
+
+    # -- queries -------------------------------------------------------------
+    def sources(self) -> dict[str, Source]:
+        return dict(self._sources)
+
+    def source(self, name: str) -> Source:
+        try:
+            return self._sources[name]
+        except KeyError:
+            known = ", ".join(sorted(self._sources)) or "none"
+            raise NotFound(f"No source named {name!r} is installed (installed: {known}).") from None
+
+    def plugin_of(self, source_name: str) -> str:
+        return self._source_plugin[source_name]
+
+    def infos(self) -> list[PluginInfo]:
+        loaded = [
+            PluginInfo(
+                name=s.name,
+                plugin=self._source_plugin[s.name],
+                state="loaded",
+                title=s.title,
+                version=s.version,
+                kind=s.kind,
+            )
+            for s in self._sources.values()
+        ]
+        return sorted(loaded, key=lambda p: p.name) + list(self.failed)
+
+    def identify(self, head: bytes, filename: str, candidates: Iterable[str] | None = None) -> Source:
+        """The one file source that claims this file.  Every file source is
+        asked; none or two claiming it is refused, never decided silently."""
+        names = set(candidates) if candidates is not None else None
+        claims = []
+        for src in self._sources.values():
+            if src.kind == "integration" or (names is not None and src.name not in names):
+                continue
+            try:
+                if src.identify(head, filename):
+                    claims.append(src)
+            except Exception as exc:
+                log.warning("source %s raised in identify(): %s", src.name, exc)
+        if not claims:
+            raise NotRecognised(f"No installed source recognises {filename!r} as a file it can import.")
+        if len(claims) > 1:
+            raise Ambiguous(
+                f"{filename!r} is claimed by more than one source ({', '.join(s.name for s in claims)}); "
+                "choose one with --source."
+            )
+        return claims[0]
+
+    def emit(self, event: Any) -> None:
+        """Tell every observer; an observer's exception is logged, never raised."""
+        for impl in self.pm.hook.ekonomi_event.get_hookimpls():
+            try:
+                impl.function(event=event)
+            except Exception:
+                log.exception("event observer %s failed", self.pm.get_name(impl.plugin))
+
+
+_default: PluginManager | None = None
+
+
+def get_plugin_manager() -> PluginManager:
+    """The process-wide manager, loaded on first use."""
+    global _default
+    if _default is None:
+        _default = PluginManager()
+    return _default
+
+
+def set_plugin_manager(pm: PluginManager | None) -> None:
+    """Replace the process-wide manager (tests)."""
+    global _default
+    _default = pm

@@ -1,0 +1,1 @@
+"""Placeholder until the SIE4 reader lands (issue 3)."""
