@@ -65,6 +65,7 @@ class PluginManager:
         self.failed: list[PluginInfo] = []
         self._sources: dict[str, Source] = {}
         self._source_plugin: dict[str, str] = {}
+        self._builtin: set[str] = set()  # plugin names shipped with ekonomi itself
         for modname in CORE_PLUGINS:
             self.pm.register(__import__(modname, fromlist=["_"]), name=modname)
         if load_entry_points and not os.environ.get("EKONOMI_DISABLE_PLUGIN_AUTOLOAD"):
@@ -86,11 +87,16 @@ class PluginManager:
                 self._fail(ep.name, ep.value, f"could not be imported: {type(exc).__name__}: {exc}")
                 log.debug("plugin %s failed to import\n%s", ep.name, traceback.format_exc())
                 continue
-            self.register(plugin, name=ep.name, origin=ep.value)
+            dist = getattr(ep, "dist", None)
+            builtin = dist is not None and (dist.name or "").lower() == "ekonomi"
+            self.register(plugin, name=ep.name, origin=ep.value, builtin=builtin)
 
-    def register(self, plugin: object, name: str | None = None, origin: str | None = None) -> bool:
+    def register(
+        self, plugin: object, name: str | None = None, origin: str | None = None, builtin: bool = False
+    ) -> bool:
         """Register a plugin object or module; record it as failed if it breaks
-        the hook contract.  Returns True when it was registered."""
+        the hook contract.  Returns True when it was registered.  ``builtin``
+        plugins are enabled for new companies; others wait for a bureau admin."""
         name = name or getattr(plugin, "__name__", None) or repr(plugin)
         origin = origin or (plugin.__name__ if isinstance(plugin, ModuleType) else type(plugin).__name__)
         wanted = getattr(plugin, "EKONOMI_HOOK_API", HOOK_API_VERSION)
@@ -110,6 +116,9 @@ class PluginManager:
                 self.pm.unregister(plugin)
             self._fail(name, origin, f"breaks the hook contract: {exc}")
             return False
+        if builtin:
+            self._builtin.add(name)
+        self.refresh()
         return True
 
     def unregister(self, name: str) -> None:
@@ -168,6 +177,9 @@ class PluginManager:
 
     def plugin_of(self, source_name: str) -> str:
         return self._source_plugin[source_name]
+
+    def is_builtin(self, source_name: str) -> bool:
+        return self._source_plugin.get(source_name) in self._builtin
 
     def infos(self) -> list[PluginInfo]:
         loaded = [

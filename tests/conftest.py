@@ -4,6 +4,7 @@ plugins are registered directly (docs/style.md item 14)."""
 from __future__ import annotations
 
 import os
+
 from pathlib import Path
 
 import pytest
@@ -34,3 +35,121 @@ def gen_sie4() -> Path:
     path = SHARED / "tools" / "gen_sie4.py"
     need(path.is_file(), f"the SIE generator is not at {path} (set EKONOMI_SHARED)")
     return path
+
+
+# ---------------------------------------------------------------------------
+# databases: the suite runs on SQLite, and again on PostgreSQL with
+# EKONOMI_TEST_DB=postgres (tox -e py-postgres; CI runs both)
+# ---------------------------------------------------------------------------
+
+PG_ADMIN_URL = os.environ.get("EKONOMI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+TEST_DB = os.environ.get("EKONOMI_TEST_DB", "sqlite")
+
+
+def _pg_available() -> bool:
+    try:
+        import psycopg
+
+        url = PG_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(url, connect_timeout=3):
+            return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> str:
+    """A fresh PostgreSQL database for this test session."""
+    need(_pg_available(), f"PostgreSQL is not reachable at {PG_ADMIN_URL}")
+    import uuid
+
+    import psycopg
+
+    name = f"ekonomi_test_{uuid.uuid4().hex[:10]}"
+    admin = PG_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def _pg_schema(request: pytest.FixtureRequest) -> str | None:
+    if TEST_DB != "postgres":
+        return None
+    url = request.getfixturevalue("pg_server_url")
+    from ekonomi.core.db import init_db, make_engine
+
+    engine = make_engine(url)
+    init_db(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, _pg_schema: str | None) -> str:
+    """The URL of an empty, migrated database for one test."""
+    from ekonomi.core.db import init_db, make_engine
+
+    if _pg_schema is None:
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+        engine = make_engine(url)
+        init_db(engine)
+        engine.dispose()
+        return url
+    from sqlalchemy import text
+    from sqlmodel import SQLModel
+
+    from ekonomi.core import models  # noqa: F401
+
+    engine = make_engine(_pg_schema)
+    tables = ", ".join(t.name for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return _pg_schema
+
+
+@pytest.fixture
+def engine(database_url: str):
+    from ekonomi.core.db import make_engine
+
+    eng = make_engine(database_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def pm(monkeypatch: pytest.MonkeyPatch):
+    """A plugin manager with the built-in sources (registered as the entry
+    points would) and the fake test source."""
+    from ekonomi.core import plugins
+    from tests.fakes import FakePlugin
+
+    manager = plugins.PluginManager(load_entry_points=False)
+    import importlib
+
+    for name in ("sie4",):
+        try:
+            module = importlib.import_module(f"ekonomi.plugins.{name}.source")
+        except Exception:  # the plugin may not exist yet in this checkout
+            continue
+        manager.register(module, name=name, builtin=True)
+    manager.register(FakePlugin(), name="fake", builtin=True)
+    plugins.set_plugin_manager(manager)
+    yield manager
+    plugins.set_plugin_manager(None)
+
+
+@pytest.fixture
+def company(engine) -> str:
+    from sqlmodel import Session
+
+    from ekonomi.core.companies import add_company
+
+    with Session(engine) as session:
+        add_company(session, "5566778899", "Exempel AB")
+        session.commit()
+    return "556677-8899"

@@ -1,0 +1,437 @@
+"""The ``ekonomi`` command line: a contract other tools and tests call.
+
+Exit status: 0 done, 1 refused or failed for a reason about the data or the
+rules (with ``--json`` the JSON object is still printed), 2 usage error (one
+line on stderr).  No command shows a traceback for bad input.  Heavy imports
+(database, web) happen inside the commands that need them, so light commands
+such as ``ekonomi sie check`` start fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from .errors import EkonomiError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+
+class State:
+    def __init__(self, database_url: str | None) -> None:
+        self.database_url = database_url
+        self._engine: Engine | None = None
+
+    def engine(self, *, migrate: bool = False) -> Engine:
+        """The database; refuses to work on a schema that ``ekonomi init``
+        has not created or upgraded."""
+        if self._engine is None:
+            from .db import make_engine, schema_is_current
+
+            self._engine = make_engine(self.database_url)
+            if not migrate and not schema_is_current(self._engine):
+                raise click.ClickException(
+                    "The database has no ekonomi schema, or an older one: run `ekonomi init` first."
+                )
+        return self._engine
+
+
+def _database_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``--database-url`` on each command too, so it may stand anywhere."""
+
+    def remember(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+        if value:
+            ctx.ensure_object(State).database_url = value
+
+    return click.option(
+        "--database-url",
+        expose_value=False,
+        callback=remember,
+        help="SQLAlchemy URL of the database (default: EKONOMI_DATABASE_URL, else instance/ekonomi.db).",
+    )(fn)
+
+
+def parse_day(value: str) -> date:
+    text = value.strip()
+    try:
+        if len(text) == 8 and text.isdigit():
+            return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        return date.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def fail(message: str, code: int = 1) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def _pm() -> Any:
+    from .plugins import get_plugin_manager
+
+    return get_plugin_manager()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--database-url", default=None, help="SQLAlchemy URL (default: EKONOMI_DATABASE_URL, else instance/ekonomi.db).")
+@click.version_option(package_name="ekonomi", prog_name="ekonomi")
+@click.pass_context
+def cli(ctx: click.Context, database_url: str | None) -> None:
+    """ekonomi: Swedish bookkeeping into a financial overview."""
+    state = ctx.ensure_object(State)
+    if database_url:
+        state.database_url = database_url
+
+
+# ---------------------------------------------------------------------------
+# init, companies, plugins
+# ---------------------------------------------------------------------------
+
+
+@cli.command()
+@_database_option
+@click.pass_obj
+def init(state: State) -> None:
+    """Create the database schema, or upgrade it to this version."""
+    from .db import init_db
+
+    engine = state.engine(migrate=True)
+    revision = init_db(engine)
+    click.echo(f"database ready at schema revision {revision}: {engine.url.render_as_string(hide_password=True)}")
+
+
+@cli.group()
+def companies() -> None:
+    """Client companies."""
+
+
+@companies.command("add")
+@click.argument("orgnr")
+@click.argument("name")
+@click.option("--bureau", default=None, help="The bureau that keeps the company.")
+@click.option("--json", "as_json", is_flag=True)
+@_database_option
+@click.pass_obj
+def companies_add(state: State, orgnr: str, name: str, bureau: str | None, as_json: bool) -> None:
+    """Add a company: ekonomi companies add 556677-8899 "Exempel AB"."""
+    from sqlmodel import Session
+
+    from .companies import add_company, company_json
+
+    with Session(state.engine()) as session:
+        try:
+            company = add_company(session, orgnr, name, bureau)
+            session.commit()
+        except EkonomiError as exc:
+            fail(exc.message)
+        data = company_json(session, company)
+    if as_json:
+        emit_json(data)
+    else:
+        click.echo(f"added {data['orgnr']} {data['name']}")
+
+
+@companies.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@_database_option
+@click.pass_obj
+def companies_list(state: State, as_json: bool) -> None:
+    """List the companies."""
+    from sqlmodel import Session
+
+    from .companies import company_json, list_companies
+
+    with Session(state.engine()) as session:
+        rows = [company_json(session, c) for c in list_companies(session)]
+    if as_json:
+        emit_json(rows)
+        return
+    for row in rows:
+        last = row["last_import"]
+        status = f"last import {last['status']}" if last else "no imports"
+        click.echo(f"{row['orgnr']}  {row['name']}  [{row['active_source']}]  {status}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+def plugins(as_json: bool) -> None:
+    """The installed source plugins, and any that failed to load."""
+    infos = [p.as_json() for p in _pm().infos()]
+    if as_json:
+        emit_json(infos)
+        return
+    for p in infos:
+        if p["state"] == "loaded":
+            click.echo(f"{p['name']:<14} {p['version']:<10} {p['kind']:<12} loaded   {p['title']}")
+        else:
+            click.echo(f"{p['name']:<14} {'-':<10} {'-':<12} FAILED   {p['error']}")
+
+
+# ---------------------------------------------------------------------------
+# import and the log
+# ---------------------------------------------------------------------------
+
+
+def _failed_result(company: str, source: str | None, exc: EkonomiError) -> dict[str, Any]:
+    return {
+        "import_id": None,
+        "status": "failed",
+        "source": source,
+        "company": company,
+        "fiscal_years": [],
+        "counts": {},
+        "duration_s": 0.0,
+        "issues": [{"severity": "error", "code": exc.code, "message": exc.message, "line": None}],
+    }
+
+
+class _Bar:
+    """A progress bar on stderr, only on a terminal."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.phase: str | None = None
+
+    def __call__(self, phase: str, done: int, total: int | None) -> None:
+        if not sys.stderr.isatty():
+            return
+        from tqdm import tqdm
+
+        if phase != self.phase:
+            self.close()
+            self.phase = phase
+            unit = "B" if phase == "read" else "it"
+            self.bar = tqdm(total=total, desc=phase, unit=unit, unit_scale=True, file=sys.stderr, leave=False)
+        if self.bar is not None:
+            if total is not None and self.bar.total != total:
+                self.bar.total = total
+            self.bar.n = done
+            self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path))
+@click.option("--company", required=True, help="The company's organisation number.")
+@click.option("--source", default=None, help="The source plugin (default: the one that recognises the file).")
+@click.option("--json", "as_json", is_flag=True)
+@_database_option
+@click.pass_obj
+def import_(state: State, file: Path, company: str, source: str | None, as_json: bool) -> None:
+    """Import FILE into a company's books, all or nothing."""
+    from .context import FileInput
+    from .pipeline import ImportRequest, run_import
+
+    bar = _Bar()
+    try:
+        result = run_import(
+            state.engine(),
+            _pm(),
+            ImportRequest(company=company, file=FileInput(file.resolve(), file.name), source=source),
+            progress=bar,
+        )
+    except EkonomiError as exc:
+        result = _failed_result(company, source, exc)
+    finally:
+        bar.close()
+    if as_json:
+        emit_json(result)
+    else:
+        _print_result(result)
+    sys.exit(0 if result["status"] == "succeeded" else 1)
+
+
+def _print_result(result: dict[str, Any]) -> None:
+    years = ", ".join(f"{y['start']}–{y['end']}" for y in result.get("fiscal_years", []))
+    counts = result.get("counts", {})
+    click.echo(
+        f"import {result.get('import_id')}: {result['status']}"
+        + (f" in {result['duration_s']:.2f} s" if result.get("duration_s") else "")
+    )
+    if years:
+        click.echo(f"  fiscal years: {years}")
+    if counts:
+        click.echo("  " + ", ".join(f"{k} {v}" for k, v in counts.items() if v))
+    for issue in result.get("issues", []):
+        where = f" line {issue['line']}" if issue.get("line") else ""
+        click.echo(f"  {issue['severity']}{where}: {issue['message']} [{issue['code']}]")
+
+
+@cli.command()
+@click.option("--company", required=True)
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--json", "as_json", is_flag=True)
+@_database_option
+@click.pass_obj
+def log(state: State, company: str, limit: int, as_json: bool) -> None:
+    """The import log of a company, newest first."""
+    from sqlmodel import Session, col, select
+
+    from . import models as m
+    from .pipeline import load_result
+    from .rules import get_company
+
+    engine = state.engine()
+    with Session(engine) as session:
+        try:
+            comp = get_company(session, company)
+        except EkonomiError as exc:
+            if as_json:
+                emit_json({"status": "failed", "issues": [{"severity": "error", "code": exc.code, "message": exc.message}]})
+                sys.exit(1)
+            fail(exc.message)
+        ids = session.exec(
+            select(m.ImportRun.id).where(m.ImportRun.company_id == comp.id).order_by(col(m.ImportRun.id).desc()).limit(limit)
+        ).all()
+    results = [load_result(engine, i) for i in ids if i is not None]
+    if as_json:
+        emit_json(results)
+        return
+    for r in results:
+        years = ", ".join(y["start"] for y in r["fiscal_years"])
+        click.echo(
+            f"{r['import_id']:>6}  {r['queued_at']}  {r['status']:<9} {r['source']:<8} {r['file'] or '-'}  "
+            f"{r['counts'].get('vouchers', 0)} vouchers  {years}  {r['started_by']}"
+        )
+
+
+# ---------------------------------------------------------------------------
+# reports and deleting
+# ---------------------------------------------------------------------------
+
+
+@cli.group()
+def report() -> None:
+    """Reports on the stored books."""
+
+
+@report.command("trial-balance")
+@click.option("--company", required=True)
+@click.option("--year", default=None, help="The fiscal year that starts this day (default: the latest).")
+@click.option("--json", "as_json", is_flag=True)
+@_database_option
+@click.pass_obj
+def trial_balance_cmd(state: State, company: str, year: str | None, as_json: bool) -> None:
+    """Opening, movement and closing per account for one fiscal year."""
+    from sqlmodel import Session
+
+    from .reports import trial_balance
+    from .rules import get_company
+
+    start = parse_day(year) if year else None
+    engine = state.engine()
+    try:
+        with Session(engine) as session:
+            comp_id = get_company(session, company).id
+        with engine.connect() as conn:
+            data = trial_balance(conn, comp_id, start)  # type: ignore[arg-type]
+    except EkonomiError as exc:
+        if as_json:
+            emit_json({"status": "failed", "issues": [{"severity": "error", "code": exc.code, "message": exc.message}]})
+            sys.exit(1)
+        fail(exc.message)
+    if as_json:
+        emit_json(data)
+        return
+    fy = data["fiscal_year"]
+    click.echo(f"Trial balance {fy['start']} – {fy['end']}")
+    click.echo(f"{'account':<8} {'name':<34} {'opening':>16} {'movement':>16} {'closing':>16} {'stated':>16}")
+    for a in data["accounts"]:
+        click.echo(
+            f"{a['account']:<8} {a['name'][:34]:<34} {a['opening']:>16} {a['movement']:>16} {a['closing']:>16} "
+            f"{a['stated_closing'] or '':>16}"
+        )
+
+
+@cli.group("fiscal-years")
+def fiscal_years_group() -> None:
+    """Fiscal years of a company."""
+
+
+@fiscal_years_group.command("delete-latest")
+@click.option("--company", required=True)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--json", "as_json", is_flag=True)
+@_database_option
+@click.pass_obj
+def delete_latest(state: State, company: str, yes: bool, as_json: bool) -> None:
+    """Delete all data of the company's latest fiscal year."""
+    from sqlmodel import Session
+
+    from .companies import delete_latest_year, latest_year_summary
+    from .rules import get_company
+
+    engine = state.engine()
+    try:
+        with Session(engine) as session:
+            comp = get_company(session, company)
+            comp_id, name = comp.id, comp.name
+        summary = latest_year_summary(engine, comp_id)  # type: ignore[arg-type]
+        if summary is None:
+            raise EkonomiError(f"{name} has no fiscal years to delete.", code="not_found")
+        if not yes:
+            fy = summary["fiscal_year"]
+            click.confirm(
+                f"Delete the fiscal year {fy['start']} – {fy['end']} of {name}: {summary['vouchers']} vouchers, "
+                f"{summary['rows']} rows, {summary['balances']} balances, {summary['period_balances']} period "
+                "balances? This cannot be undone",
+                abort=True,
+                err=True,
+            )
+        data = delete_latest_year(engine, _pm(), comp_id, actor="cli")  # type: ignore[arg-type]
+    except EkonomiError as exc:
+        if as_json:
+            emit_json({"status": "failed", "issues": [{"severity": "error", "code": exc.code, "message": exc.message}]})
+            sys.exit(1)
+        fail(exc.message)
+    if as_json:
+        emit_json({"status": "succeeded", **data})
+    else:
+        fy = data["fiscal_year"]
+        click.echo(f"deleted the fiscal year {fy['start']} – {fy['end']}: {data['deleted']}")
+
+
+# ---------------------------------------------------------------------------
+# entry point
+# ---------------------------------------------------------------------------
+
+
+def _add_plugin_commands() -> None:
+    pm = _pm()
+    for impl in pm.hook.ekonomi_commands.get_hookimpls():
+        try:
+            impl.function(cli=cli)
+        except Exception as exc:  # a broken plugin must not take the CLI down
+            click.echo(f"warning: plugin {pm.pm.get_name(impl.plugin)} could not add its commands: {exc}", err=True)
+    try:
+        from ekonomi.web.commands import register as register_web
+    except ImportError:
+        return
+    register_web(cli)
+
+
+def main(argv: list[str] | None = None) -> None:
+    _add_plugin_commands()
+    try:
+        cli.main(args=argv, prog_name="ekonomi", standalone_mode=True)
+    except EkonomiError as exc:
+        fail(exc.message)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""Companies and bureaus: create, list, and delete the latest fiscal year."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from . import models as m
+from .errors import EkonomiError, NotFound
+from .events import Event
+from .orgnr import normalize_orgnr
+from .plugins import PluginManager
+from .reports import fiscal_years
+from .store import Store
+
+
+def add_bureau(session: Session, name: str) -> m.Bureau:
+    if session.exec(select(m.Bureau).where(m.Bureau.name == name)).first():
+        raise EkonomiError(f"A bureau named {name!r} already exists.", code="conflict")
+    bureau = m.Bureau(name=name)
+    session.add(bureau)
+    session.flush()
+    return bureau
+
+
+def get_bureau(session: Session, name: str) -> m.Bureau:
+    bureau = session.exec(select(m.Bureau).where(m.Bureau.name == name)).first()
+    if bureau is None:
+        raise NotFound(f"No bureau named {name!r}.")
+    return bureau
+
+
+def add_company(session: Session, orgnr: str, name: str, bureau: str | None = None) -> m.Company:
+    """A new company: active source "other", built-in plugins enabled."""
+    norm = normalize_orgnr(orgnr)
+    if norm is None:
+        raise EkonomiError(f"{orgnr!r} is not an organisation number (NNNNNN-NNNN).", code="bad_request")
+    if not name.strip():
+        raise EkonomiError("The company needs a name.", code="bad_request")
+    if session.exec(select(m.Company).where(m.Company.orgnr == norm)).first():
+        raise EkonomiError(f"A company with organisation number {norm} already exists.", code="conflict")
+    company = m.Company(orgnr=norm, name=name.strip())
+    if bureau:
+        company.bureau_id = get_bureau(session, bureau).id
+    session.add(company)
+    session.flush()
+    return company
+
+
+def company_json(session: Session, company: m.Company) -> dict[str, Any]:
+    bureau = session.get(m.Bureau, company.bureau_id) if company.bureau_id else None
+    last = session.exec(
+        select(m.ImportRun).where(m.ImportRun.company_id == company.id).order_by(col(m.ImportRun.id).desc())
+    ).first()
+    return {
+        "orgnr": company.orgnr,
+        "name": company.name,
+        "bureau": bureau.name if bureau else None,
+        "active_source": company.active_source,
+        "last_import": None
+        if last is None
+        else {"import_id": last.id, "status": last.status, "source": last.source, "file": last.filename},
+    }
+
+
+def list_companies(session: Session) -> list[m.Company]:
+    return list(session.exec(select(m.Company).order_by(m.Company.orgnr)).all())
+
+
+def delete_latest_year(engine: Engine, pm: PluginManager, company_id: int, actor: str) -> dict[str, Any]:
+    """"Ta bort data för det senaste räkenskapsåret": delete the vouchers and
+    balances of the latest fiscal year, and the year itself; logged."""
+    from .pipeline import _lock_company, _process_lock
+
+    with _process_lock(company_id):
+        with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
+            with conn.begin():
+                _lock_company(conn, company_id)  # never while an import of the company runs
+                years = fiscal_years(conn, company_id)
+                if not years:
+                    raise NotFound("The company has no fiscal years to delete.")
+                year = years[-1]
+                deleted = Store.delete_year_data(conn, year.id)
+                conn.execute(text("DELETE FROM fiscal_year WHERE id = :f"), {"f": year.id})
+                data = {
+                    "fiscal_year": {"start": year.start.isoformat(), "end": year.end.isoformat()},
+                    "deleted": deleted,
+                }
+                conn.execute(
+                    text(
+                        "INSERT INTO company_event (company_id, kind, actor, data, at) "
+                        "VALUES (:c, 'data_deleted', :a, :d, :t)"
+                    ),
+                    {"c": company_id, "a": actor, "d": json.dumps(data), "t": m.utcnow()},
+                )
+                orgnr = conn.execute(text("SELECT orgnr FROM company WHERE id = :c"), {"c": company_id}).scalar()
+    pm.emit(Event("data_deleted", orgnr, actor=actor, data=data))
+    return data
+
+
+def latest_year_summary(engine: Engine, company_id: int) -> dict[str, Any] | None:
+    """What "delete latest" would remove, for the confirmation."""
+    with engine.connect() as conn:
+        years = fiscal_years(conn, company_id)
+        if not years:
+            return None
+        year = years[-1]
+        p = {"f": year.id}
+        count = lambda sql: conn.execute(text(sql), p).scalar() or 0  # noqa: E731
+        return {
+            "fiscal_year": {"start": year.start.isoformat(), "end": year.end.isoformat()},
+            "vouchers": count("SELECT count(*) FROM voucher WHERE fiscal_year_id = :f"),
+            "rows": count("SELECT count(*) FROM voucher_row WHERE fiscal_year_id = :f"),
+            "balances": count("SELECT count(*) FROM balance WHERE fiscal_year_id = :f"),
+            "period_balances": count("SELECT count(*) FROM period_balance WHERE fiscal_year_id = :f")
+            + count("SELECT count(*) FROM period_budget WHERE fiscal_year_id = :f"),
+        }

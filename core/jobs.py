@@ -1,0 +1,93 @@
+"""Running imports in the background, behind one small interface.
+
+``JobRunner.submit`` takes an ImportRequest, writes the queued ImportRun (so
+refusals come back at once) and returns its id; the run itself happens
+elsewhere.  The embedded default, ``ThreadRunner``, runs imports on a thread
+pool inside the web process.  A Celery runner fits the same interface: its
+``submit`` sends ``execute(import_id)`` to a worker, which reads the input
+from the file store (``ImportRun.stored_path``).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from . import settings
+from .context import FileInput
+from .pipeline import ImportRequest, execute, submit
+from .plugins import PluginManager
+
+log = logging.getLogger(__name__)
+
+
+class JobRunner(Protocol):
+    def submit(self, req: ImportRequest) -> int:
+        """Queue an import; returns the ImportRun id.  Raises on refusal
+        (the refusal is logged as a failed ImportRun where it can be)."""
+
+    def wait(self, import_id: int, timeout: float | None = None) -> None:
+        """Block until the import has finished (tests, the CLI)."""
+
+
+def keep_input(file: FileInput) -> FileInput:
+    """Copy an input into the file store, so it outlives the request that
+    brought it (and a worker on another machine can read it)."""
+    folder = settings.file_store() / "inputs"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{uuid.uuid4().hex}{Path(file.filename).suffix.lower()[:10]}"
+    shutil.copyfile(file.path, target)
+    return FileInput(target, file.filename)
+
+
+class ThreadRunner:
+    """Imports on background threads of this process.  Imports of one company
+    are serialised by the pipeline's lock; different companies run side by
+    side up to ``workers``."""
+
+    def __init__(self, engine: Engine, pm: PluginManager, workers: int = 2) -> None:
+        self.engine = engine
+        self.pm = pm
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ekonomi-import")
+        self.futures: dict[int, Future[object]] = {}
+        self._guard = threading.Lock()
+
+    def submit(self, req: ImportRequest) -> int:
+        if req.file is not None:
+            req = ImportRequest(req.company, keep_input(req.file), req.source, req.started_by, req.user_id)
+        import_id = submit(self.engine, self.pm, req)
+        if req.file is not None:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    text("UPDATE import_run SET stored_path = :p WHERE id = :i"), {"p": str(req.file.path), "i": import_id}
+                )
+        future = self.pool.submit(self._run, import_id)
+        with self._guard:
+            self.futures[import_id] = future
+        return import_id
+
+    def _run(self, import_id: int) -> None:
+        try:
+            execute(self.engine, self.pm, import_id)
+        except Exception:  # execute logs its own failures; this is a last guard
+            log.exception("background import %s failed", import_id)
+        finally:
+            with self._guard:
+                self.futures.pop(import_id, None)
+
+    def wait(self, import_id: int, timeout: float | None = None) -> None:
+        with self._guard:
+            future = self.futures.get(import_id)
+        if future is not None:
+            future.result(timeout=timeout)
+
+    def shutdown(self) -> None:
+        self.pool.shutdown(wait=True)

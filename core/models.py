@@ -1,0 +1,368 @@
+"""The storage side: SQLModel tables.
+
+Every table of bookkeeping data belongs to a company.  Money is integer öre
+(``BigInteger``) so that SQLite and PostgreSQL both sum it exactly; quantities
+are kept as the decimal text the source wrote.  Account numbers are text.
+Rows carry ``import_id`` and ``line`` so each one leads back to the import and
+the line of the file it came from.  Timestamps are UTC.
+
+Changing a table means adding an Alembic revision (core/migrations/versions).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import datetime, timezone
+from typing import Optional
+
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# ---------------------------------------------------------------------------
+# who: bureaus, companies, users and their rights
+# ---------------------------------------------------------------------------
+
+
+class Bureau(SQLModel, table=True):
+    """A redovisningsbyrå that keeps client companies."""
+
+    __tablename__ = "bureau"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Company(SQLModel, table=True):
+    """A client company.  ``active_source`` is ``other`` (files and pushes) or
+    the name of one integration source (rule 1)."""
+
+    __tablename__ = "company"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    orgnr: str = Field(unique=True, index=True)
+    name: str
+    bureau_id: Optional[int] = Field(default=None, foreign_key="bureau.id", index=True)
+    active_source: str = Field(default="other")
+    # What client users see in charts and reports (rule 5): "ongoing" or "locked".
+    display_mode: str = Field(default="ongoing")
+    lock_date: Optional[dt.date] = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CompanySource(SQLModel, table=True):
+    """Per company: is a source plugin enabled, and its configuration."""
+
+    __tablename__ = "company_source"
+    company_id: int = Field(foreign_key="company.id", primary_key=True)
+    source: str = Field(primary_key=True)
+    enabled: bool = True
+    config: Optional[str] = Field(default=None, sa_column=Column(Text))  # JSON; secrets encrypted
+
+
+class User(SQLModel, table=True):
+    """A person who signs in.  ``role``: bureau-admin, consultant or client."""
+
+    __tablename__ = "app_user"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, index=True)
+    name: Optional[str] = None
+    password_hash: str = ""
+    role: str = "client"
+    bureau_id: Optional[int] = Field(default=None, foreign_key="bureau.id")
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CompanyAccess(SQLModel, table=True):
+    """A user's rights in one company (client users; bureau staff get theirs
+    from the bureau and may be narrowed here)."""
+
+    __tablename__ = "company_access"
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True)
+    company_id: int = Field(foreign_key="company.id", primary_key=True)
+    can_view_reports: bool = True
+    can_open_settings: bool = False
+    can_import_sie4: bool = False
+
+
+class ApiToken(SQLModel, table=True):
+    """A personal API token; only its sha256 is kept."""
+
+    __tablename__ = "api_token"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    token_sha256: str = Field(unique=True)
+    name: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: Optional[datetime] = None
+
+
+# ---------------------------------------------------------------------------
+# the books
+# ---------------------------------------------------------------------------
+
+
+class FiscalYear(SQLModel, table=True):
+    __tablename__ = "fiscal_year"
+    __table_args__ = (UniqueConstraint("company_id", "start"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id", index=True)
+    start: dt.date
+    end: dt.date
+    import_id: Optional[int] = None  # the import that first brought it
+
+
+class Account(SQLModel, table=True):
+    __tablename__ = "account"
+    __table_args__ = (UniqueConstraint("company_id", "number"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id")
+    number: str
+    name: str = ""
+    type: Optional[str] = None  # T, S, K, I
+    sru: Optional[str] = None  # comma-separated SRU codes
+    unit: Optional[str] = None
+
+
+class Dimension(SQLModel, table=True):
+    __tablename__ = "dimension"
+    __table_args__ = (UniqueConstraint("company_id", "number"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id")
+    number: int
+    name: str = ""
+    parent: Optional[int] = None
+
+
+class DimensionObject(SQLModel, table=True):
+    __tablename__ = "dimension_object"
+    __table_args__ = (UniqueConstraint("company_id", "dimension", "code"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id")
+    dimension: int
+    code: str
+    name: str = ""
+
+
+class Balance(SQLModel, table=True):
+    """#IB/#UB/#RES (and per object #OIB/#OUB).  ``kind``: opening, closing, result."""
+
+    __tablename__ = "balance"
+    __table_args__ = (Index("ix_balance_year", "fiscal_year_id", "kind", "account"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id", index=True)
+    fiscal_year_id: int = Field(foreign_key="fiscal_year.id")
+    import_id: Optional[int] = None
+    kind: str
+    account: str
+    object_dim: Optional[int] = None
+    object_code: Optional[str] = None
+    amount: int = Field(sa_column=Column(BigInteger, nullable=False))  # öre
+    quantity: Optional[str] = None
+    line: Optional[int] = None
+
+
+class PeriodBalance(SQLModel, table=True):
+    """#PSALDO: the change on an account in one month."""
+
+    __tablename__ = "period_balance"
+    __table_args__ = (Index("ix_period_balance_year", "fiscal_year_id", "account"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id", index=True)
+    fiscal_year_id: int = Field(foreign_key="fiscal_year.id")
+    import_id: Optional[int] = None
+    period: dt.date
+    account: str
+    object_dim: Optional[int] = None
+    object_code: Optional[str] = None
+    amount: int = Field(sa_column=Column(BigInteger, nullable=False))
+    quantity: Optional[str] = None
+    line: Optional[int] = None
+
+
+class PeriodBudget(SQLModel, table=True):
+    """#PBUDGET: the budget for an account in one month."""
+
+    __tablename__ = "period_budget"
+    __table_args__ = (Index("ix_period_budget_year", "fiscal_year_id", "account"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id", index=True)
+    fiscal_year_id: int = Field(foreign_key="fiscal_year.id")
+    import_id: Optional[int] = None
+    period: dt.date
+    account: str
+    object_dim: Optional[int] = None
+    object_code: Optional[str] = None
+    amount: int = Field(sa_column=Column(BigInteger, nullable=False))
+    quantity: Optional[str] = None
+    line: Optional[int] = None
+
+
+class Voucher(SQLModel, table=True):
+    """A verifikation.  No unique constraint on (series, number): real
+    programs repeat them.  ``content_hash`` identifies appended vouchers (4I)
+    so the same file imported twice adds nothing."""
+
+    __tablename__ = "voucher"
+    __table_args__ = (
+        Index("ix_voucher_year", "fiscal_year_id", "date"),
+        Index("ix_voucher_source_id", "company_id", "source_id"),
+        Index("ix_voucher_content", "company_id", "content_hash"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id")
+    fiscal_year_id: int = Field(foreign_key="fiscal_year.id")
+    import_id: Optional[int] = None
+    series: str = ""
+    number: str = ""
+    date: dt.date
+    text: str = ""
+    registration_date: Optional[dt.date] = None
+    signature: Optional[str] = None
+    source_id: Optional[str] = None
+    content_hash: Optional[str] = None
+    line: Optional[int] = None
+
+
+class VoucherRow(SQLModel, table=True):
+    """A transaktion.  ``kind``: posted (counts), added or removed (correction
+    history, never counted in balances).  ``fiscal_year_id`` is repeated from
+    the voucher so the trial balance needs no join."""
+
+    __tablename__ = "voucher_row"
+    __table_args__ = (
+        Index("ix_voucher_row_year", "fiscal_year_id", "account"),
+        Index("ix_voucher_row_voucher", "voucher_id"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    voucher_id: int = Field(foreign_key="voucher.id")
+    company_id: int = Field(foreign_key="company.id")
+    fiscal_year_id: int = Field(foreign_key="fiscal_year.id")
+    kind: str = "posted"
+    account: str
+    amount: int = Field(sa_column=Column(BigInteger, nullable=False))
+    objects: Optional[str] = None  # JSON [[dim, "code"], …]
+    date: Optional[dt.date] = None
+    text: Optional[str] = None
+    quantity: Optional[str] = None
+    signature: Optional[str] = None
+    line: Optional[int] = None
+
+
+class Invoice(SQLModel, table=True):
+    """An unpaid customer or supplier invoice in the latest snapshot."""
+
+    __tablename__ = "invoice"
+    __table_args__ = (Index("ix_invoice_company", "company_id", "kind"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id")
+    import_id: Optional[int] = None
+    kind: str
+    number: str
+    counterparty_number: Optional[str] = None
+    counterparty_name: Optional[str] = None
+    invoice_date: Optional[dt.date] = None
+    due_date: Optional[dt.date] = None
+    currency: str = "SEK"
+    total_amount: int = Field(sa_column=Column(BigInteger, nullable=False))
+    remaining_amount: int = Field(sa_column=Column(BigInteger, nullable=False))
+    remaining_amount_sek: Optional[int] = Field(default=None, sa_column=Column(BigInteger))
+    as_of: dt.date
+    source_id: Optional[str] = None
+    voucher_series: Optional[str] = None
+    voucher_number: Optional[str] = None
+
+
+class Attachment(SQLModel, table=True):
+    """An underlag; the bytes live in the file store under their sha256."""
+
+    __tablename__ = "attachment"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id", index=True)
+    import_id: Optional[int] = None
+    sha256: str = Field(index=True)
+    filename: str
+    content_type: str
+    size: int = 0
+    # No foreign keys: vouchers and invoices are replaced by later imports and
+    # attachments are linked again by (series, number) or invoice number.
+    voucher_id: Optional[int] = Field(default=None, index=True)
+    invoice_id: Optional[int] = None
+    source_id: Optional[str] = None
+
+
+# ---------------------------------------------------------------------------
+# the log
+# ---------------------------------------------------------------------------
+
+
+class ImportRun(SQLModel, table=True):
+    """One import, successful or not: the import log (rule 3)."""
+
+    __tablename__ = "import_run"
+    __table_args__ = (Index("ix_import_run_company", "company_id", "id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id")
+    source: str
+    plugin: Optional[str] = None
+    plugin_version: Optional[str] = None
+    started_by: str = "cli"  # "user:<email>", "cli", "eekonomi-sync", "erp-upload" …
+    user_id: Optional[int] = None
+    filename: Optional[str] = None
+    sha256: Optional[str] = None
+    status: str = "queued"  # queued, running, succeeded, failed
+    queued_at: datetime = Field(default_factory=utcnow)
+    started_at: Optional[datetime] = None
+    finished_at: Optional[datetime] = None
+    duration_s: Optional[float] = None  # seconds, not money
+    fiscal_years: Optional[str] = Field(default=None, sa_column=Column(Text))  # JSON
+    counts: Optional[str] = Field(default=None, sa_column=Column(Text))  # JSON
+    phase: Optional[str] = None
+    done: Optional[int] = None
+    total: Optional[int] = None
+    error: Optional[str] = Field(default=None, sa_column=Column(Text))
+    worker: Optional[str] = None  # host:pid that ran it
+    stored_path: Optional[str] = None  # kept input file, for background runs
+
+
+class ImportIssue(SQLModel, table=True):
+    __tablename__ = "import_issue"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    import_id: int = Field(foreign_key="import_run.id", index=True)
+    severity: str
+    code: str
+    message: str = Field(sa_column=Column(Text, nullable=False))
+    file: Optional[str] = None
+    line: Optional[int] = None
+    column: Optional[int] = None
+
+
+class SourceState(SQLModel, table=True):
+    """An integration's incremental cursor for one company."""
+
+    __tablename__ = "source_state"
+    company_id: int = Field(foreign_key="company.id", primary_key=True)
+    source: str = Field(primary_key=True)
+    state: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class CompanyEvent(SQLModel, table=True):
+    """Things that change a company besides imports: source switched, data
+    deleted.  Shown in the import log beside the imports."""
+
+    __tablename__ = "company_event"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id", index=True)
+    kind: str
+    actor: str = ""
+    data: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON
+    at: datetime = Field(default_factory=utcnow)
+
+
+# Tables emptied per company by "delete" operations, children first.
+BOOK_TABLES = (VoucherRow, Voucher, Balance, PeriodBalance, PeriodBudget)

@@ -1,0 +1,76 @@
+"""Settings from the environment (docs/contracts.md "Settings").
+
+The instance folder holds the default SQLite database, the secret key and the
+file store; it is ``./instance`` under the working directory unless
+``EKONOMI_INSTANCE_PATH`` says otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_MAX_UPLOAD_MB = 512
+
+
+def instance_path() -> Path:
+    return Path(os.environ.get("EKONOMI_INSTANCE_PATH") or Path.cwd() / "instance").resolve()
+
+
+def database_url(explicit: str | None = None) -> str:
+    """``--database-url``, else ``EKONOMI_DATABASE_URL``, else a SQLite file
+    in the instance folder."""
+    if explicit:
+        return explicit
+    env = os.environ.get("EKONOMI_DATABASE_URL")
+    if env:
+        return env
+    folder = instance_path()
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'ekonomi.db'}"
+
+
+def secret_key() -> str:
+    """``EKONOMI_SECRET_KEY``, else one generated once and kept in the
+    instance folder, so serve, worker and the CLI agree."""
+    env = os.environ.get("EKONOMI_SECRET_KEY")
+    if env:
+        return env
+    path = instance_path() / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # Another process may have written it meanwhile: the first writer wins.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def file_store() -> Path:
+    path = Path(os.environ.get("EKONOMI_FILE_STORE") or instance_path() / "files")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def max_upload_bytes() -> int:
+    return int(os.environ.get("EKONOMI_MAX_UPLOAD_MB") or DEFAULT_MAX_UPLOAD_MB) * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    celery_broker_url: str | None
+
+    @classmethod
+    def load(cls, database: str | None = None) -> Settings:
+        return cls(
+            database_url=database_url(database),
+            celery_broker_url=os.environ.get("EKONOMI_CELERY_BROKER_URL") or None,
+        )

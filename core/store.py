@@ -1,0 +1,723 @@
+"""Writing one import's records inside the caller's transaction.
+
+Records arrive streamed and are written in batches with the driver's bulk
+path (``executemany`` on SQLite, ``COPY`` on PostgreSQL), never as one ORM
+object each.  Every row is tagged with the import's id, so that at the end the
+replace rules of docs/contracts.md ("What an import replaces") are a few
+set-based DELETEs of the *other* imports' rows:
+
+* ``replace``: the current fiscal year is replaced whole, an earlier year only
+  where this import carries vouchers dated in it; in the other years the new
+  balances are kept only where none were stored.
+* ``append``: vouchers are added to the company's fiscal years; a voucher
+  already stored (same content) is skipped, so importing twice adds nothing.
+* ``upsert``: a voucher whose ``source_id`` is already stored replaces it.
+
+The caller commits or rolls back; nothing here commits.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from . import records as r
+from . import settings
+
+BATCH_ROWS = 5000
+
+VOUCHER_COLS = (
+    "id",
+    "company_id",
+    "fiscal_year_id",
+    "import_id",
+    "series",
+    "number",
+    "date",
+    "text",
+    "registration_date",
+    "signature",
+    "source_id",
+    "content_hash",
+    "line",
+)
+ROW_COLS = (
+    "voucher_id",
+    "company_id",
+    "fiscal_year_id",
+    "kind",
+    "account",
+    "amount",
+    "objects",
+    "date",
+    "text",
+    "quantity",
+    "signature",
+    "line",
+)
+BALANCE_COLS = (
+    "company_id",
+    "fiscal_year_id",
+    "import_id",
+    "kind",
+    "account",
+    "object_dim",
+    "object_code",
+    "amount",
+    "quantity",
+    "line",
+)
+PERIOD_COLS = (
+    "company_id",
+    "fiscal_year_id",
+    "import_id",
+    "period",
+    "account",
+    "object_dim",
+    "object_code",
+    "amount",
+    "quantity",
+    "line",
+)
+INVOICE_COLS = (
+    "company_id",
+    "import_id",
+    "kind",
+    "number",
+    "counterparty_number",
+    "counterparty_name",
+    "invoice_date",
+    "due_date",
+    "currency",
+    "total_amount",
+    "remaining_amount",
+    "remaining_amount_sek",
+    "as_of",
+    "source_id",
+    "voucher_series",
+    "voucher_number",
+)
+
+
+def ore(amount: Decimal) -> int:
+    """Decimal kronor → integer öre (exact for at most two decimals)."""
+    return int(amount.scaleb(2))
+
+
+def _d(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _q(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+class BulkWriter:
+    """Buffered bulk inserts, by the fastest path the database has."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.postgres = conn.dialect.name == "postgresql"
+        self.buffers: dict[str, tuple[Sequence[str], list[tuple[Any, ...]]]] = {}
+
+    def add(self, table: str, cols: Sequence[str], row: tuple[Any, ...]) -> None:
+        buf = self.buffers.get(table)
+        if buf is None:
+            buf = self.buffers[table] = (cols, [])
+        buf[1].append(row)
+        if len(buf[1]) >= BATCH_ROWS:
+            self.flush(table)
+
+    def flush(self, table: str | None = None) -> None:
+        # Parents before children: vouchers before their rows.
+        order = [table] if table else sorted(self.buffers, key=lambda t: t == "voucher_row")
+        for name in order:
+            cols, rows = self.buffers.get(name, ((), []))
+            if not rows:
+                continue
+            if name == "voucher_row" and self.buffers.get("voucher", ((), []))[1]:
+                self.flush("voucher")
+            self._write(name, cols, rows)
+            rows.clear()
+
+    def _write(self, table: str, cols: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        if self.postgres:
+            raw = self.conn.connection.driver_connection
+            with raw.cursor() as cur:  # type: ignore[union-attr]
+                with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+        else:
+            marks = ", ".join("?" * len(cols))
+            self.conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", rows)
+
+
+class IdAllocator:
+    """Hands out primary keys ahead of the insert, so a voucher's rows can be
+    written in the same batch as the voucher without a round trip each.
+
+    SQLite: the import holds the database's write lock, so max(id)+1 is safe.
+    PostgreSQL: ids are drawn from the table's own sequence, a block at a time.
+    """
+
+    def __init__(self, conn: Connection, table: str) -> None:
+        self.conn = conn
+        self.table = table
+        self.postgres = conn.dialect.name == "postgresql"
+        self.pool: list[int] = []
+        self.next_id = 0
+        if not self.postgres:
+            self.next_id = conn.execute(text(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")).scalar_one()
+
+    def take(self) -> int:
+        if not self.postgres:
+            self.next_id += 1
+            return self.next_id - 1
+        if not self.pool:
+            self.pool = list(
+                self.conn.execute(
+                    text(
+                        f"SELECT nextval(pg_get_serial_sequence('{self.table}', 'id')) "
+                        f"FROM generate_series(1, {BATCH_ROWS})"
+                    )
+                ).scalars()
+            )
+            self.pool.reverse()
+        return self.pool.pop()
+
+
+@dataclass
+class StoreSummary:
+    fiscal_years: list[dict[str, str]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    state: dict[str, Any] | None = None
+
+
+class Store:
+    """Writes the records of one import for one company."""
+
+    def __init__(self, conn: Connection, company_id: int, import_id: int, mode: str = "replace") -> None:
+        self.conn = conn
+        self.company_id = company_id
+        self.import_id = import_id
+        self.mode = mode
+        self.writer = BulkWriter(conn)
+        self.voucher_ids = IdAllocator(conn, "voucher")
+        self.counts = dict.fromkeys(
+            (
+                "vouchers",
+                "rows",
+                "accounts",
+                "balances",
+                "period_balances",
+                "objects",
+                "invoices",
+                "attachments",
+            ),
+            0,
+        )
+        # Fiscal years: every stored one, plus those this import brings.
+        self.years: dict[date, tuple[int, date]] = {}  # start -> (id, end)
+        for fid, start, end in conn.execute(
+            text("SELECT id, start, \"end\" FROM fiscal_year WHERE company_id = :c"), {"c": company_id}
+        ):
+            self.years[_date(start)] = (fid, _date(end))
+        self._year_index()
+        self.input_years: dict[date, int | None] = {}  # start -> SIE-style index
+        self.voucher_years: set[int] = set()
+        self.accounts: dict[str, tuple[Any, ...]] = {
+            num: (name, typ, sru, unit)
+            for num, name, typ, sru, unit in conn.execute(
+                text("SELECT number, name, type, sru, unit FROM account WHERE company_id = :c"), {"c": company_id}
+            )
+        }
+        self.declared: set[str] = set()
+        self.used_unknown: set[str] = set()
+        self.dimensions = {
+            n: (name, parent)
+            for n, name, parent in conn.execute(
+                text("SELECT number, name, parent FROM dimension WHERE company_id = :c"), {"c": company_id}
+            )
+        }
+        self.objects = {
+            (d, c): name
+            for d, c, name in conn.execute(
+                text("SELECT dimension, code, name FROM dimension_object WHERE company_id = :c"), {"c": company_id}
+            )
+        }
+        self.content_hashes: set[str] | None = None  # loaded on the first appended voucher
+        self.seen_in_input: dict[str, int] = {}
+        self.source_ids: list[str] = []
+        self.invoice_kinds: set[str] = set()
+        self.attachments: list[r.Attachment] = []
+        self.state: dict[str, Any] | None = None
+        self.duplicates = 0
+
+    # -- fiscal years ----------------------------------------------------------
+    def _year_index(self) -> None:
+        self._starts = sorted(self.years)
+
+    def year_of(self, day: date) -> int | None:
+        i = bisect.bisect_right(self._starts, day) - 1
+        if i >= 0:
+            fid, end = self.years[self._starts[i]]
+            if day <= end:
+                return fid
+        return None
+
+    def _fiscal_year(self, rec: r.FiscalYear) -> None:
+        self.input_years[rec.start] = rec.index
+        known = self.years.get(rec.start)
+        if known is None:
+            fid = self.conn.execute(
+                text(
+                    'INSERT INTO fiscal_year (company_id, start, "end", import_id) '
+                    "VALUES (:c, :s, :e, :i) RETURNING id"
+                ),
+                {"c": self.company_id, "s": rec.start.isoformat(), "e": rec.end.isoformat(), "i": self.import_id},
+            ).scalar_one()
+            self.years[rec.start] = (fid, rec.end)
+        elif known[1] != rec.end:
+            self.conn.execute(
+                text('UPDATE fiscal_year SET "end" = :e WHERE id = :id'), {"e": rec.end.isoformat(), "id": known[0]}
+            )
+            self.years[rec.start] = (known[0], rec.end)
+        self._year_index()
+
+    def _year_id(self, start: date) -> int | None:
+        known = self.years.get(start)
+        return known[0] if known else None
+
+    # -- dispatch --------------------------------------------------------------
+    def add(self, rec: object) -> None:
+        kind = type(rec)
+        if kind is r.Voucher:
+            self._voucher(rec)  # type: ignore[arg-type]
+        elif kind is r.Balance:
+            self._balance(rec)  # type: ignore[arg-type]
+        elif kind is r.PeriodBalance:
+            self._period(rec)  # type: ignore[arg-type]
+        elif kind is r.Account:
+            self._account(rec)  # type: ignore[arg-type]
+        elif kind is r.FiscalYear:
+            self._fiscal_year(rec)  # type: ignore[arg-type]
+        elif kind is r.Dimension:
+            self._dimension(rec)  # type: ignore[arg-type]
+        elif kind is r.DimensionObject:
+            self._object(rec)  # type: ignore[arg-type]
+        elif kind is r.Invoice:
+            self._invoice(rec)  # type: ignore[arg-type]
+        elif kind is r.Attachment:
+            self.attachments.append(rec)  # type: ignore[arg-type]
+            self.counts["attachments"] += 1
+        elif kind is r.Scope:
+            self.mode = rec.mode  # type: ignore[attr-defined]
+        elif kind is r.StateUpdate:
+            self.state = rec.state  # type: ignore[attr-defined]
+        # Company, UnknownRecord: nothing to store.
+
+    # -- chart -----------------------------------------------------------------
+    def _account(self, rec: r.Account) -> None:
+        self.counts["accounts"] += 1
+        self.declared.add(rec.number)
+        new = (rec.name, rec.type, ",".join(rec.sru) or None, rec.unit)
+        old = self.accounts.get(rec.number)
+        if old == new:
+            return
+        if old is None:
+            self.conn.execute(
+                text(
+                    "INSERT INTO account (company_id, number, name, type, sru, unit) VALUES (:c, :n, :name, :t, :s, :u)"
+                ),
+                {"c": self.company_id, "n": rec.number, "name": new[0], "t": new[1], "s": new[2], "u": new[3]},
+            )
+        else:
+            self.conn.execute(
+                text(
+                    "UPDATE account SET name = :name, type = :t, sru = :s, unit = :u "
+                    "WHERE company_id = :c AND number = :n"
+                ),
+                {"c": self.company_id, "n": rec.number, "name": new[0], "t": new[1], "s": new[2], "u": new[3]},
+            )
+        self.accounts[rec.number] = new
+
+    def _dimension(self, rec: r.Dimension) -> None:
+        new = (rec.name, rec.parent)
+        old = self.dimensions.get(rec.number)
+        if old == new:
+            return
+        sql = (
+            "INSERT INTO dimension (company_id, number, name, parent) VALUES (:c, :n, :name, :p)"
+            if old is None
+            else "UPDATE dimension SET name = :name, parent = :p WHERE company_id = :c AND number = :n"
+        )
+        self.conn.execute(text(sql), {"c": self.company_id, "n": rec.number, "name": rec.name, "p": rec.parent})
+        self.dimensions[rec.number] = new
+
+    def _object(self, rec: r.DimensionObject) -> None:
+        self.counts["objects"] += 1
+        key = (rec.dimension, rec.code)
+        old = self.objects.get(key)
+        if old == rec.name:
+            return
+        sql = (
+            "INSERT INTO dimension_object (company_id, dimension, code, name) VALUES (:c, :d, :code, :name)"
+            if old is None
+            else "UPDATE dimension_object SET name = :name WHERE company_id = :c AND dimension = :d AND code = :code"
+        )
+        self.conn.execute(text(sql), {"c": self.company_id, "d": rec.dimension, "code": rec.code, "name": rec.name})
+        self.objects[key] = rec.name
+
+    # -- balances --------------------------------------------------------------
+    def _balance(self, rec: r.Balance) -> None:
+        fid = self._year_id(rec.year_start)
+        if fid is None:
+            return  # the source yielded a balance for a year it never declared; checks report it
+        obj = rec.object or (None, None)
+        self.counts["balances"] += 1
+        self.writer.add(
+            "balance",
+            BALANCE_COLS,
+            (
+                self.company_id,
+                fid,
+                self.import_id,
+                rec.kind,
+                rec.account,
+                obj[0],
+                obj[1],
+                ore(rec.amount),
+                _q(rec.quantity),
+                rec.line,
+            ),
+        )
+
+    def _period(self, rec: r.PeriodBalance) -> None:
+        fid = self._year_id(rec.year_start)
+        if fid is None:
+            return
+        obj = rec.object or (None, None)
+        self.counts["period_balances"] += 1
+        self.writer.add(
+            "period_budget" if rec.budget else "period_balance",
+            PERIOD_COLS,
+            (
+                self.company_id,
+                fid,
+                self.import_id,
+                rec.period.isoformat(),
+                rec.account,
+                obj[0],
+                obj[1],
+                ore(rec.amount),
+                _q(rec.quantity),
+                rec.line,
+            ),
+        )
+
+    # -- vouchers --------------------------------------------------------------
+    def _voucher(self, v: r.Voucher) -> None:
+        self.counts["vouchers"] += 1
+        fid = self.year_of(v.date)
+        if fid is None:
+            return  # outside every fiscal year: LedgerChecks has failed the import
+        content_hash = None
+        if self.mode == "append":
+            content_hash = self._content_hash(v)
+            if self.content_hashes is None:
+                self.content_hashes = set(
+                    self.conn.execute(
+                        text("SELECT content_hash FROM voucher WHERE company_id = :c AND content_hash IS NOT NULL"),
+                        {"c": self.company_id},
+                    ).scalars()
+                )
+            if content_hash in self.content_hashes:
+                self.duplicates += 1
+                self.counts["rows"] += sum(1 for row in v.rows if row.kind is r.RowKind.POSTED)
+                return
+        elif self.mode == "upsert" and v.source_id:
+            self.source_ids.append(v.source_id)
+        self.voucher_years.add(fid)
+        vid = self.voucher_ids.take()
+        cid, add = self.company_id, self.writer.add
+        add(
+            "voucher",
+            VOUCHER_COLS,
+            (
+                vid,
+                cid,
+                fid,
+                self.import_id,
+                v.series,
+                v.number,
+                v.date.isoformat(),
+                v.text,
+                _d(v.registration_date),
+                v.signature,
+                v.source_id,
+                content_hash,
+                v.line,
+            ),
+        )
+        accounts, unknown = self.accounts, self.used_unknown
+        posted = 0
+        for row in v.rows:
+            if row.kind is r.RowKind.POSTED:
+                posted += 1
+            if row.account not in accounts:
+                unknown.add(row.account)
+            add(
+                "voucher_row",
+                ROW_COLS,
+                (
+                    vid,
+                    cid,
+                    fid,
+                    row.kind.value,
+                    row.account,
+                    int(row.amount.scaleb(2)),
+                    json.dumps(row.objects) if row.objects else None,
+                    None if row.date is None else row.date.isoformat(),
+                    row.text,
+                    None if row.quantity is None else str(row.quantity),
+                    row.signature,
+                    row.line,
+                ),
+            )
+        self.counts["rows"] += posted
+
+    def _content_hash(self, v: r.Voucher) -> str:
+        """Same content ⇒ same voucher; the n-th identical voucher of one
+        input gets its own hash, so true repeats within a file are kept."""
+        h = hashlib.sha256()
+        h.update(repr((v.series, v.number, v.date, v.text)).encode())
+        for row in v.rows:
+            h.update(repr((row.kind.value, row.account, str(row.amount), row.objects, row.date, row.text)).encode())
+        digest = h.hexdigest()
+        n = self.seen_in_input.get(digest, 0)
+        self.seen_in_input[digest] = n + 1
+        return digest if n == 0 else f"{digest}:{n}"
+
+    # -- invoices and attachments ---------------------------------------------
+    def _invoice(self, inv: r.Invoice) -> None:
+        self.counts["invoices"] += 1
+        self.invoice_kinds.add(inv.kind)
+        self.writer.add(
+            "invoice",
+            INVOICE_COLS,
+            (
+                self.company_id,
+                self.import_id,
+                inv.kind,
+                inv.number,
+                inv.counterparty_number,
+                inv.counterparty_name,
+                _d(inv.invoice_date),
+                _d(inv.due_date),
+                inv.currency,
+                ore(inv.total_amount),
+                ore(inv.remaining_amount),
+                None if inv.remaining_amount_sek is None else ore(inv.remaining_amount_sek),
+                inv.as_of.isoformat(),
+                inv.source_id,
+                inv.voucher_series,
+                inv.voucher_number,
+            ),
+        )
+
+    def _store_attachments(self) -> None:
+        store = settings.file_store()
+        for att in self.attachments:
+            data = att.data if att.data is not None else Path(att.path or "").read_bytes()
+            digest = hashlib.sha256(data).hexdigest()
+            target = store / digest[:2] / digest
+            if not target.exists():  # content-addressed: the same bytes are kept once
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp = target.with_suffix(".part")
+                tmp.write_bytes(data)
+                tmp.replace(target)
+            voucher_id = invoice_id = None
+            for link in att.links:
+                if link.kind == "voucher" and voucher_id is None:
+                    year = " AND f.start = :fy" if link.fiscal_year_start else ""
+                    voucher_id = self.conn.execute(
+                        text(
+                            "SELECT v.id FROM voucher v JOIN fiscal_year f ON f.id = v.fiscal_year_id "
+                            f"WHERE v.company_id = :c AND v.series = :s AND v.number = :n{year} "
+                            "ORDER BY v.id DESC LIMIT 1"
+                        ),
+                        {"c": self.company_id, "s": link.series or "", "n": link.number or "", "fy": _d(link.fiscal_year_start)},
+                    ).scalar()
+                elif link.kind.endswith("_invoice") and invoice_id is None:
+                    invoice_id = self.conn.execute(
+                        text(
+                            "SELECT id FROM invoice WHERE company_id = :c AND kind = :k AND number = :n "
+                            "ORDER BY id DESC LIMIT 1"
+                        ),
+                        {"c": self.company_id, "k": link.kind.removesuffix("_invoice"), "n": link.invoice_number or ""},
+                    ).scalar()
+            self.conn.execute(
+                text(
+                    "INSERT INTO attachment (company_id, import_id, sha256, filename, content_type, size, "
+                    "voucher_id, invoice_id, source_id) VALUES (:c, :i, :h, :f, :t, :s, :v, :inv, :src)"
+                ),
+                {
+                    "c": self.company_id,
+                    "i": self.import_id,
+                    "h": digest,
+                    "f": att.filename,
+                    "t": att.content_type,
+                    "s": len(data),
+                    "v": voucher_id,
+                    "inv": invoice_id,
+                    "src": att.source_id,
+                },
+            )
+
+    # -- the end ---------------------------------------------------------------
+    def finish(self) -> StoreSummary:
+        self.writer.flush()
+        created = sorted(self.used_unknown - set(self.accounts))
+        for number in created:  # rows on undeclared accounts: the account is created
+            self.conn.execute(
+                text("INSERT INTO account (company_id, number, name) VALUES (:c, :n, '')"),
+                {"c": self.company_id, "n": number},
+            )
+        self.counts["accounts"] += len(created)
+        if self.mode == "replace":
+            self._replace_years()
+        elif self.mode == "upsert":
+            self._replace_source_ids()
+        if self.invoice_kinds:  # invoices are a snapshot: the new one replaces the old
+            kinds = sorted(self.invoice_kinds)
+            params = {f"k{i}": k for i, k in enumerate(kinds)}
+            marks = ", ".join(f":k{i}" for i in range(len(kinds)))
+            self.conn.execute(
+                text(
+                    "UPDATE attachment SET invoice_id = NULL WHERE invoice_id IN (SELECT id FROM invoice "
+                    f"WHERE company_id = :c AND kind IN ({marks}) AND (import_id IS NULL OR import_id <> :imp))"
+                ),
+                {"c": self.company_id, "imp": self.import_id, **params},
+            )
+            self._delete_old("invoice", f"company_id = :c AND kind IN ({marks})", params)
+        self._store_attachments()
+        if self.duplicates:
+            self.counts["vouchers_duplicate"] = self.duplicates
+        touched = set(self.input_years) | {s for s, (fid, _) in self.years.items() if fid in self.voucher_years}
+        summary = StoreSummary(
+            fiscal_years=[
+                {"start": s.isoformat(), "end": self.years[s][1].isoformat()} for s in sorted(touched) if s in self.years
+            ],
+            counts=dict(self.counts),
+            state=self.state,
+        )
+        return summary
+
+    def _delete_old(self, table: str, where: str, params: dict[str, Any]) -> int:
+        sql = f"DELETE FROM {table} WHERE {where} AND (import_id IS NULL OR import_id <> :imp)"
+        return self.conn.execute(text(sql), {"c": self.company_id, "imp": self.import_id, **params}).rowcount
+
+    def _current_year(self) -> int | None:
+        if not self.input_years:
+            return None
+        indexed = [s for s, idx in self.input_years.items() if idx == 0]
+        start = indexed[0] if indexed else max(self.input_years)
+        return self.years[start][0]
+
+    def _replace_years(self) -> None:
+        current = self._current_year()
+        replaced = set(self.voucher_years)
+        if current is not None:
+            replaced.add(current)
+        for fid in sorted(replaced):
+            self.delete_year_data(self.conn, fid, keep_import=self.import_id)
+        for start in self.input_years:
+            fid = self.years[start][0]
+            if fid in replaced:
+                continue
+            # An earlier year without vouchers here: add its balances only
+            # where none are stored, never overwrite the stored ones.
+            for table, key in (
+                ("balance", "o.kind = t.kind"),
+                ("period_balance", "o.period = t.period"),
+                ("period_budget", "o.period = t.period"),
+            ):
+                self.conn.execute(
+                    text(
+                        f"DELETE FROM {table} WHERE fiscal_year_id = :f AND import_id = :imp AND EXISTS ("
+                        f"SELECT 1 FROM {table} o WHERE o.fiscal_year_id = {table}.fiscal_year_id "
+                        f"AND (o.import_id IS NULL OR o.import_id <> :imp) AND o.account = {table}.account "
+                        f"AND {key.replace('t.', table + '.')} "
+                        f"AND coalesce(o.object_dim, -1) = coalesce({table}.object_dim, -1) "
+                        f"AND coalesce(o.object_code, '') = coalesce({table}.object_code, ''))"
+                    ),
+                    {"f": fid, "imp": self.import_id},
+                )
+
+    @staticmethod
+    def delete_year_data(conn: Connection, fiscal_year_id: int, keep_import: int | None = None) -> dict[str, int]:
+        """Delete a fiscal year's vouchers, rows and balances (all, or all but
+        those of ``keep_import``).  Returns the number of rows per table."""
+        keep = "" if keep_import is None else " AND (import_id IS NULL OR import_id <> :imp)"
+        params = {"f": fiscal_year_id, "imp": keep_import}
+        old_vouchers = f"SELECT id FROM voucher WHERE fiscal_year_id = :f{keep}"
+        deleted: dict[str, int] = {}
+        conn.execute(text(f"UPDATE attachment SET voucher_id = NULL WHERE voucher_id IN ({old_vouchers})"), params)
+        deleted["rows"] = conn.execute(
+            text(f"DELETE FROM voucher_row WHERE fiscal_year_id = :f AND voucher_id IN ({old_vouchers})"), params
+        ).rowcount
+        deleted["vouchers"] = conn.execute(text(f"DELETE FROM voucher WHERE fiscal_year_id = :f{keep}"), params).rowcount
+        for table, name in (
+            ("balance", "balances"),
+            ("period_balance", "period_balances"),
+            ("period_budget", "period_budgets"),
+        ):
+            deleted[name] = conn.execute(text(f"DELETE FROM {table} WHERE fiscal_year_id = :f{keep}"), params).rowcount
+        return deleted
+
+    def _replace_source_ids(self) -> None:
+        """Upsert: stored vouchers with a source id this import brings again
+        are replaced by the new ones."""
+        updated = 0
+        for i in range(0, len(self.source_ids), 500):
+            chunk = self.source_ids[i : i + 500]
+            params = {f"s{j}": sid for j, sid in enumerate(chunk)}
+            marks = ", ".join(f":s{j}" for j in range(len(chunk)))
+            old = (
+                f"SELECT id FROM voucher WHERE company_id = :c AND source_id IN ({marks}) "
+                "AND (import_id IS NULL OR import_id <> :imp)"
+            )
+            args = {"c": self.company_id, "imp": self.import_id, **params}
+            self.conn.execute(text(f"UPDATE attachment SET voucher_id = NULL WHERE voucher_id IN ({old})"), args)
+            self.conn.execute(text(f"DELETE FROM voucher_row WHERE voucher_id IN ({old})"), args)
+            updated += self.conn.execute(
+                text(
+                    f"DELETE FROM voucher WHERE company_id = :c AND source_id IN ({marks}) "
+                    "AND (import_id IS NULL OR import_id <> :imp)"
+                ),
+                args,
+            ).rowcount
+        self.counts["vouchers_updated"] = updated
+        self.counts["vouchers_new"] = self.counts["vouchers"] - updated
+
+
+def _date(value: Any) -> date:
+    """SQLite hands dates back as text when read through text()."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def stored_fiscal_years(conn: Connection, company_id: int) -> list[r.FiscalYear]:
+    rows = conn.execute(
+        text('SELECT start, "end" FROM fiscal_year WHERE company_id = :c ORDER BY start'), {"c": company_id}
+    ).all()
+    return [r.FiscalYear(_date(s), _date(e)) for s, e in rows]

@@ -1,0 +1,153 @@
+"""``ekonomi sie check``: read and validate one file, no database.
+
+The report's JSON shape is a contract (docs/contracts.md).  Every record goes
+through the core's ``LedgerChecks`` exactly as at import, so a problem is
+reported by one rule only, and the SIE reader's own issues come with it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ekonomi.core.checks import LedgerChecks
+from ekonomi.core.context import FileInput, ImportContext
+from ekonomi.core.records import Issue, Severity
+
+from .normalize import SieNormalizer
+from .sniff import what_is
+
+HEAD = 64 * 1024
+MAX_PER_CODE = 1000  # a broken million-voucher file must not print a million lines
+
+
+def _money(d: Decimal) -> str:
+    return f"{d:.2f}"
+
+
+def _empty_report() -> dict[str, Any]:
+    return {
+        "sietyp": None,
+        "variant": None,
+        "program": {"name": None, "version": None},
+        "encoding": None,
+        "checksum": "absent",
+        "company": {"name": None, "orgnr": None},
+        "fiscal_years": [],
+        "counts": {k: 0 for k in ("accounts", "vouchers", "rows", "added_rows", "removed_rows", "balances", "period_balances", "objects")},
+        "totals": {"debit": "0.00", "credit": "0.00"},
+        "issues": [],
+    }
+
+
+class _Collector:
+    """Keeps issues, at most MAX_PER_CODE per code, and counts the rest."""
+
+    def __init__(self) -> None:
+        self.issues: list[Issue] = []
+        self.per_code: dict[str, int] = {}
+
+    def add(self, issue: Issue) -> None:
+        n = self.per_code.get(issue.code, 0) + 1
+        self.per_code[issue.code] = n
+        if n <= MAX_PER_CODE:
+            self.issues.append(issue)
+
+    def result(self) -> list[Issue]:
+        out = list(self.issues)
+        for code, n in self.per_code.items():
+            if n > MAX_PER_CODE:
+                worst = next(i.severity for i in self.issues if i.code == code)
+                out.append(Issue(worst, code, f"… and {n - MAX_PER_CODE} more issues like this one.", None, None))
+        out.sort(key=lambda i: (i.line is None, i.line or 0))
+        return out
+
+
+def check_file(path: Path | str, filename: str | None = None) -> dict[str, Any]:
+    """Read and validate ``path``; return the report as the contract's dict."""
+    path = Path(path)
+    name = filename or path.name
+    with open(path, "rb") as f:
+        head = f.read(HEAD)
+    kind = what_is(head)
+    if kind is not None:
+        report = _empty_report()
+        report["issues"] = [
+            {"severity": "error", "code": "sie.not_sie", "line": None, "column": None,
+             "message": f"This is not a SIE 4 file: it is {kind}."}
+        ]
+        return report
+    reader = SieNormalizer(path, name)
+    ctx = ImportContext(source="sie4", input=FileInput(path, name))
+    ledger = LedgerChecks(ctx)
+    issues = _Collector()
+    add = issues.add
+    check = ledger.check
+    for rec in reader.records():
+        if type(rec) is Issue:
+            add(rec)
+            continue
+        for issue in check(rec):
+            add(issue)
+    for issue in ledger.finish():
+        add(issue)
+    s, st = reader.summary, reader.stats
+    return {
+        "sietyp": s.sietyp,
+        "variant": s.variant,
+        "program": {"name": s.program[0], "version": s.program[1]},
+        "encoding": s.encoding,
+        "checksum": s.checksum,
+        "company": {"name": s.company_name, "orgnr": s.orgnr},
+        "fiscal_years": [{"index": y.index, "start": y.start.isoformat(), "end": y.end.isoformat()} for y in s.fiscal_years],
+        "counts": {
+            "accounts": st.accounts,
+            "vouchers": st.vouchers,
+            "rows": st.rows,
+            "added_rows": st.added_rows,
+            "removed_rows": st.removed_rows,
+            "balances": st.balances,
+            "period_balances": st.period_balances,
+            "objects": st.objects,
+        },
+        "totals": {"debit": _money(st.debit), "credit": _money(st.credit)},
+        "issues": [
+            {"severity": str(i.severity), "code": i.code, "line": i.line, "column": i.column, "message": i.message}
+            for i in issues.result()
+        ],
+    }
+
+
+def importable(report: dict[str, Any]) -> bool:
+    return not any(i["severity"] == Severity.ERROR for i in report["issues"])
+
+
+def format_text(report: dict[str, Any], filename: str) -> str:
+    """The human-readable report."""
+    out = [f"{filename}:"]
+    if report["variant"] is None:
+        out.append("  not a SIE 4 file")
+    else:
+        prog = report["program"]
+        comp = report["company"]
+        out.append(f"  SIE type {report['variant']}, written by {prog['name'] or '?'} {prog['version'] or ''}".rstrip())
+        out.append(f"  company: {comp['name'] or '?'} ({comp['orgnr'] or 'no orgnr'})")
+        for y in report["fiscal_years"]:
+            out.append(f"  fiscal year {y['index']}: {y['start']} – {y['end']}")
+        out.append(f"  encoding: {report['encoding']}; checksum: {report['checksum']}")
+        c, t = report["counts"], report["totals"]
+        out.append(
+            f"  {c['accounts']} accounts, {c['objects']} objects, {c['balances']} balances, {c['period_balances']} period balances"
+        )
+        out.append(
+            f"  {c['vouchers']} vouchers with {c['rows']} rows (+{c['added_rows']} added, {c['removed_rows']} removed); "
+            f"debit {t['debit']}, credit {t['credit']}"
+        )
+    counts = {sev: sum(1 for i in report["issues"] if i["severity"] == sev) for sev in ("error", "warning", "info")}
+    for i in report["issues"]:
+        where = f"line {i['line']}" if i["line"] else "file"
+        out.append(f"  {i['severity']:7} {where:>11}  {i['message']}  [{i['code']}]")
+    verdict = "importable" if importable(report) else "NOT importable"
+    out.append(f"  {counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes: {verdict}")
+    return "\n".join(out)
