@@ -137,6 +137,7 @@ class SieNormalizer:
         self._first_seen: dict[str, int] = {}
         self._label_counts: dict[str, int] = {}
         self._once: set[tuple[str, str]] = set()
+        self._tallies: dict[tuple[str, str], list] = {}
         self._issues: list[Issue] = []
         self._voucher: _Voucher | None = None
         self._after_checksum: int | None = None
@@ -145,6 +146,14 @@ class SieNormalizer:
     # -- issues --------------------------------------------------------------
     def _issue(self, severity: Severity, code: str, message: str, line: int | None = None, column: int | None = 1) -> None:
         self._issues.append(Issue(severity, code, message, line if line is not None else self.line, column, self.filename))
+
+    def _tally(self, code: str, key: str, message: str) -> None:
+        """A warning that repeats on many records: reported once, with its count, at the end."""
+        entry = self._tallies.get((code, key))
+        if entry is None:
+            self._tallies[(code, key)] = [message, self.line, 1]
+        else:
+            entry[2] += 1
 
     def _issue_once(self, key: str, severity: Severity, code: str, message: str, line: int | None = None) -> None:
         if (code, key) not in self._once:
@@ -182,7 +191,7 @@ class SieNormalizer:
     def _amount(self, value: Field, what: str) -> Decimal | None:
         if type(value) is bytes and value:
             body = value[1:] if value[0] == 0x2D else value  # '-'
-            if body.isdigit() or (body.count(b".") == 1 and body.replace(b".", b"").isdigit() and body[-1] != 0x2E and body[0] != 0x2E):
+            if body.isdigit() or (body.count(b".") == 1 and body.replace(b".", b"").isdigit() and body[-1] != 0x2E):
                 return Decimal(value.decode("ascii"))
         shown = self._text(value) if type(value) is bytes else "an object list"
         self._issue(ERROR, "sie.amount.invalid", f"The {what} {shown!r} is not an amount (like -1250.00).")
@@ -298,9 +307,9 @@ class SieNormalizer:
             return [v, rec] if v is not None else [rec]
         if len(fields) - 1 < spec.required and name != "#ORGNR":
             missing = spec.fields[len(fields) - 1]
-            severity = WARNING if name in _LENIENT else ERROR
+            severity = ERROR if name in _STRICT else WARNING
             self._issue(severity, "sie.field.missing", f"{name} lacks its mandatory field '{missing}'.")
-            if name not in _READ_ANYWAY:
+            if name not in _READ_ANYWAY or len(fields) < 2:
                 return [v] if v is not None else None
             fields = fields + [b""] * (spec.required + 1 - len(fields))
         elif len(fields) - 1 > len(spec.fields):
@@ -452,7 +461,7 @@ class SieNormalizer:
         if with_object:
             objs = self._objects(f[3])
             if len(objs) != 1:
-                self._issue(WARNING, "sie.objects.count", f"{name} should name exactly one object; found {len(objs)}.")
+                self._tally("sie.objects.count", name, f"{name} should name exactly one object (found {len(objs)}); the first is used")
             obj = objs[0] if objs else None
             rest = f[4:]
         else:
@@ -500,7 +509,7 @@ class SieNormalizer:
         if idx is None or period is None or acc is None or amount is None:
             return None
         if len(objs) > 1:
-            self._issue(WARNING, "sie.objects.count", f"{self._text(f[0])} should name at most one object; the first is used.")
+            self._tally("sie.objects.count", self._text(f[0]), f"{self._text(f[0])} should name at most one object (found {len(objs)}); the first is used")
         self.stats.period_balances += 1
         self._periods.append((idx, period, acc, amount, qty, objs[0] if objs else None, f[0] == b"#PBUDGET", self.line))
         return self._late_balances()
@@ -597,7 +606,8 @@ class SieNormalizer:
                 )
                 continue
             if not fy.start.replace(day=1) <= period <= fy.end:
-                self._issue(WARNING, "sie.period.outside_year", f"Period {period:%Y%m} is outside fiscal year {idx}.", line)
+                self.line = line
+                self._tally("sie.period.outside_year", str(idx), f"Periods of fiscal year {idx} lie outside that year (first: {period:%Y%m})")
             yield PeriodBalance(fy.start, period, acc, amount, qty, obj, budget, line)
         self._periods.clear()
         yield from self._issues
@@ -744,10 +754,14 @@ class SieNormalizer:
         raw_orgnr = self._company.get("orgnr")
         s.orgnr = normalize_orgnr(raw_orgnr) or (raw_orgnr or None)
         s.fiscal_years = sorted(self._years.values(), key=lambda y: -(y.index or 0))
+        for (code, _), (message, line, n) in self._tallies.items():
+            more = f"; {n} records like this, first here" if n > 1 else ""
+            self._issues.append(Issue(WARNING, code, f"{message}{more}.", line, 1, self.filename))
         self._issues += validate.variant_rules(s.variant, self._first_seen, self._label_counts)
         self._issues += validate.orgnr_rules(raw_orgnr, self._orgnr_line)
         movements = self.stats.movements if s.variant == "4E" and self.stats.vouchers else None
-        self._issues += validate.reconcile(self._ib0, self._ub0, self._res0, self._ub_1, movements)
+        if s.checksum != "truncated":  # a cut file would only repeat that it is cut
+            self._issues += validate.reconcile(self._ib0, self._ub0, self._res0, self._ub_1, movements)
         self._issues += self._encoding_issues()
         for issue in self._issues:
             yield issue if issue.file else issue._replace(file=self.filename)
@@ -807,6 +821,8 @@ class SieNormalizer:
         return out
 
 
-# Header records whose missing fields only lose information: a warning, and read what is there.
-_LENIENT = frozenset({"#PROGRAM", "#ADRESS", "#GEN", "#PROSA", "#FTYP", "#FNR", "#BKOD", "#TAXAR", "#KPTYP", "#VALUTA", "#FORMAT", "#ORGNR", "#FNAMN", "#KONTO"})
-_READ_ANYWAY = frozenset({"#PROGRAM", "#ADRESS", "#ORGNR", "#KONTO"})
+# Records that carry amounts or vouchers: a missing field is an error (the
+# file is not imported).  Elsewhere it only loses information: a warning.
+_STRICT = frozenset({"#IB", "#UB", "#RES", "#OIB", "#OUB", "#PSALDO", "#PBUDGET", "#VER", "#TRANS", "#RTRANS", "#BTRANS"})
+# Header records still worth reading with their trailing fields empty.
+_READ_ANYWAY = frozenset({"#PROGRAM", "#ADRESS", "#ORGNR", "#KONTO", "#OBJEKT", "#DIM"})

@@ -78,12 +78,6 @@ _OPENING_CAUSES = (
 )
 
 
-def _is_result_account(account: str, result_accounts: set[str]) -> bool:
-    if account in result_accounts:
-        return True
-    return account[:1] in "345678" and account[:1] != ""
-
-
 def reconcile(
     opening: dict[str, tuple[Decimal, int]],
     closing: dict[str, tuple[Decimal, int]],
@@ -97,8 +91,9 @@ def reconcile(
     issues: list[Issue] = []
     if movements is not None:
         result_accounts = set(result)
-        accounts = set(opening) | set(closing) | {a for a in movements if not _is_result_account(a, result_accounts)}
-        for acc in sorted(accounts - result_accounts):
+        # Accounts the file states a balance for; an account with movements
+        # only is left to the core's undeclared-account rule.
+        for acc in sorted((set(opening) | set(closing)) - result_accounts):
             ib = opening.get(acc, (_ZERO, 0))[0]
             mov = movements.get(acc, _ZERO)
             ub, line = closing.get(acc, (_ZERO, opening.get(acc, (_ZERO, None))[1]))
@@ -113,7 +108,7 @@ def reconcile(
                         1 if line else None,
                     )
                 )
-        for acc in sorted(set(result) | {a for a in movements if _is_result_account(a, result_accounts) and a not in closing}):
+        for acc in sorted(result):
             res, line = result.get(acc, (_ZERO, None))
             mov = movements.get(acc, _ZERO)
             if res != mov:
