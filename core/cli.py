@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 
 class State:
-    def __init__(self, database_url: str | None) -> None:
+    def __init__(self, database_url: str | None = None) -> None:
         self.database_url = database_url
         self._engine: Engine | None = None
 
@@ -161,6 +161,42 @@ def companies_list(state: State, as_json: bool) -> None:
         last = row["last_import"]
         status = f"last import {last['status']}" if last else "no imports"
         click.echo(f"{row['orgnr']}  {row['name']}  [{row['active_source']}]  {status}")
+
+
+@companies.command("enable")
+@click.argument("orgnr")
+@click.argument("source")
+@_database_option
+@click.pass_obj
+def companies_enable(state: State, orgnr: str, source: str) -> None:
+    """Enable a source plugin for a company (third parties' start disabled)."""
+    _set_enabled(state, orgnr, source, True)
+
+
+@companies.command("disable")
+@click.argument("orgnr")
+@click.argument("source")
+@_database_option
+@click.pass_obj
+def companies_disable(state: State, orgnr: str, source: str) -> None:
+    """Disable a source plugin for a company."""
+    _set_enabled(state, orgnr, source, False)
+
+
+def _set_enabled(state: State, orgnr: str, source: str, enabled: bool) -> None:
+    from sqlmodel import Session
+
+    from .rules import get_company, set_source_enabled
+
+    with Session(state.engine()) as session:
+        try:
+            _pm().source(source)
+            company = get_company(session, orgnr)
+        except EkonomiError as exc:
+            fail(exc.message)
+        set_source_enabled(session, company, source, enabled)
+        session.commit()
+        click.echo(f"{source} {'enabled' if enabled else 'disabled'} for {company.orgnr} {company.name}")
 
 
 @cli.command()
@@ -426,11 +462,23 @@ def _add_plugin_commands() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """The console script.  Errors are one line on stderr, never a traceback."""
     _add_plugin_commands()
     try:
-        cli.main(args=argv, prog_name="ekonomi", standalone_mode=True)
+        rv = cli.main(args=argv, prog_name="ekonomi", standalone_mode=False)
+    except click.UsageError as exc:
+        where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""
+        click.echo(f"error: {' '.join(exc.format_message().split())}{where}", err=True)
+        sys.exit(2)
+    except click.ClickException as exc:
+        click.echo(f"error: {' '.join(exc.format_message().split())}", err=True)
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(1)
     except EkonomiError as exc:
         fail(exc.message)
+    sys.exit(rv if isinstance(rv, int) else 0)
 
 
 if __name__ == "__main__":

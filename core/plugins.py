@@ -9,6 +9,7 @@ recorded as failed with its error and skipped; the others keep working.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import traceback
@@ -70,6 +71,7 @@ class PluginManager:
             self.pm.register(__import__(modname, fromlist=["_"]), name=modname)
         if load_entry_points and not os.environ.get("EKONOMI_DISABLE_PLUGIN_AUTOLOAD"):
             self._load_entry_points()
+            self._load_from_env()
         self.refresh()
 
     @property
@@ -90,6 +92,22 @@ class PluginManager:
             dist = getattr(ep, "dist", None)
             builtin = dist is not None and (dist.name or "").lower() == "ekonomi"
             self.register(plugin, name=ep.name, origin=ep.value, builtin=builtin)
+
+    def _load_from_env(self) -> None:
+        """``EKONOMI_PLUGINS=pkg.module[:attr],…`` loads plugins that are not
+        installed as distributions: a plugin author's working copy, tests."""
+        for spec in filter(None, (p.strip() for p in os.environ.get("EKONOMI_PLUGINS", "").split(","))):
+            modname, _, attr = spec.partition(":")
+            try:
+                obj: Any = importlib.import_module(modname)
+                if attr:
+                    obj = getattr(obj, attr)
+                    if isinstance(obj, type):
+                        obj = obj()
+            except Exception as exc:
+                self._fail(spec, spec, f"could not be imported: {type(exc).__name__}: {exc}")
+                continue
+            self.register(obj, name=spec, origin=spec)
 
     def register(
         self, plugin: object, name: str | None = None, origin: str | None = None, builtin: bool = False
