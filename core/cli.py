@@ -29,6 +29,12 @@ class State:
         self.database_url = database_url
         self._engine: Engine | None = None
 
+    def writer(self) -> Engine:
+        """The engine for commands that write (see db.writer)."""
+        from .db import writer
+
+        return writer(self.engine())
+
     def engine(self, *, migrate: bool = False) -> Engine:
         """The database; refuses to work on a schema that ``ekonomi init``
         has not created or upgraded."""
@@ -129,7 +135,7 @@ def companies_add(state: State, orgnr: str, name: str, bureau: str | None, as_js
 
     from .companies import add_company, company_json
 
-    with Session(state.engine()) as session:
+    with Session(state.writer()) as session:
         try:
             company = add_company(session, orgnr, name, bureau)
             session.commit()
@@ -188,7 +194,7 @@ def _set_enabled(state: State, orgnr: str, source: str, enabled: bool) -> None:
 
     from .rules import get_company, set_source_enabled
 
-    with Session(state.engine()) as session:
+    with Session(state.writer()) as session:
         try:
             _pm().source(source)
             company = get_company(session, orgnr)

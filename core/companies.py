@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from . import models as m
+from .db import writer
 from .errors import EkonomiError, NotFound
 from .events import Event
 from .orgnr import normalize_orgnr
@@ -77,7 +78,7 @@ def delete_latest_year(engine: Engine, pm: PluginManager, company_id: int, actor
     from .pipeline import _lock_company, _process_lock
 
     with _process_lock(company_id):
-        with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
+        with writer(engine).connect() as conn:
             with conn.begin():
                 _lock_company(conn, company_id)  # never while an import of the company runs
                 years = fiscal_years(conn, company_id)

@@ -49,6 +49,19 @@ def _setup_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
+def writer(engine: Engine) -> Engine:
+    """The engine to open *write* transactions with.
+
+    On SQLite a deferred transaction that reads and then writes fails at once
+    with "database is locked" when another connection wrote meanwhile; taking
+    the write lock up front (``BEGIN IMMEDIATE``) makes it wait its turn
+    instead.  Reads keep using the plain engine, so they never wait (WAL).
+    """
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(sqlite_begin="IMMEDIATE")
+    return engine
+
+
 def is_sqlite(bind: Engine | Connection) -> bool:
     return bind.dialect.name == "sqlite"
 

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 
 from . import settings
 from .context import FileInput
+from .db import writer
 from .pipeline import ImportRequest, execute, submit
 from .plugins import PluginManager
 
@@ -65,7 +66,7 @@ class ThreadRunner:
             req = ImportRequest(req.company, keep_input(req.file), req.source, req.started_by, req.user_id)
         import_id = submit(self.engine, self.pm, req)
         if req.file is not None:
-            with self.engine.begin() as conn:
+            with writer(self.engine).begin() as conn:
                 conn.execute(
                     text("UPDATE import_run SET stored_path = :p WHERE id = :i"), {"p": str(req.file.path), "i": import_id}
                 )

@@ -40,6 +40,7 @@ from . import models as m
 from . import rules
 from .checks import RecordCheck
 from .context import FileInput, ImportContext
+from .db import writer
 from .errors import EkonomiError, NotFound
 from .events import Event
 from .plugins import PluginManager
@@ -147,7 +148,7 @@ def submit(engine: Engine, pm: PluginManager, req: ImportRequest) -> int:
     other refusal (source not active, file not recognised, no right) is
     logged as a failed ImportRun and then raised, so the log shows it.
     """
-    with Session(engine) as session:
+    with Session(writer(engine)) as session:
         company = rules.get_company(session, req.company)
         run = m.ImportRun(
             company_id=company.id,  # type: ignore[arg-type]
@@ -238,7 +239,7 @@ def execute(
     error: str | None = None
     try:
         with _process_lock(company_id):
-            with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
+            with writer(engine).connect() as conn:
                 with conn.begin():
                     _lock_company(conn, company_id)
                     started, started_at = time.monotonic(), m.utcnow()
@@ -271,7 +272,7 @@ def execute(
     finally:
         reporter.close()
     if error is not None:
-        with engine.begin() as conn:
+        with writer(engine).begin() as conn:
             _finish_run(conn, import_id, "failed", outcome, issues, started, started_at, error)
     result = load_result(engine, import_id)
     pm.emit(Event("import_failed" if error else "import_finished", orgnr, import_id, started_by, result))

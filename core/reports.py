@@ -117,3 +117,81 @@ def trial_balance(conn: Connection, company_id: int, start: date | None = None, 
             }
         )
     return {"fiscal_year": {"start": year.start.isoformat(), "end": year.end.isoformat()}, "accounts": out}
+
+
+def monthly_result(conn: Connection, company_id: int, start: date | None = None, until: date | None = None) -> dict[str, Any]:
+    """Per month of a fiscal year: revenue (class 3, sign turned so income is
+    positive), costs (classes 4-8) and result = revenue - costs, from posted
+    voucher rows; ``until`` as in trial_balance.  Amounts are kronor strings."""
+    year = pick_year(conn, company_id, start)
+    p: dict[str, Any] = {"f": year.id, "c": company_id}
+    types = {n: t for n, t in conn.execute(text("SELECT number, type FROM account WHERE company_id = :c"), p)}
+    until_sql = ""
+    if until is not None:
+        until_sql = " AND v.date <= :u"
+        p["u"] = until.isoformat()
+    sums: dict[tuple[int, int, str], int] = {}
+    for day, account, amount in conn.execute(
+        text(
+            "SELECT v.date, r.account, sum(r.amount) FROM voucher_row r JOIN voucher v ON v.id = r.voucher_id "
+            f"WHERE r.fiscal_year_id = :f AND r.kind = 'posted'{until_sql} GROUP BY v.date, r.account"
+        ),
+        p,
+    ):
+        if not is_result_account(account, types.get(account)):
+            continue
+        d = _date(day)
+        kind = "revenue" if account[:1] == "3" or (types.get(account) or "").upper() == "I" else "costs"
+        key = (d.year, d.month, kind)
+        sums[key] = sums.get(key, 0) + int(amount)
+    months = []
+    y, mo = year.start.year, year.start.month
+    while (y, mo) <= (year.end.year, year.end.month):
+        revenue = -sums.get((y, mo, "revenue"), 0)
+        costs = sums.get((y, mo, "costs"), 0)
+        months.append(
+            {"month": f"{y:04d}-{mo:02d}", "revenue": kronor(revenue), "costs": kronor(costs), "result": kronor(revenue - costs)}
+        )
+        y, mo = (y + 1, 1) if mo == 12 else (y, mo + 1)
+    return {"fiscal_year": {"start": year.start.isoformat(), "end": year.end.isoformat()}, "months": months}
+
+
+def vouchers(
+    conn: Connection,
+    company_id: int,
+    start: date | None = None,
+    until: date | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """One page of a fiscal year's vouchers (by date, series, number) with
+    their rows; ``total`` counts them all.  ``until`` as in trial_balance."""
+    year = pick_year(conn, company_id, start)
+    p: dict[str, Any] = {"f": year.id, "lim": limit, "off": offset}
+    until_sql = ""
+    if until is not None:
+        until_sql = " AND date <= :u"
+        p["u"] = until.isoformat()
+    total = conn.execute(text(f"SELECT count(*) FROM voucher WHERE fiscal_year_id = :f{until_sql}"), p).scalar() or 0
+    heads = conn.execute(
+        text(
+            "SELECT id, series, number, date, text FROM voucher "
+            f"WHERE fiscal_year_id = :f{until_sql} ORDER BY date, series, number, id LIMIT :lim OFFSET :off"
+        ),
+        p,
+    ).all()
+    rows_by: dict[int, list[dict[str, Any]]] = {h[0]: [] for h in heads}
+    if heads:
+        ids = ", ".join(str(int(h[0])) for h in heads)
+        for vid, account, amount, kind, row_text in conn.execute(
+            text(f"SELECT voucher_id, account, amount, kind, text FROM voucher_row WHERE voucher_id IN ({ids}) ORDER BY id")
+        ):
+            rows_by[vid].append({"account": account, "amount": kronor(int(amount)), "kind": kind, "text": row_text})
+    return {
+        "fiscal_year": {"start": year.start.isoformat(), "end": year.end.isoformat()},
+        "total": int(total),
+        "items": [
+            {"series": s, "number": n, "date": _date(d).isoformat(), "text": t or "", "rows": rows_by[vid]}
+            for vid, s, n, d, t in heads
+        ],
+    }

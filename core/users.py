@@ -1,0 +1,151 @@
+"""Users, passwords and personal API tokens.
+
+Passwords are kept as werkzeug hashes (scrypt/pbkdf2); tokens only as their
+sha256, so a stolen database does not sign anyone in.  The web app and the
+CLI (``ekonomi users add``, ``ekonomi tokens create``) both use these.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlmodel import Session, select
+
+from . import models as m
+from .errors import EkonomiError, NotFound
+
+ROLES = ("bureau-admin", "consultant", "client")
+TOKEN_PREFIX = "ek_"
+MIN_PASSWORD_LENGTH = 8
+
+
+def hash_password(password: str) -> str:
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(password)
+
+
+def _check_password_text(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise EkonomiError(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.", code="bad_request")
+
+
+def get_user(session: Session, email: str) -> m.User:
+    user = session.exec(select(m.User).where(m.User.email == email.strip().lower())).first()
+    if user is None:
+        raise NotFound(f"No user {email!r}.")
+    return user
+
+
+def add_user(
+    session: Session,
+    email: str,
+    password: str,
+    role: str,
+    *,
+    bureau: m.Bureau | None = None,
+    company: m.Company | None = None,
+    name: str | None = None,
+    can_import_sie4: bool = False,
+    can_open_settings: bool = False,
+) -> m.User:
+    """A new user.  Bureau staff belong to a bureau; a client user is given
+    access to ``company`` (view reports, and the rights asked for)."""
+    email = email.strip().lower()
+    if "@" not in email:
+        raise EkonomiError(f"{email!r} is not an e-mail address.", code="bad_request")
+    if role not in ROLES:
+        raise EkonomiError(f"The role must be one of {', '.join(ROLES)}, not {role!r}.", code="bad_request")
+    _check_password_text(password)
+    if session.exec(select(m.User).where(m.User.email == email)).first():
+        raise EkonomiError(f"A user {email} already exists.", code="conflict")
+    if role != "client" and bureau is None:
+        raise EkonomiError("Bureau staff need a bureau (--bureau).", code="bad_request")
+    if role == "client" and company is None:
+        raise EkonomiError("A client user needs a company (--company).", code="bad_request")
+    user = m.User(
+        email=email,
+        name=name,
+        password_hash=hash_password(password),
+        role=role,
+        bureau_id=bureau.id if bureau is not None and role != "client" else None,
+    )
+    session.add(user)
+    session.flush()
+    if company is not None:
+        grant(session, user, company, can_import_sie4=can_import_sie4, can_open_settings=can_open_settings)
+    return user
+
+
+def grant(
+    session: Session,
+    user: m.User,
+    company: m.Company,
+    *,
+    can_view_reports: bool = True,
+    can_open_settings: bool = False,
+    can_import_sie4: bool = False,
+) -> m.CompanyAccess:
+    """Set a user's rights in a company (creating the access row)."""
+    access = session.get(m.CompanyAccess, (user.id, company.id))
+    if access is None:
+        access = m.CompanyAccess(user_id=user.id, company_id=company.id)  # type: ignore[arg-type]
+    access.can_view_reports = can_view_reports
+    access.can_open_settings = can_open_settings
+    access.can_import_sie4 = can_import_sie4
+    session.add(access)
+    return access
+
+
+def set_password(session: Session, user: m.User, password: str) -> None:
+    _check_password_text(password)
+    user.password_hash = hash_password(password)
+    session.add(user)
+
+
+def authenticate(session: Session, email: str, password: str) -> m.User | None:
+    """The active user with this e-mail and password, else None."""
+    from werkzeug.security import check_password_hash
+
+    user = session.exec(select(m.User).where(m.User.email == email.strip().lower())).first()
+    if user is None or not user.active or not user.password_hash:
+        # Same work either way, so timing does not tell which e-mails exist.
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if not check_password_hash(user.password_hash, password):
+        return None
+    return user
+
+
+def create_token(session: Session, user: m.User, name: str = "") -> str:
+    """A new personal API token; the text is shown once and never stored."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(m.ApiToken(user_id=user.id, token_sha256=token_sha256(token), name=name))  # type: ignore[arg-type]
+    return token
+
+
+def token_sha256(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def user_for_token(session: Session, token: str) -> m.User | None:
+    """The active user a bearer token belongs to, else None."""
+    row = session.exec(select(m.ApiToken).where(m.ApiToken.token_sha256 == token_sha256(token.strip()))).first()
+    if row is None:
+        return None
+    user = session.get(m.User, row.user_id)
+    if user is None or not user.active:
+        return None
+    row.last_used_at = m.utcnow()
+    session.add(row)
+    return user
+
+
+_dummy: list[str] = []
+
+
+def _dummy_hash() -> str:
+    if not _dummy:
+        _dummy.append(hash_password(secrets.token_hex(8)))
+    return _dummy[0]
