@@ -1,0 +1,72 @@
+"""The web app: import page, settings and overview for bureaus and their
+clients.  Thin: every rule lives in ``ekonomi.core``; the views call it.
+
+``create_app(config)`` builds the app.  Config keys beside Flask's own:
+
+* ``DATABASE_URL``: SQLAlchemy URL (default: ``EKONOMI_DATABASE_URL`` …)
+* ``MAX_UPLOAD_MB``: upload limit (default: ``EKONOMI_MAX_UPLOAD_MB``, 512)
+* ``PLUGIN_MANAGER``: a ready ``PluginManager`` (default: the process-wide one)
+* ``RUNNER``: a job runner (default: a ``ThreadRunner`` in this process)
+* ``SYNC_ON_LOGIN``: start integration syncs when a user signs in (default on)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    from ekonomi.core import settings
+
+    from . import services
+    from .auth import init_auth
+    from .errors import init_errors
+    from .extensions import csrf
+
+    app = Flask(__name__, instance_path=str(settings.instance_path()))
+    config = dict(config or {})
+    app.config.update(
+        SECRET_KEY=None,
+        MAX_UPLOAD_MB=None,
+        DATABASE_URL=None,
+        SYNC_ON_LOGIN=True,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update(config)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = settings.secret_key()
+    if app.config["MAX_UPLOAD_MB"] is None:
+        app.config["MAX_UPLOAD_MB"] = settings.max_upload_bytes() // (1024 * 1024)
+    # A little room for the multipart envelope around the file itself.
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024 + 64 * 1024
+    if "SESSION_COOKIE_SECURE" not in config:
+        app.config["SESSION_COOKIE_SECURE"] = not (app.debug or app.testing)
+    if "REMEMBER_COOKIE_SECURE" not in config:
+        app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+
+    services.init_services(app)
+    csrf.init_app(app)
+    init_auth(app)
+    init_errors(app)
+
+    from . import api, bureau, imports, overview, settings_pages
+
+    app.register_blueprint(imports.bp)
+    app.register_blueprint(settings_pages.bp)
+    app.register_blueprint(bureau.bp)
+    app.register_blueprint(overview.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # the API checks CSRF itself for cookie sessions
+    app.jinja_env.filters.update(services.template_filters())
+    app.context_processor(services.template_globals)
+    return app
+
+
+__all__ = ["create_app"]

@@ -1,0 +1,201 @@
+"""The JSON API under /api/v1 (docs/contracts.md "HTTP API").
+
+Authentication: the session cookie of the pages (then unsafe methods need
+the ``X-CSRFToken`` header, as forms do) or ``Authorization: Bearer <token>``.
+Errors: ``{"code", "message"}`` with the status the code implies.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, g, jsonify, request, url_for
+from flask_login import current_user
+from sqlmodel import col, select
+
+from ekonomi.core import models as m
+from ekonomi.core import rules
+from ekonomi.core.pipeline import load_result
+
+from . import schemas
+from .access import company_access, user
+from .errors import Problem
+from .extensions import csrf
+from .services import db, services
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+LOG_RIGHTS = ("import_sie4", "open_settings")
+
+
+@bp.before_request
+def _authenticate() -> None:
+    from ekonomi.core.users import user_for_token
+
+    if request.endpoint == "api.openapi":
+        return
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Problem(401, "Authorization ska vara \"Bearer <token>\".")
+        found = user_for_token(db(), token)
+        if found is None:
+            raise Problem(401, "Okänd eller återkallad API-token.")
+        db().commit()  # last_used_at
+        g.api_user = db().get(m.User, found.id)
+        return
+    if not current_user.is_authenticated:
+        raise Problem(401, "Logga in först, eller skicka Authorization: Bearer <token>.")
+    if request.method not in ("GET", "HEAD", "OPTIONS") and current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()  # a cookie session: the same CSRF check as the forms
+
+
+def _json(schema: Any, data: Any, status: int = 200, **headers: str) -> Any:
+    response = jsonify(schema.dump(data))
+    response.status_code = status
+    response.headers.update(headers)
+    return response
+
+
+# ---------------------------------------------------------------------------
+# imports
+# ---------------------------------------------------------------------------
+
+
+@bp.post("/companies/<orgnr>/imports")
+def create_import(orgnr: str) -> Any:
+    from .uploads import submit_upload
+
+    access = company_access(orgnr, "import_sie4")
+    form = schemas.load_or_400(schemas.ImportUploadSchema(), request.form.to_dict())
+    import_id = submit_upload(access.company, request.files.get("file"), form["source"], user())
+    url = url_for("api.get_import", import_id=import_id)
+    return _json(schemas.ImportAcceptedSchema(), {"import_id": import_id, "url": url}, 202, Location=url)
+
+
+@bp.get("/imports/<int:import_id>")
+def get_import(import_id: int) -> Any:
+    run = db().get(m.ImportRun, import_id)
+    company = db().get(m.Company, run.company_id) if run is not None else None
+    if run is None or company is None:
+        raise Problem(404, f"Ingen import {import_id} finns, eller så når du den inte.")
+    try:
+        company_access(company.orgnr, *LOG_RIGHTS)
+    except Problem as exc:
+        if exc.status == 404:
+            raise Problem(404, f"Ingen import {import_id} finns, eller så når du den inte.") from None
+        raise
+    return _json(schemas.ImportResultSchema(), load_result(services().engine, import_id))
+
+
+@bp.get("/companies/<orgnr>/imports")
+def list_imports(orgnr: str) -> Any:
+    access = company_access(orgnr, *LOG_RIGHTS)
+    try:
+        limit = max(1, min(int(request.args.get("limit", 100)), 1000))
+    except ValueError:
+        raise Problem(400, "limit ska vara ett heltal.") from None
+    ids = db().exec(
+        select(m.ImportRun.id)
+        .where(m.ImportRun.company_id == access.company.id)
+        .order_by(col(m.ImportRun.id).desc())
+        .limit(limit)
+    ).all()
+    items = [load_result(services().engine, i) for i in ids if i is not None]
+    return _json(schemas.ImportListSchema(), {"items": items})
+
+
+# ---------------------------------------------------------------------------
+# the data source (rule 1)
+# ---------------------------------------------------------------------------
+
+
+def data_source_json(company: m.Company) -> dict[str, Any]:
+    pm = services().pm
+    active = company.active_source or rules.OTHER
+    options = [
+        {"name": rules.OTHER, "title": "Annan källa för redovisningsdata", "kind": "other", "enabled": True}
+    ]
+    for name, src in sorted(pm.sources().items()):
+        if src.kind == "integration":
+            options.append(
+                {
+                    "name": name,
+                    "title": src.title,
+                    "kind": src.kind,
+                    "enabled": rules.source_enabled(db(), pm, company, name),
+                }
+            )
+    return {
+        "source": active,
+        "title": "Annan källa för redovisningsdata" if active == rules.OTHER else rules.describe_source(pm, active),
+        "accepts_files": active == rules.OTHER,
+        "options": options,
+    }
+
+
+@bp.get("/companies/<orgnr>/data-source")
+def get_data_source(orgnr: str) -> Any:
+    access = company_access(orgnr)
+    return _json(schemas.DataSourceSchema(), data_source_json(access.company))
+
+
+@bp.put("/companies/<orgnr>/data-source")
+def put_data_source(orgnr: str) -> Any:
+    access = company_access(orgnr, "open_settings")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise Problem(400, 'Skicka JSON: {"source": "other"} eller namnet på en integration.')
+    wanted = schemas.load_or_400(schemas.DataSourceChangeSchema(), body)["source"]
+    switch_data_source(access.company, wanted, user())
+    return _json(schemas.DataSourceSchema(), data_source_json(access.company))
+
+
+def switch_data_source(company: m.Company, wanted: str, who: m.User) -> None:
+    """Switch through the core's rule; emits the event once committed."""
+    from ekonomi.core.errors import NotFound
+
+    pm = services().pm
+    try:
+        event = rules.switch_source(db(), pm, company, wanted, actor=f"user:{who.email}")
+    except NotFound:
+        db().rollback()
+        raise Problem(400, f"Ingen integration {wanted!r} är installerad; välj \"other\" eller en installerad integration.") from None
+    except Exception:
+        db().rollback()
+        raise
+    db().commit()
+    if event is not None:
+        pm.emit(event)
+
+
+# ---------------------------------------------------------------------------
+# deleting and refreshing
+# ---------------------------------------------------------------------------
+
+
+@bp.delete("/companies/<orgnr>/fiscal-years/latest")
+def delete_latest(orgnr: str) -> Any:
+    from ekonomi.core.companies import delete_latest_year
+
+    access = company_access(orgnr, "open_settings")
+    data = delete_latest_year(services().engine, services().pm, access.company.id, actor=f"user:{user().email}")  # type: ignore[arg-type]
+    return _json(schemas.DeletedYearSchema(), data)
+
+
+@bp.post("/companies/<orgnr>/refresh")
+def refresh(orgnr: str) -> Any:
+    from .refresh import start_refresh
+
+    access = company_access(orgnr)
+    import_id = start_refresh(access.company, user())
+    url = url_for("api.get_import", import_id=import_id)
+    return _json(schemas.RefreshAcceptedSchema(), {"import_id": import_id, "url": url}, 202, Location=url)
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    from .openapi import spec
+
+    return jsonify(spec(current_app.config["MAX_UPLOAD_MB"]))

@@ -1,0 +1,97 @@
+"""Byrå: the bureau's clients, their data source and last import, which
+source plugins each client has enabled, and adding a client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from sqlmodel import col, select
+
+from ekonomi.core import models as m
+from ekonomi.core import rules
+from ekonomi.core.errors import EkonomiError
+
+from .access import company_access, require_bureau_staff
+from .errors import Problem
+from .services import db, services
+
+bp = Blueprint("bureau", __name__, url_prefix="/bureau")
+
+
+@bp.get("/")
+@login_required
+def index() -> Any:
+    who = require_bureau_staff()
+    session = db()
+    pm = services().pm
+    bureau = session.get(m.Bureau, who.bureau_id)
+    companies = session.exec(select(m.Company).where(m.Company.bureau_id == who.bureau_id).order_by(m.Company.name)).all()
+    sources = sorted(pm.sources().values(), key=lambda s: s.name)
+    clients = []
+    for c in companies:
+        last = session.exec(
+            select(m.ImportRun).where(m.ImportRun.company_id == c.id).order_by(col(m.ImportRun.id).desc())
+        ).first()
+        clients.append(
+            {
+                "company": c,
+                "source_title": rules.describe_source(pm, c.active_source or rules.OTHER)
+                if (c.active_source or rules.OTHER) != rules.OTHER
+                else "Annan källa för redovisningsdata",
+                "last": last,
+                "enabled": {s.name: rules.source_enabled(session, pm, c, s.name) for s in sources},
+            }
+        )
+    failed = [p for p in pm.infos() if p.state == "failed"]
+    return render_template(
+        "bureau/index.html",
+        bureau=bureau,
+        clients=clients,
+        sources=sources,
+        failed=failed if who.role == "bureau-admin" else [],
+        admin=who.role == "bureau-admin",
+    )
+
+
+@bp.post("/companies")
+@login_required
+def add_client() -> Any:
+    from ekonomi.core.companies import add_company
+
+    who = require_bureau_staff()
+    bureau = db().get(m.Bureau, who.bureau_id)
+    assert bureau is not None
+    try:
+        company = add_company(db(), request.form.get("orgnr", ""), request.form.get("name", ""), bureau.name)
+        db().commit()
+    except EkonomiError as exc:
+        db().rollback()
+        flash(
+            "Det finns redan ett företag med det organisationsnumret."
+            if exc.code == "conflict"
+            else "Ange ett organisationsnummer (NNNNNN-NNNN) och ett namn.",
+            "error",
+        )
+    else:
+        flash(f"{company.name} ({company.orgnr}) är tillagd som klient.")
+    return redirect(url_for("bureau.index"))
+
+
+@bp.post("/companies/<orgnr>/sources")
+@login_required
+def set_sources(orgnr: str) -> Any:
+    require_bureau_staff(admin=True)
+    access = company_access(orgnr, "open_settings")
+    pm = services().pm
+    company = access.company
+    active = company.active_source or rules.OTHER
+    for name in pm.sources():
+        on = request.form.get(f"source_{name}") == "on"
+        if not on and name == active:
+            raise Problem(409, f"{name} är företagets aktiva datakälla; välj en annan under Rapportinställningar först.", "conflict")
+        rules.set_source_enabled(db(), company, name, on)
+    db().commit()
+    flash(f"Källorna för {company.name} är sparade.")
+    return redirect(url_for("bureau.index"))

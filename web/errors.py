@@ -1,0 +1,116 @@
+"""Errors: JSON ``{"code", "message"}`` under /api/, an HTML page elsewhere.
+
+Views raise ``Problem`` (or let an ``EkonomiError`` from the core through);
+the status follows the code (docs/contracts.md "HTTP API").
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from ekonomi.core.errors import EkonomiError
+
+log = logging.getLogger(__name__)
+
+STATUS_OF_CODE = {
+    "bad_request": 400,
+    "not_sie": 400,
+    "unauthorized": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "source_not_active": 409,
+    "conflict": 409,
+    "file_too_large": 413,
+}
+CODE_OF_STATUS = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "bad_request",
+    409: "conflict",
+    413: "file_too_large",
+}
+TITLES = {
+    400: "Felaktig begäran",
+    401: "Du behöver logga in",
+    403: "Du har inte behörighet",
+    404: "Sidan finns inte",
+    405: "Metoden stöds inte",
+    409: "Det går inte just nu",
+    413: "Filen är för stor",
+    500: "Något gick fel",
+}
+
+
+class Problem(Exception):
+    """An error answer: HTTP status, contract code and a message for people."""
+
+    def __init__(self, status: int, message: str, code: str | None = None, **extra: object) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code or CODE_OF_STATUS.get(status, "bad_request")
+        self.message = message
+        self.extra = extra
+
+    @classmethod
+    def from_core(cls, exc: EkonomiError) -> Problem:
+        code = exc.code if exc.code in STATUS_OF_CODE else "bad_request"
+        extra = {}
+        if getattr(exc, "import_id", None) is not None:
+            extra["import_id"] = exc.import_id  # type: ignore[attr-defined]
+        return cls(STATUS_OF_CODE.get(code, 400), exc.message, code, **extra)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _answer(problem: Problem) -> tuple[Response | str, int]:
+    if wants_json():
+        body = {"code": problem.code, "message": problem.message, **problem.extra}
+        response = jsonify(body)
+        if problem.status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="ekonomi"'
+        return response, problem.status
+    title = TITLES.get(problem.status, "Fel")
+    return render_template("error.html", title=title, message=problem.message, status=problem.status), problem.status
+
+
+def too_large_message() -> str:
+    from flask import current_app
+
+    return f"Filen är för stor: högst {current_app.config['MAX_UPLOAD_MB']} MB får laddas upp."
+
+
+def init_errors(app: Flask) -> None:
+    @app.errorhandler(Problem)
+    def _problem(exc: Problem):  # type: ignore[no-untyped-def]
+        return _answer(exc)
+
+    @app.errorhandler(EkonomiError)
+    def _core(exc: EkonomiError):  # type: ignore[no-untyped-def]
+        return _answer(Problem.from_core(exc))
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
+        status = exc.code or 500
+        if status == 413:
+            message = too_large_message()
+        elif status == 400 and "CSRF" in (exc.description or ""):
+            message = "Formuläret har gått ut eller saknar CSRF-token. Ladda om sidan och försök igen."
+        elif status == 404:
+            message = "Det finns ingenting här."
+        else:
+            message = exc.description or TITLES.get(status, "Fel")
+        return _answer(Problem(status, message))
+
+    @app.errorhandler(Exception)
+    def _crash(exc: Exception):  # type: ignore[no-untyped-def]
+        if app.testing:
+            raise exc
+        log.exception("unhandled error on %s", request.path)
+        return _answer(Problem(500, "Ett oväntat fel inträffade. Försök igen senare.", "internal_error"))

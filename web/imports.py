@@ -1,0 +1,135 @@
+"""Inställningar - Import: upload a SIE4 file, follow its progress, read
+the import log, and delete the latest fiscal year."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from sqlmodel import col, select
+
+from ekonomi.core import models as m
+from ekonomi.core import rules
+from ekonomi.core.pipeline import load_result
+
+from .access import company_access, integration_title, user
+from .errors import Problem
+from .services import db, services
+
+bp = Blueprint("imports", __name__, url_prefix="/companies/<orgnr>/settings/import")
+LOG_RIGHTS = ("import_sie4", "open_settings")
+LOG_LIMIT = 100
+
+
+def _events(company: m.Company) -> list[dict[str, Any]]:
+    rows = db().exec(
+        select(m.CompanyEvent)
+        .where(m.CompanyEvent.company_id == company.id)
+        .order_by(col(m.CompanyEvent.id).desc())
+        .limit(LOG_LIMIT)
+    ).all()
+    pm = services().pm
+    out = []
+    for e in rows:
+        data = json.loads(e.data or "{}")
+        if e.kind == "source_switched":
+            text = f"Datakälla: {rules.describe_source(pm, data.get('from', '?'))} → {rules.describe_source(pm, data.get('to', '?'))}"
+        elif e.kind == "data_deleted":
+            fy = data.get("fiscal_year", {})
+            deleted = data.get("deleted", {})
+            text = f"Räkenskapsåret {fy.get('start')} – {fy.get('end')} togs bort ({deleted.get('vouchers', 0)} verifikationer)"
+        else:
+            text = e.kind
+        out.append({"at": e.at, "kind": e.kind, "actor": e.actor, "text": text})
+    return out
+
+
+@bp.get("/")
+@login_required
+def index(orgnr: str) -> Any:
+    from ekonomi.core.companies import latest_year_summary
+
+    access = company_access(orgnr, *LOG_RIGHTS)
+    company = access.company
+    ids = db().exec(
+        select(m.ImportRun.id)
+        .where(m.ImportRun.company_id == company.id)
+        .order_by(col(m.ImportRun.id).desc())
+        .limit(LOG_LIMIT)
+    ).all()
+    log = [load_result(services().engine, i) for i in ids if i is not None]
+    running = [r for r in log if r["status"] in ("queued", "running")]
+    accepts_files = (company.active_source or rules.OTHER) == rules.OTHER
+    extensions = sorted(
+        {ext for s in services().pm.sources().values() if s.kind == "file" for ext in s.file_extensions}
+    )
+    return render_template(
+        "imports/index.html",
+        company=company,
+        rights=access.rights,
+        log=log,
+        running=running,
+        events=_events(company),
+        accepts_files=accepts_files,
+        integration=integration_title(company),
+        can_upload=access.rights["import_sie4"] and accepts_files,
+        accept=",".join(extensions),
+        latest=latest_year_summary(services().engine, company.id) if access.rights["open_settings"] else None,  # type: ignore[arg-type]
+    )
+
+
+@bp.post("/")
+@login_required
+def upload(orgnr: str) -> Any:
+    """The form without JavaScript (the page's script posts to the API)."""
+    from .uploads import submit_upload
+
+    access = company_access(orgnr, "import_sie4")
+    try:
+        import_id = submit_upload(access.company, request.files.get("file"), None, user())
+    except Problem as exc:
+        if exc.status in (401, 403, 404):
+            raise
+        flash(exc.message, "error")
+    else:
+        flash(f"Filen har tagits emot och importeras nu (import {import_id}).")
+    return redirect(url_for("imports.index", orgnr=access.company.orgnr))
+
+
+@bp.get("/<int:import_id>")
+@login_required
+def detail(orgnr: str, import_id: int) -> Any:
+    access = company_access(orgnr, *LOG_RIGHTS)
+    run = db().get(m.ImportRun, import_id)
+    if run is None or run.company_id != access.company.id:
+        raise Problem(404, f"Import {import_id} finns inte för {access.company.name}.")
+    result = load_result(services().engine, import_id)
+    return render_template("imports/detail.html", company=access.company, rights=access.rights, r=result)
+
+
+@bp.route("/delete-latest", methods=["GET", "POST"])
+@login_required
+def delete_latest(orgnr: str) -> Any:
+    from ekonomi.core.companies import delete_latest_year, latest_year_summary
+
+    access = company_access(orgnr, "open_settings")
+    company = access.company
+    summary = latest_year_summary(services().engine, company.id)  # type: ignore[arg-type]
+    if summary is None:
+        flash("Företaget har inga räkenskapsår att ta bort.", "error")
+        return redirect(url_for("imports.index", orgnr=company.orgnr))
+    if request.method == "POST":
+        fy = summary["fiscal_year"]
+        if request.form.get("confirm_start") != fy["start"]:
+            # The page confirmed another year than the latest one now.
+            flash("Det senaste räkenskapsåret har ändrats sedan sidan visades. Bekräfta igen.", "error")
+            return redirect(url_for("imports.delete_latest", orgnr=company.orgnr))
+        data = delete_latest_year(services().engine, services().pm, company.id, actor=f"user:{user().email}")  # type: ignore[arg-type]
+        flash(
+            f"Räkenskapsåret {data['fiscal_year']['start']} – {data['fiscal_year']['end']} är borttaget "
+            f"({data['deleted'].get('vouchers', 0)} verifikationer)."
+        )
+        return redirect(url_for("imports.index", orgnr=company.orgnr))
+    return render_template("imports/delete.html", company=company, rights=access.rights, s=summary)

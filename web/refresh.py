@@ -1,0 +1,36 @@
+""""Uppdatera": start a sync from the company's active integration."""
+
+from __future__ import annotations
+
+from ekonomi.core import models as m
+from ekonomi.core import rules
+from ekonomi.core.errors import EkonomiError, NotFound, SourceNotActive
+from ekonomi.core.pipeline import ImportRequest
+
+from .services import services
+
+
+def start_refresh(company: m.Company, who: m.User) -> int:
+    """Queue a sync of ``company`` from its integration; returns the import id.
+
+    Any user of the company may start it (the product syncs at every user's
+    sign-in), so the request carries no user id for the SIE-import right.
+    """
+    active = company.active_source or rules.OTHER
+    if active == rules.OTHER:
+        raise SourceNotActive(
+            f"{company.name} använder \"Annan källa för redovisningsdata\": det finns ingen integration att "
+            "uppdatera från. Importera en SIE4-fil under Inställningar - Import, eller välj integrationen under "
+            "Inställningar - Rapportinställningar."
+        )
+    try:
+        services().pm.source(active)
+    except NotFound:
+        raise EkonomiError(
+            f"Integrationen {active!r} är inte installerad på den här servern, så ingenting kan hämtas. "
+            "Välj \"Annan källa för redovisningsdata\" under Inställningar - Rapportinställningar för att importera filer.",
+            code="conflict",
+        ) from None
+    return services().runner.submit(
+        ImportRequest(company=company.orgnr, source=active, started_by=f"user:{who.email}")
+    )

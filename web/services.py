@@ -1,0 +1,110 @@
+"""What the views share: the database engine, the plugin manager and the job
+runner of this app, a database session per request, and template helpers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from ekonomi.core.jobs import JobRunner
+from ekonomi.core.plugins import PluginManager
+
+
+@dataclass
+class Services:
+    engine: Engine
+    pm: PluginManager
+    runner: JobRunner
+
+
+def init_services(app: Flask) -> None:
+    from ekonomi.core.db import make_engine
+    from ekonomi.core.jobs import ThreadRunner
+    from ekonomi.core.plugins import get_plugin_manager
+
+    engine = make_engine(app.config.get("DATABASE_URL"))
+    pm = app.config.get("PLUGIN_MANAGER") or get_plugin_manager()
+    runner = app.config.get("RUNNER") or ThreadRunner(engine, pm)
+    app.extensions["ekonomi"] = Services(engine, pm, runner)
+    app.teardown_appcontext(_close_db)
+
+
+def services() -> Services:
+    return current_app.extensions["ekonomi"]  # type: ignore[no-any-return]
+
+
+def db() -> Session:
+    """The database session of this request (closed when it ends)."""
+    if "db" not in g:
+        g.db = Session(services().engine)
+    return g.db  # type: ignore[no-any-return]
+
+
+def _close_db(exc: BaseException | None) -> None:
+    session = g.pop("db", None)
+    if session is not None:
+        session.close()
+
+
+# ---------------------------------------------------------------------------
+# templates
+# ---------------------------------------------------------------------------
+
+STATUS_LABELS = {"queued": "I kö", "running": "Pågår", "succeeded": "Lyckad", "failed": "Misslyckad"}
+SEVERITY_LABELS = {"error": "Fel", "warning": "Varning", "info": "Info"}
+PHASE_LABELS = {None: "Väntar", "read": "Läser filen", "store": "Sparar", "done": "Klar", "fetch": "Hämtar"}
+EVENT_LABELS = {"source_switched": "Datakälla ändrad", "data_deleted": "Data borttagen"}
+
+
+def _timestamp(value: Any) -> str:
+    """ISO UTC (a result object's text or a datetime) → local "YYYY-MM-DD HH:MM"."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone().strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _money(value: str | None) -> str:
+    """"-1250.00" → "-1 250,00" (Swedish grouping); exact, text only."""
+    if value is None:
+        return ""
+    sign, digits = ("-", value[1:]) if value.startswith("-") else ("", value)
+    whole, _, frac = digits.partition(".")
+    groups = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    groups.insert(0, whole)
+    return sign + "\u00a0".join(groups) + ("," + frac if frac else "")
+
+
+def template_filters() -> dict[str, Any]:
+    return {
+        "timestamp": _timestamp,
+        "money": _money,
+        "status_label": lambda s: STATUS_LABELS.get(s, s),
+        "severity_label": lambda s: SEVERITY_LABELS.get(s, s),
+        "phase_label": lambda s: PHASE_LABELS.get(s, s),
+        "event_label": lambda s: EVENT_LABELS.get(s, s),
+    }
+
+
+def template_globals() -> dict[str, Any]:
+    from .access import menu
+
+    return {"menu": menu()}

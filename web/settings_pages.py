@@ -1,0 +1,166 @@
+"""Inställningar - Rapportinställningar (data source, what clients see) and
+Inställningar - Användare (who may import, who may open Inställningar)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from sqlmodel import select
+
+from ekonomi.core import models as m
+from ekonomi.core import rules
+from ekonomi.core.errors import EkonomiError
+
+from .access import company_access, require_users_page, user
+from .api import data_source_json, switch_data_source
+from .errors import Problem
+from .services import db, services
+
+bp = Blueprint("settings", __name__, url_prefix="/companies/<orgnr>/settings")
+DISPLAY_MODES = {"ongoing": "Löpande bokföring", "locked": "Endast låsta månader"}
+
+
+@bp.get("/")
+@login_required
+def index(orgnr: str) -> Any:
+    access = company_access(orgnr, "open_settings", "import_sie4")
+    if access.rights["import_sie4"] and not access.rights["open_settings"]:
+        return redirect(url_for("imports.index", orgnr=access.company.orgnr))
+    return redirect(url_for("settings.report", orgnr=access.company.orgnr))
+
+
+@bp.route("/report", methods=["GET", "POST"])
+@login_required
+def report(orgnr: str) -> Any:
+    access = company_access(orgnr, "open_settings")
+    company = access.company
+    staff = rules.is_bureau_staff(user())
+    if request.method == "POST":
+        wanted = request.form.get("source")
+        if wanted:
+            try:
+                switch_data_source(company, wanted, user())
+            except EkonomiError as exc:
+                raise Problem.from_core(exc) from None
+        if staff and "display_mode" in request.form:
+            _save_display(company)
+        flash("Rapportinställningarna är sparade.")
+        return redirect(url_for("settings.report", orgnr=company.orgnr))
+    return render_template(
+        "settings/report.html",
+        company=company,
+        rights=access.rights,
+        ds=data_source_json(company),
+        staff=staff,
+        modes=DISPLAY_MODES,
+    )
+
+
+def _save_display(company: m.Company) -> None:
+    mode = request.form.get("display_mode", "")
+    if mode not in DISPLAY_MODES:
+        raise Problem(400, "Välj löpande bokföring eller låsta månader.")
+    raw = request.form.get("lock_date", "").strip()
+    lock: date | None = None
+    if raw:
+        try:
+            lock = date.fromisoformat(raw)
+        except ValueError:
+            raise Problem(400, f"{raw!r} är inget datum (ÅÅÅÅ-MM-DD).") from None
+    if mode == "locked" and lock is None:
+        raise Problem(400, "Ange till och med vilket datum månaderna är låsta.")
+    company.display_mode = mode
+    company.lock_date = lock
+    db().add(company)
+    db().commit()
+
+
+def _people(company: m.Company) -> list[dict[str, Any]]:
+    """Everyone who reaches the company, with their rights."""
+    session = db()
+    staff = (
+        session.exec(
+            select(m.User).where(m.User.bureau_id == company.bureau_id, m.User.role != "client").order_by(m.User.email)
+        ).all()
+        if company.bureau_id is not None
+        else []
+    )
+    clients = session.exec(
+        select(m.User)
+        .join(m.CompanyAccess, m.CompanyAccess.user_id == m.User.id)  # type: ignore[arg-type]
+        .where(m.CompanyAccess.company_id == company.id, m.User.role == "client")
+        .order_by(m.User.email)
+    ).all()
+    return [{"user": u, "rights": rules.rights(session, u, company), "staff": u.role != "client"} for u in [*staff, *clients]]
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@login_required
+def users(orgnr: str) -> Any:
+    from ekonomi.core.users import grant
+
+    access = require_users_page(orgnr)
+    company = access.company
+    people = _people(company)
+    if request.method == "POST":
+        me = user()
+        for p in people:
+            u = p["user"]
+            prefix = f"u{u.id}_"
+            wanted = {r: request.form.get(prefix + r) == "on" for r in ("view_reports", "open_settings", "import_sie4")}
+            if wanted == p["rights"]:
+                continue
+            if u.id == me.id and not wanted["open_settings"]:
+                flash("Du kan inte ta bort din egen behörighet till Inställningar.", "error")
+                continue
+            grant(
+                db(),
+                u,
+                company,
+                can_view_reports=wanted["view_reports"],
+                can_open_settings=wanted["open_settings"],
+                can_import_sie4=wanted["import_sie4"],
+            )
+        db().commit()
+        flash("Behörigheterna är sparade.")
+        return redirect(url_for("settings.users", orgnr=company.orgnr))
+    return render_template("settings/users.html", company=company, rights=access.rights, people=people)
+
+
+@bp.post("/users/add")
+@login_required
+def add_user(orgnr: str) -> Any:
+    from ekonomi.core.users import add_user as core_add_user
+
+    access = require_users_page(orgnr)
+    try:
+        core_add_user(
+            db(),
+            request.form.get("email", ""),
+            request.form.get("password", ""),
+            "client",
+            company=access.company,
+            name=request.form.get("name") or None,
+            can_import_sie4=request.form.get("import_sie4") == "on",
+            can_open_settings=request.form.get("open_settings") == "on",
+        )
+        db().commit()
+    except EkonomiError as exc:
+        db().rollback()
+        flash(_swedish(exc), "error")
+    else:
+        flash("Användaren är tillagd.")
+    return redirect(url_for("settings.users", orgnr=access.company.orgnr))
+
+
+def _swedish(exc: EkonomiError) -> str:
+    if exc.code == "conflict":
+        return "Det finns redan en användare med den e-postadressen."
+    if "password" in exc.message:
+        return "Lösenordet behöver minst 8 tecken."
+    if "e-mail" in exc.message:
+        return "Ange en giltig e-postadress."
+    return exc.message

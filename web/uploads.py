@@ -1,0 +1,62 @@
+"""An uploaded file into the background import (page form and API alike)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from werkzeug.datastructures import FileStorage
+
+from ekonomi.core import models as m
+from ekonomi.core.context import FileInput
+from ekonomi.core.errors import EkonomiError
+from ekonomi.core.pipeline import ImportRequest
+
+from .errors import Problem
+from .services import services
+
+
+def submit_upload(company: m.Company, upload: FileStorage | None, source: str | None, who: m.User) -> int:
+    """Queue the import of ``upload``; returns the import id.  The file is
+    copied into the file store by the runner; refusals (not a SIE file,
+    source not active, no right) are logged by the core and raised here."""
+    if upload is None or not upload.filename:
+        raise Problem(400, "Välj en fil att importera (fältet \"file\").")
+    filename = Path(upload.filename.replace("\\", "/")).name[:200] or "upload"
+    if source is not None:
+        known = services().pm.sources()
+        if source not in known:
+            raise Problem(400, f"Ingen källa heter {source!r} (installerade: {', '.join(sorted(known))}).")
+        if known[source].kind == "integration":
+            raise Problem(400, f"{known[source].title} hämtar själv sina data och tar inte emot filer.")
+    fd, tmp = tempfile.mkstemp(prefix="ekonomi-upload-", suffix=Path(filename).suffix[:10])
+    try:
+        with os.fdopen(fd, "wb") as out:
+            upload.save(out)
+        empty = os.path.getsize(tmp) == 0
+        try:
+            return services().runner.submit(
+                ImportRequest(
+                    company=company.orgnr,
+                    file=FileInput(Path(tmp), filename),
+                    source=source,
+                    started_by=f"user:{who.email}",
+                    user_id=who.id,
+                )
+            )
+        except EkonomiError as exc:
+            problem = Problem.from_core(exc)
+            if empty:
+                problem.message = f"Filen {filename} är tom: ingenting importerades."
+            elif problem.code == "not_sie":
+                problem.message = (
+                    f"{filename} är ingen SIE-fil som går att importera (eller känns inte igen av någon "
+                    "installerad källa). Ingenting importerades."
+                )
+            raise problem from None
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
