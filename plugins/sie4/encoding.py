@@ -33,6 +33,9 @@ def _cp1252(data: bytes) -> str:
 
 def guess(data: bytes, prior: str = CP437) -> str:
     """The encoding of one field (or line) of non-ASCII bytes."""
+    if not _LATIN_LETTERS.search(data):
+        # No byte >= 0xC0: cannot be UTF-8 (no lead byte), has no Latin-1 letter.
+        return CP437 if prior != CP1252 or _CP437_LETTERS.search(data) else CP1252
     try:
         data.decode(UTF8)
         return UTF8
@@ -59,6 +62,7 @@ class FieldDecoder:
         self.mojibake_first: int | None = None
         self._last_flag_line = -1
         self._last_moji_line = -1
+        self._cache: dict[bytes, tuple[str, str]] = {}
 
     @property
     def prior(self) -> str:
@@ -70,6 +74,10 @@ class FieldDecoder:
     def decode(self, data: bytes, line: int) -> str:
         if data.isascii():
             return data.decode("ascii")
+        hit = self._cache.get(data)
+        if hit is not None:
+            self.counts[hit[1]] += 1
+            return hit[0]
         enc = guess(data, self.prior)
         self.counts[enc] = self.counts.get(enc, 0) + 1
         if enc not in self.first_line:
@@ -81,6 +89,10 @@ class FieldDecoder:
                 self.replacement_lines += 1
                 if self.replacement_first is None:
                     self.replacement_first = line
+        if len(self._cache) < 20000 and enc == CP437:
+            # Repeated texts (voucher texts, names) are decided once; only
+            # plain CP437 ones, so every damaged line is still flagged.
+            self._cache[data] = (text, enc)
         if _MOJIBAKE.search(text) and line != self._last_moji_line:
             self._last_moji_line = line
             self.mojibake_lines += 1

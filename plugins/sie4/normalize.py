@@ -19,6 +19,7 @@ are kept as correction history only.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -51,6 +52,17 @@ from .labels import BALANCE_KINDS, LABELS
 from .lexer import Field, checksum_bytes, split_fields
 from .reader import LineReader
 
+# The common #TRANS line (account, object list of quoted ids, amount, maybe more)
+# is matched in one go; anything unusual takes the general lexer.
+_TRANS_LINE = re.compile(
+    rb'#TRANS[ \t]+([0-9]+)[ \t]+\{((?:[ \t]*[0-9]+[ \t]+"[^"\\\s{}]*")*)[ \t]*\}[ \t]+(-?[0-9]+(?:\.[0-9]{1,2})?)((?:[ \t].*)?)'
+)
+_VER_LINE = re.compile(
+    rb'#VER[ \t]+("[^"\\]*"|[^"\s{}]+)[ \t]+("[^"\\]*"|[^"\s{}]+)[ \t]+([0-9]{8})'
+    rb'(?:[ \t]+"([^"\\]*)")?(?:[ \t]+([0-9]{8}))?(?:[ \t]+"([^"\\]*)")?'
+)
+_OBJ_PAIR = re.compile(rb'([0-9]+)[ \t]+"([^"]*)"')
+_new = tuple.__new__
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 POSTED, ADDED, REMOVED = RowKind.POSTED, RowKind.ADDED, RowKind.REMOVED
 _ZERO = Decimal(0)
@@ -142,6 +154,7 @@ class SieNormalizer:
         self._voucher: _Voucher | None = None
         self._after_checksum: int | None = None
         self._dates: dict[bytes, date | None] = {}
+        self._object_cache: dict[bytes, tuple[tuple[tuple[int, str], ...], bytes]] = {}
 
     # -- issues --------------------------------------------------------------
     def _issue(self, severity: Severity, code: str, message: str, line: int | None = None, column: int | None = 1) -> None:
@@ -234,6 +247,14 @@ class SieNormalizer:
             pairs.append((int(dim), self._text(value[i + 1])))
         return tuple(pairs)
 
+    def _object_list(self, inner: bytes) -> tuple[tuple[tuple[int, str], ...], bytes]:
+        """Parse and remember the inside of a simple object list: pairs and #KSUMMA bytes."""
+        pairs = _OBJ_PAIR.findall(inner)
+        result = (tuple((int(d), self._text(o)) for d, o in pairs), b"".join(d + o for d, o in pairs))
+        if len(self._object_cache) < 100_000:
+            self._object_cache[inner] = result
+        return result
+
     def _account(self, value: Field) -> str | None:
         if type(value) is bytes and value:
             return value.decode("ascii") if value.isascii() else self._text(value)
@@ -245,6 +266,12 @@ class SieNormalizer:
         handlers = self._handlers()
         checksum = self.checksum
         decoder_issues = self._issues
+        trans_line = _TRANS_LINE.fullmatch
+        ver_line = _VER_LINE.fullmatch
+        accounts: dict[bytes, str] = {}
+        objects = self._object_cache
+        st = self.stats
+        movements = st.movements
         line = 0
         for lines in self.reader.chunks():
             for raw in lines:
@@ -252,9 +279,60 @@ class SieNormalizer:
                 s = raw.strip()
                 if not s:
                     continue
-                self.line = line
                 if s[0] == 0x23:  # '#'
-                    fields, problems = split_fields(s)
+                    v = self._voucher
+                    if v is not None and v.block and v.pending_twin is None and s[:7] == b"#TRANS " and (m := trans_line(s)):
+                        acc_b, obj_b, amt_b, rest = m.groups()
+                        acc = accounts.get(acc_b)
+                        if acc is None:
+                            acc = accounts[acc_b] = acc_b.decode()
+                        if obj_b:
+                            cached = objects.get(obj_b)
+                            if cached is None:
+                                cached = self._object_list(obj_b)
+                            objs, obj_crc = cached
+                        else:
+                            objs, obj_crc = (), b""
+                        amount = Decimal(amt_b.decode())
+                        if rest:
+                            self.line = line
+                            tail, problems = split_fields(rest.strip()) if rest.strip() else ([], [])
+                            if problems or len(tail) > 4 or any(type(t) is not bytes for t in tail):
+                                tail = None
+                        else:
+                            tail = ()
+                        if tail is not None:
+                            if checksum.summing:
+                                checksum.parts += (b"#TRANS", acc_b, obj_crc, amt_b, *tail)
+                            if tail:
+                                day = self._date(tail[0], "transaction date", required=False) if tail[0] else None
+                                text = (self._text(tail[1]) or None) if len(tail) > 1 else None
+                                qty = self._quantity(tail[2]) if len(tail) > 2 else None
+                                sign = (self._text(tail[3]) or None) if len(tail) > 3 else None
+                                v.rows.append(_new(VoucherRow, (acc, amount, objs, day, text, qty, POSTED, sign, line)))
+                            else:
+                                v.rows.append(_new(VoucherRow, (acc, amount, objs, None, None, None, POSTED, None, line)))
+                            st.rows += 1
+                            if amount > 0:
+                                st.debit += amount
+                            else:
+                                st.credit += amount
+                            movements[acc] = movements.get(acc, _ZERO) + amount
+                            if decoder_issues and self._flushed:
+                                yield from decoder_issues
+                                decoder_issues.clear()
+                            continue
+                    self.line = line
+                    if s[:5] == b"#VER " and (m := ver_line(s)):
+                        g = m.groups()
+                        fields = [b"#VER", *(x[1:-1] if x[:1] == b'"' else x for x in g[:2]), g[2]]
+                        for x in g[3:]:
+                            if x is None:
+                                break
+                            fields.append(x)
+                        problems = None
+                    else:
+                        fields, problems = split_fields(s)
                     if problems:
                         for p in problems:
                             self._issue(WARNING, p.code, p.message, line, p.column)
@@ -269,12 +347,15 @@ class SieNormalizer:
                         if out is not None:
                             yield from out
                 elif s == b"{":
+                    self.line = line
                     self._open_block()
                 elif s == b"}":
+                    self.line = line
                     v = self._close_block()
                     if v is not None:
                         yield v
                 else:
+                    self.line = line
                     self._issue(
                         WARNING,
                         "sie.line.not_a_record",
@@ -660,7 +741,7 @@ class SieNormalizer:
             self._twin_missing(v.pending_twin)
         if not v.valid:
             return None
-        return Voucher(v.series, v.number, v.date, v.text, tuple(v.rows), v.regdate, v.sign, None, v.line)
+        return _new(Voucher, (v.series, v.number, v.date, v.text, tuple(v.rows), v.regdate, v.sign, None, v.line))
 
     def _twin_missing(self, added: VoucherRow) -> None:
         self._issue(
