@@ -18,12 +18,14 @@ from .errors import EkonomiError, NotFound
 ROLES = ("bureau-admin", "consultant", "client")
 TOKEN_PREFIX = "ek_"
 MIN_PASSWORD_LENGTH = 8
+# werkzeug's hashing method; tests may choose a cheaper one.
+PASSWORD_METHOD = "scrypt"
 
 
 def hash_password(password: str) -> str:
     from werkzeug.security import generate_password_hash
 
-    return generate_password_hash(password)
+    return generate_password_hash(password, method=PASSWORD_METHOD)
 
 
 def _check_password_text(password: str) -> None:
@@ -129,16 +131,18 @@ def token_sha256(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def user_for_token(session: Session, token: str) -> m.User | None:
-    """The active user a bearer token belongs to, else None."""
+def user_for_token(session: Session, token: str, touch: bool = True) -> m.User | None:
+    """The active user a bearer token belongs to, else None.  ``touch``
+    records the use (``last_used_at``; committed with the session)."""
     row = session.exec(select(m.ApiToken).where(m.ApiToken.token_sha256 == token_sha256(token.strip()))).first()
     if row is None:
         return None
     user = session.get(m.User, row.user_id)
     if user is None or not user.active:
         return None
-    row.last_used_at = m.utcnow()
-    session.add(row)
+    if touch:
+        row.last_used_at = m.utcnow()
+        session.add(row)
     return user
 
 

@@ -93,6 +93,7 @@ def app(database_url: str, pm: Any, engine: Any, tmp_path: Path, monkeypatch: py
     from ekonomi.web import create_app
 
     monkeypatch.setenv("EKONOMI_FILE_STORE", str(tmp_path / "files"))
+    monkeypatch.setattr("ekonomi.core.users.PASSWORD_METHOD", "pbkdf2:sha256:1000")  # fast in tests
     pm.register(FakeIntegrationPlugin(), name="fakeint", builtin=True)
     make_people(engine)
     application = create_app(
@@ -124,6 +125,7 @@ def runner(app: Any) -> Any:
 
 def login(client: Any, role_or_email: str, password: str = PASSWORD) -> Any:
     email = ROLES.get(role_or_email, role_or_email)
+    client.post("/logout")
     response = client.post("/login", data={"email": email, "password": password})
     assert response.status_code == 302, f"login as {email} failed: {response.status_code}"
     return response

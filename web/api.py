@@ -21,7 +21,7 @@ from . import schemas
 from .access import company_access, user
 from .errors import Problem
 from .extensions import csrf
-from .services import db, services
+from .services import db, services, writes
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -39,10 +39,9 @@ def _authenticate() -> None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Problem(401, "Authorization ska vara \"Bearer <token>\".")
-        found = user_for_token(db(), token)
+        found = user_for_token(db(), token, touch=g.get("db_writes", False))
         if found is None:
             raise Problem(401, "Okänd eller återkallad API-token.")
-        db().commit()  # last_used_at
         g.api_user = db().get(m.User, found.id)
         return
     if not current_user.is_authenticated:
@@ -142,6 +141,7 @@ def get_data_source(orgnr: str) -> Any:
 
 
 @bp.put("/companies/<orgnr>/data-source")
+@writes
 def put_data_source(orgnr: str) -> Any:
     access = company_access(orgnr, "open_settings")
     body = request.get_json(silent=True)

@@ -15,7 +15,7 @@ from ekonomi.core.errors import EkonomiError
 
 from .access import company_access, require_bureau_staff
 from .errors import Problem
-from .services import db, services
+from .services import db, services, writes
 
 bp = Blueprint("bureau", __name__, url_prefix="/bureau")
 
@@ -56,6 +56,7 @@ def index() -> Any:
 
 
 @bp.post("/companies")
+@writes
 @login_required
 def add_client() -> Any:
     from ekonomi.core.companies import add_company
@@ -80,10 +81,11 @@ def add_client() -> Any:
 
 
 @bp.post("/companies/<orgnr>/sources")
+@writes
 @login_required
 def set_sources(orgnr: str) -> Any:
-    require_bureau_staff(admin=True)
     access = company_access(orgnr, "open_settings")
+    require_bureau_staff(admin=True)
     pm = services().pm
     company = access.company
     active = company.active_source or rules.OTHER

@@ -3,16 +3,19 @@ runner of this app, a database session per request, and template helpers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from ekonomi.core.jobs import JobRunner
 from ekonomi.core.plugins import PluginManager
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass
@@ -31,6 +34,7 @@ def init_services(app: Flask) -> None:
     pm = app.config.get("PLUGIN_MANAGER") or get_plugin_manager()
     runner = app.config.get("RUNNER") or ThreadRunner(engine, pm)
     app.extensions["ekonomi"] = Services(engine, pm, runner)
+    app.before_request(_mark_writes)
     app.teardown_appcontext(_close_db)
 
 
@@ -39,10 +43,27 @@ def services() -> Services:
 
 
 def db() -> Session:
-    """The database session of this request (closed when it ends)."""
+    """The database session of this request (closed when it ends).  Views
+    marked ``@writes`` get one that takes SQLite's write lock up front (see
+    core.db.writer); the others read, and never wait for a running import."""
     if "db" not in g:
-        g.db = Session(services().engine)
+        from ekonomi.core.db import writer
+
+        engine = services().engine
+        g.db = Session(writer(engine) if g.get("db_writes") else engine)
     return g.db  # type: ignore[no-any-return]
+
+
+def writes(view: F) -> F:
+    """Mark a view that writes through the request's session (its unsafe
+    methods then get a writer session, from the first use on)."""
+    view.writes_db = True  # type: ignore[attr-defined]
+    return view
+
+
+def _mark_writes() -> None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    g.db_writes = bool(getattr(view, "writes_db", False)) and request.method not in ("GET", "HEAD", "OPTIONS")
 
 
 def _close_db(exc: BaseException | None) -> None:

@@ -17,7 +17,7 @@ from ekonomi.core.errors import EkonomiError
 from .access import company_access, require_users_page, user
 from .api import data_source_json, switch_data_source
 from .errors import Problem
-from .services import db, services
+from .services import db, services, writes
 
 bp = Blueprint("settings", __name__, url_prefix="/companies/<orgnr>/settings")
 DISPLAY_MODES = {"ongoing": "Löpande bokföring", "locked": "Endast låsta månader"}
@@ -33,6 +33,7 @@ def index(orgnr: str) -> Any:
 
 
 @bp.route("/report", methods=["GET", "POST"])
+@writes
 @login_required
 def report(orgnr: str) -> Any:
     access = company_access(orgnr, "open_settings")
@@ -98,6 +99,7 @@ def _people(company: m.Company) -> list[dict[str, Any]]:
 
 
 @bp.route("/users", methods=["GET", "POST"])
+@writes
 @login_required
 def users(orgnr: str) -> Any:
     from ekonomi.core.users import grant
@@ -131,6 +133,7 @@ def users(orgnr: str) -> Any:
 
 
 @bp.post("/users/add")
+@writes
 @login_required
 def add_user(orgnr: str) -> Any:
     from ekonomi.core.users import add_user as core_add_user
