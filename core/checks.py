@@ -30,6 +30,7 @@ from .records import (
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 _ZERO = Decimal(0)
 _CENT = Decimal("0.01")
+_POSTED = RowKind.POSTED
 
 
 class RecordCheck:
@@ -100,6 +101,7 @@ class LedgerChecks(RecordCheck):
         self.file_years: list[FiscalYear] = []
         self._starts: list[date] | None = None
         self._years: list[FiscalYear] = []
+        self._last_year: FiscalYear | None = None
         self.accounts: set[str] = set()
         self.undeclared: set[str] = set()
         self.numbers: dict[tuple[date | None, str], NumberSet] = {}
@@ -109,6 +111,9 @@ class LedgerChecks(RecordCheck):
         return Issue(severity, code, message, line, None, self.file)
 
     def _year_of(self, day: date) -> FiscalYear | None:
+        last = self._last_year
+        if last is not None and last.start <= day <= last.end and self._starts is not None:
+            return last
         if self._starts is None:
             # The input's own fiscal years decide where it has any; else the
             # company's stored years (a 4I file without #RAR).
@@ -117,7 +122,8 @@ class LedgerChecks(RecordCheck):
             self._starts = [y.start for y in self._years]
         i = bisect.bisect_right(self._starts, day) - 1
         if i >= 0 and day <= self._years[i].end:
-            return self._years[i]
+            self._last_year = self._years[i]
+            return self._last_year
         return None
 
     # -- the rules -----------------------------------------------------------
@@ -129,7 +135,7 @@ class LedgerChecks(RecordCheck):
             return ()
         if type(record) is FiscalYear:
             self.file_years.append(record)
-            self._starts = None
+            self._starts, self._last_year = None, None
             return ()
         if type(record) is Company:
             return self._company(record)
@@ -161,16 +167,15 @@ class LedgerChecks(RecordCheck):
 
     def _voucher(self, v: Voucher) -> list[Issue]:
         issues: list[Issue] = []
-        total = _ZERO
-        ident = f"{v.series} {v.number}".strip() or "without number"
+        posted = everything = _ZERO
+        accounts, undeclared = self.accounts, self.undeclared
         for row in v.rows:
-            exp = row.amount.as_tuple().exponent
-            if not isinstance(exp, int) or exp < -2:
-                issues += self._amount_precision(row.amount, row.line)
-            if row.kind is RowKind.POSTED:
-                total += row.amount
-            if row.account not in self.accounts and row.account not in self.undeclared:
-                self.undeclared.add(row.account)
+            amount = row.amount
+            everything += amount
+            if row.kind is _POSTED:
+                posted += amount
+            if row.account not in accounts and row.account not in undeclared:
+                undeclared.add(row.account)
                 issues.append(
                     self._issue(
                         WARNING,
@@ -179,12 +184,18 @@ class LedgerChecks(RecordCheck):
                         row.line,
                     )
                 )
-        if total:
+        # A Decimal sum keeps the finest exponent of its terms, so one look at
+        # the sum tells whether any row has more than two decimals.
+        exp = everything.as_tuple().exponent
+        if not isinstance(exp, int) or exp < -2:
+            for row in v.rows:
+                issues += self._amount_precision(row.amount, row.line)
+        if posted:
             issues.append(
                 self._issue(
                     ERROR,
                     "ledger.unbalanced",
-                    f"Voucher {ident} dated {v.date.isoformat()} does not balance: its rows sum to {total:.2f}, not 0.00.",
+                    f"Voucher {_ident(v)} dated {v.date.isoformat()} does not balance: its rows sum to {posted:.2f}, not 0.00.",
                     v.line,
                 )
             )
@@ -195,7 +206,7 @@ class LedgerChecks(RecordCheck):
                 self._issue(
                     ERROR,
                     "ledger.outside_fiscal_year",
-                    f"Voucher {ident} is dated {v.date.isoformat()}, outside {where}.",
+                    f"Voucher {_ident(v)} is dated {v.date.isoformat()}, outside {where}.",
                     v.line,
                 )
             )
@@ -209,8 +220,12 @@ class LedgerChecks(RecordCheck):
                     self._issue(
                         WARNING,
                         "ledger.duplicate_number",
-                        f"Voucher {ident} appears more than once in the same fiscal year; both are kept.",
+                        f"Voucher {_ident(v)} appears more than once in the same fiscal year; both are kept.",
                         v.line,
                     )
                 )
         return issues
+
+
+def _ident(v: Voucher) -> str:
+    return f"{v.series} {v.number}".strip() or "without number"

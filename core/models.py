@@ -6,6 +6,10 @@ are kept as the decimal text the source wrote.  Account numbers are text.
 Rows carry ``import_id`` and ``line`` so each one leads back to the import and
 the line of the file it came from.  Timestamps are UTC.
 
+The bulk tables (vouchers, their rows, balances) carry no foreign keys: a
+check per row would cost more than the whole insert, and only the import
+store (core/store.py) writes or deletes them, always per company and year.
+
 Changing a table means adding an Alembic revision (core/migrations/versions).
 """
 
@@ -154,8 +158,8 @@ class Balance(SQLModel, table=True):
     __tablename__ = "balance"
     __table_args__ = (Index("ix_balance_year", "fiscal_year_id", "kind", "account"),)
     id: Optional[int] = Field(default=None, primary_key=True)
-    company_id: int = Field(foreign_key="company.id", index=True)
-    fiscal_year_id: int = Field(foreign_key="fiscal_year.id")
+    company_id: int = Field(index=True)
+    fiscal_year_id: int
     import_id: Optional[int] = None
     kind: str
     account: str
@@ -172,8 +176,8 @@ class PeriodBalance(SQLModel, table=True):
     __tablename__ = "period_balance"
     __table_args__ = (Index("ix_period_balance_year", "fiscal_year_id", "account"),)
     id: Optional[int] = Field(default=None, primary_key=True)
-    company_id: int = Field(foreign_key="company.id", index=True)
-    fiscal_year_id: int = Field(foreign_key="fiscal_year.id")
+    company_id: int = Field(index=True)
+    fiscal_year_id: int
     import_id: Optional[int] = None
     period: dt.date
     account: str
@@ -190,8 +194,8 @@ class PeriodBudget(SQLModel, table=True):
     __tablename__ = "period_budget"
     __table_args__ = (Index("ix_period_budget_year", "fiscal_year_id", "account"),)
     id: Optional[int] = Field(default=None, primary_key=True)
-    company_id: int = Field(foreign_key="company.id", index=True)
-    fiscal_year_id: int = Field(foreign_key="fiscal_year.id")
+    company_id: int = Field(index=True)
+    fiscal_year_id: int
     import_id: Optional[int] = None
     period: dt.date
     account: str
@@ -209,13 +213,13 @@ class Voucher(SQLModel, table=True):
 
     __tablename__ = "voucher"
     __table_args__ = (
-        Index("ix_voucher_year", "fiscal_year_id", "date"),
+        Index("ix_voucher_year", "fiscal_year_id", "import_id"),
         Index("ix_voucher_source_id", "company_id", "source_id"),
         Index("ix_voucher_content", "company_id", "content_hash"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
-    company_id: int = Field(foreign_key="company.id")
-    fiscal_year_id: int = Field(foreign_key="fiscal_year.id")
+    company_id: int
+    fiscal_year_id: int
     import_id: Optional[int] = None
     series: str = ""
     number: str = ""
@@ -239,9 +243,9 @@ class VoucherRow(SQLModel, table=True):
         Index("ix_voucher_row_voucher", "voucher_id"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
-    voucher_id: int = Field(foreign_key="voucher.id")
-    company_id: int = Field(foreign_key="company.id")
-    fiscal_year_id: int = Field(foreign_key="fiscal_year.id")
+    voucher_id: int
+    company_id: int
+    fiscal_year_id: int
     kind: str = "posted"
     account: str
     amount: int = Field(sa_column=Column(BigInteger, nullable=False))

@@ -312,6 +312,23 @@ def _run(
                 f"The {pm.pm.get_name(impl.plugin)} plugin failed to set up its checks: {exc}", code="plugin_error"
             ) from exc
     store = Store(conn, company_id, import_id, source.mode)
+    try:
+        return _stream(conn, source, raw, ctx, plugin, checks, store, company_id, issues)
+    finally:
+        store.close()
+
+
+def _stream(
+    conn: Connection,
+    source: Any,
+    raw: Any,
+    ctx: ImportContext,
+    plugin: str,
+    checks: list[RecordCheck],
+    store: Store,
+    company_id: int,
+    issues: IssueLog,
+) -> dict[str, Any]:
     add, check_issue = store.add, issues.add
     records = source.normalize(raw, ctx)
     while True:

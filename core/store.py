@@ -21,6 +21,8 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
+import queue
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -123,12 +125,26 @@ def _q(value: Decimal | None) -> str | None:
 
 
 class BulkWriter:
-    """Buffered bulk inserts, by the fastest path the database has."""
+    """Buffered bulk inserts, by the fastest path the database has, written
+    on a second thread while the caller goes on reading the input.
+
+    The database driver releases the GIL while SQLite steps or PostgreSQL
+    takes the COPY data, so reading and writing share the two cores.  Only
+    whole batches cross to the writer thread, through a short queue, so
+    memory stays flat.  The caller must ``sync()`` before it runs any other
+    statement on the connection; a write error is raised there (or at the
+    next ``add``).
+    """
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.postgres = conn.dialect.name == "postgresql"
+        self.raw = conn.connection.driver_connection
         self.buffers: dict[str, tuple[Sequence[str], list[tuple[Any, ...]]]] = {}
+        self.queue: queue.Queue[tuple[str, Sequence[str], list[tuple[Any, ...]]] | None] = queue.Queue(maxsize=3)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._drain, name="ekonomi-bulk-writer", daemon=True)
+        self.thread.start()
 
     def add(self, table: str, cols: Sequence[str], row: tuple[Any, ...]) -> None:
         buf = self.buffers.get(table)
@@ -136,30 +152,56 @@ class BulkWriter:
             buf = self.buffers[table] = (cols, [])
         buf[1].append(row)
         if len(buf[1]) >= BATCH_ROWS:
-            self.flush(table)
+            self._hand_over(table)
 
-    def flush(self, table: str | None = None) -> None:
-        # Parents before children: vouchers before their rows.
-        order = [table] if table else sorted(self.buffers, key=lambda t: t == "voucher_row")
-        for name in order:
-            cols, rows = self.buffers.get(name, ((), []))
-            if not rows:
-                continue
-            if name == "voucher_row" and self.buffers.get("voucher", ((), []))[1]:
-                self.flush("voucher")
-            self._write(name, cols, rows)
-            rows.clear()
+    def _hand_over(self, table: str) -> None:
+        if self.error is not None:
+            raise self.error
+        cols, rows = self.buffers[table]
+        self.buffers[table] = (cols, [])
+        self.queue.put((table, cols, rows))
+
+    def sync(self) -> None:
+        """Write everything buffered and wait until it is written."""
+        for table, (_, rows) in list(self.buffers.items()):
+            if rows:
+                self._hand_over(table)
+        self.queue.join()
+        if self.error is not None:
+            raise self.error
+
+    def close(self) -> None:
+        """Stop the writer thread (after ``sync``, or to abandon the import)."""
+        if self.thread.is_alive():
+            self.queue.put(None)
+            self.thread.join()
+
+    def _drain(self) -> None:
+        while True:
+            item = self.queue.get()
+            try:
+                if item is None:
+                    return
+                if self.error is None:  # after a failure, drop the rest: the import rolls back
+                    self._write(*item)
+            except BaseException as exc:
+                self.error = exc
+            finally:
+                self.queue.task_done()
 
     def _write(self, table: str, cols: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         if self.postgres:
-            raw = self.conn.connection.driver_connection
-            with raw.cursor() as cur:  # type: ignore[union-attr]
+            with self.raw.cursor() as cur:  # type: ignore[union-attr]
                 with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
                     for row in rows:
                         copy.write_row(row)
         else:
             marks = ", ".join("?" * len(cols))
-            self.conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", rows)
+            cur = self.raw.cursor()  # type: ignore[union-attr]
+            try:
+                cur.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", rows)
+            finally:
+                cur.close()
 
 
 class IdAllocator:
@@ -167,7 +209,9 @@ class IdAllocator:
     written in the same batch as the voucher without a round trip each.
 
     SQLite: the import holds the database's write lock, so max(id)+1 is safe.
-    PostgreSQL: ids are drawn from the table's own sequence, a block at a time.
+    PostgreSQL: ids are drawn from the table's own sequence, a block at a
+    time, on a connection of their own (sequences are not transactional, and
+    the import's connection is busy with COPY on the writer thread).
     """
 
     def __init__(self, conn: Connection, table: str) -> None:
@@ -184,14 +228,16 @@ class IdAllocator:
             self.next_id += 1
             return self.next_id - 1
         if not self.pool:
-            self.pool = list(
-                self.conn.execute(
-                    text(
-                        f"SELECT nextval(pg_get_serial_sequence('{self.table}', 'id')) "
-                        f"FROM generate_series(1, {BATCH_ROWS})"
-                    )
-                ).scalars()
-            )
+            with self.conn.engine.connect() as own:
+                self.pool = list(
+                    own.execute(
+                        text(
+                            f"SELECT nextval(pg_get_serial_sequence('{self.table}', 'id')) "
+                            f"FROM generate_series(1, {BATCH_ROWS})"
+                        )
+                    ).scalars()
+                )
+                own.commit()
             self.pool.reverse()
         return self.pool.pop()
 
@@ -263,6 +309,15 @@ class Store:
         self.state: dict[str, Any] | None = None
         self.duplicates = 0
 
+    def _sql(self, statement: Any, params: Any = None) -> Any:
+        """A statement of our own, after the writer thread is done."""
+        self.writer.sync()
+        return self.conn.execute(statement, params)
+
+    def close(self) -> None:
+        """Stop the writer thread; the import is over, one way or the other."""
+        self.writer.close()
+
     # -- fiscal years ----------------------------------------------------------
     def _year_index(self) -> None:
         self._starts = sorted(self.years)
@@ -279,7 +334,7 @@ class Store:
         self.input_years[rec.start] = rec.index
         known = self.years.get(rec.start)
         if known is None:
-            fid = self.conn.execute(
+            fid = self._sql(
                 text(
                     'INSERT INTO fiscal_year (company_id, start, "end", import_id) '
                     "VALUES (:c, :s, :e, :i) RETURNING id"
@@ -288,7 +343,7 @@ class Store:
             ).scalar_one()
             self.years[rec.start] = (fid, rec.end)
         elif known[1] != rec.end:
-            self.conn.execute(
+            self._sql(
                 text('UPDATE fiscal_year SET "end" = :e WHERE id = :id'), {"e": rec.end.isoformat(), "id": known[0]}
             )
             self.years[rec.start] = (known[0], rec.end)
@@ -335,14 +390,14 @@ class Store:
         if old == new:
             return
         if old is None:
-            self.conn.execute(
+            self._sql(
                 text(
                     "INSERT INTO account (company_id, number, name, type, sru, unit) VALUES (:c, :n, :name, :t, :s, :u)"
                 ),
                 {"c": self.company_id, "n": rec.number, "name": new[0], "t": new[1], "s": new[2], "u": new[3]},
             )
         else:
-            self.conn.execute(
+            self._sql(
                 text(
                     "UPDATE account SET name = :name, type = :t, sru = :s, unit = :u "
                     "WHERE company_id = :c AND number = :n"
@@ -361,7 +416,7 @@ class Store:
             if old is None
             else "UPDATE dimension SET name = :name, parent = :p WHERE company_id = :c AND number = :n"
         )
-        self.conn.execute(text(sql), {"c": self.company_id, "n": rec.number, "name": rec.name, "p": rec.parent})
+        self._sql(text(sql), {"c": self.company_id, "n": rec.number, "name": rec.name, "p": rec.parent})
         self.dimensions[rec.number] = new
 
     def _object(self, rec: r.DimensionObject) -> None:
@@ -375,7 +430,7 @@ class Store:
             if old is None
             else "UPDATE dimension_object SET name = :name WHERE company_id = :c AND dimension = :d AND code = :code"
         )
-        self.conn.execute(text(sql), {"c": self.company_id, "d": rec.dimension, "code": rec.code, "name": rec.name})
+        self._sql(text(sql), {"c": self.company_id, "d": rec.dimension, "code": rec.code, "name": rec.name})
         self.objects[key] = rec.name
 
     # -- balances --------------------------------------------------------------
@@ -436,7 +491,7 @@ class Store:
             content_hash = self._content_hash(v)
             if self.content_hashes is None:
                 self.content_hashes = set(
-                    self.conn.execute(
+                    self._sql(
                         text("SELECT content_hash FROM voucher WHERE company_id = :c AND content_hash IS NOT NULL"),
                         {"c": self.company_id},
                     ).scalars()
@@ -586,7 +641,8 @@ class Store:
 
     # -- the end ---------------------------------------------------------------
     def finish(self) -> StoreSummary:
-        self.writer.flush()
+        self.writer.sync()
+        self.writer.close()
         created = sorted(self.used_unknown - set(self.accounts))
         for number in created:  # rows on undeclared accounts: the account is created
             self.conn.execute(
@@ -605,7 +661,7 @@ class Store:
             self.conn.execute(
                 text(
                     "UPDATE attachment SET invoice_id = NULL WHERE invoice_id IN (SELECT id FROM invoice "
-                    f"WHERE company_id = :c AND kind IN ({marks}) AND (import_id IS NULL OR import_id <> :imp))"
+                    f"WHERE company_id = :c AND kind IN ({marks}) AND import_id <> :imp)"
                 ),
                 {"c": self.company_id, "imp": self.import_id, **params},
             )
@@ -624,7 +680,7 @@ class Store:
         return summary
 
     def _delete_old(self, table: str, where: str, params: dict[str, Any]) -> int:
-        sql = f"DELETE FROM {table} WHERE {where} AND (import_id IS NULL OR import_id <> :imp)"
+        sql = f"DELETE FROM {table} WHERE {where} AND import_id <> :imp"
         return self.conn.execute(text(sql), {"c": self.company_id, "imp": self.import_id, **params}).rowcount
 
     def _current_year(self) -> int | None:
@@ -656,7 +712,7 @@ class Store:
                     text(
                         f"DELETE FROM {table} WHERE fiscal_year_id = :f AND import_id = :imp AND EXISTS ("
                         f"SELECT 1 FROM {table} o WHERE o.fiscal_year_id = {table}.fiscal_year_id "
-                        f"AND (o.import_id IS NULL OR o.import_id <> :imp) AND o.account = {table}.account "
+                        f"AND o.import_id <> :imp AND o.account = {table}.account "
                         f"AND {key.replace('t.', table + '.')} "
                         f"AND coalesce(o.object_dim, -1) = coalesce({table}.object_dim, -1) "
                         f"AND coalesce(o.object_code, '') = coalesce({table}.object_code, ''))"
@@ -668,13 +724,14 @@ class Store:
     def delete_year_data(conn: Connection, fiscal_year_id: int, keep_import: int | None = None) -> dict[str, int]:
         """Delete a fiscal year's vouchers, rows and balances (all, or all but
         those of ``keep_import``).  Returns the number of rows per table."""
-        keep = "" if keep_import is None else " AND (import_id IS NULL OR import_id <> :imp)"
+        keep = "" if keep_import is None else " AND import_id <> :imp"
         params = {"f": fiscal_year_id, "imp": keep_import}
         old_vouchers = f"SELECT id FROM voucher WHERE fiscal_year_id = :f{keep}"
         deleted: dict[str, int] = {}
         conn.execute(text(f"UPDATE attachment SET voucher_id = NULL WHERE voucher_id IN ({old_vouchers})"), params)
+        # By voucher id (indexed), so that a year with nothing old costs nothing.
         deleted["rows"] = conn.execute(
-            text(f"DELETE FROM voucher_row WHERE fiscal_year_id = :f AND voucher_id IN ({old_vouchers})"), params
+            text(f"DELETE FROM voucher_row WHERE voucher_id IN ({old_vouchers})"), params
         ).rowcount
         deleted["vouchers"] = conn.execute(text(f"DELETE FROM voucher WHERE fiscal_year_id = :f{keep}"), params).rowcount
         for table, name in (
@@ -695,7 +752,7 @@ class Store:
             marks = ", ".join(f":s{j}" for j in range(len(chunk)))
             old = (
                 f"SELECT id FROM voucher WHERE company_id = :c AND source_id IN ({marks}) "
-                "AND (import_id IS NULL OR import_id <> :imp)"
+                "AND import_id <> :imp"
             )
             args = {"c": self.company_id, "imp": self.import_id, **params}
             self.conn.execute(text(f"UPDATE attachment SET voucher_id = NULL WHERE voucher_id IN ({old})"), args)
@@ -703,7 +760,7 @@ class Store:
             updated += self.conn.execute(
                 text(
                     f"DELETE FROM voucher WHERE company_id = :c AND source_id IN ({marks}) "
-                    "AND (import_id IS NULL OR import_id <> :imp)"
+                    "AND import_id <> :imp"
                 ),
                 args,
             ).rowcount

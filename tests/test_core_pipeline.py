@@ -179,3 +179,14 @@ def test_unrecognised_file_is_logged_as_failed(engine, pm, company, tmp_path):
     assert result["status"] == "failed"
     assert result["issues"][0]["code"] == "not_sie"
     assert count(engine, "import_run") == 1
+
+
+def test_amounts_with_more_than_two_decimals_are_refused(engine, pm, company, tmp_path):
+    text_ = ledger(vouchers=1) + "voucher A 8 2023-03-01 Fraction\nrow 1910 0.005\nrow 3010 -0.005\n"
+    text_ += "voucher A 9 2023-03-02 Trailing zeros are exact\nrow 1910 1.500\nrow 3010 -1.500\n"
+    result = do_import(engine, pm, company, write(tmp_path, text_))
+    assert result["status"] == "failed"
+    errors = [i for i in result["issues"] if i["severity"] == "error"]
+    assert [i["code"] for i in errors] == ["ledger.amount_precision", "ledger.amount_precision"]
+    lines = text_.splitlines()
+    assert {i["line"] for i in errors} == {lines.index("row 1910 0.005") + 1, lines.index("row 3010 -0.005") + 1}

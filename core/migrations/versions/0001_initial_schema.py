@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 01:47:45.420530
+Create Date: 2026-11-28 01:59:11.872353
 """
 
 from alembic import op
@@ -17,6 +17,24 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table('balance',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('fiscal_year_id', sa.Integer(), nullable=False),
+    sa.Column('import_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('account', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('object_dim', sa.Integer(), nullable=True),
+    sa.Column('object_code', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.Column('quantity', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('line', sa.Integer(), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('balance', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_balance_company_id'), ['company_id'], unique=False)
+        batch_op.create_index('ix_balance_year', ['fiscal_year_id', 'kind', 'account'], unique=False)
+
     op.create_table('bureau',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -24,6 +42,83 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('name')
     )
+    op.create_table('period_balance',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('fiscal_year_id', sa.Integer(), nullable=False),
+    sa.Column('import_id', sa.Integer(), nullable=True),
+    sa.Column('period', sa.Date(), nullable=False),
+    sa.Column('account', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('object_dim', sa.Integer(), nullable=True),
+    sa.Column('object_code', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.Column('quantity', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('line', sa.Integer(), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('period_balance', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_period_balance_company_id'), ['company_id'], unique=False)
+        batch_op.create_index('ix_period_balance_year', ['fiscal_year_id', 'account'], unique=False)
+
+    op.create_table('period_budget',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('fiscal_year_id', sa.Integer(), nullable=False),
+    sa.Column('import_id', sa.Integer(), nullable=True),
+    sa.Column('period', sa.Date(), nullable=False),
+    sa.Column('account', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('object_dim', sa.Integer(), nullable=True),
+    sa.Column('object_code', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.Column('quantity', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('line', sa.Integer(), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('period_budget', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_period_budget_company_id'), ['company_id'], unique=False)
+        batch_op.create_index('ix_period_budget_year', ['fiscal_year_id', 'account'], unique=False)
+
+    op.create_table('voucher',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('fiscal_year_id', sa.Integer(), nullable=False),
+    sa.Column('import_id', sa.Integer(), nullable=True),
+    sa.Column('series', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('number', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('date', sa.Date(), nullable=False),
+    sa.Column('text', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('registration_date', sa.Date(), nullable=True),
+    sa.Column('signature', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('source_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('content_hash', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('line', sa.Integer(), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('voucher', schema=None) as batch_op:
+        batch_op.create_index('ix_voucher_content', ['company_id', 'content_hash'], unique=False)
+        batch_op.create_index('ix_voucher_source_id', ['company_id', 'source_id'], unique=False)
+        batch_op.create_index('ix_voucher_year', ['fiscal_year_id', 'import_id'], unique=False)
+
+    op.create_table('voucher_row',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('voucher_id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('fiscal_year_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('account', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.Column('objects', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('date', sa.Date(), nullable=True),
+    sa.Column('text', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('quantity', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('signature', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('line', sa.Integer(), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('voucher_row', schema=None) as batch_op:
+        batch_op.create_index('ix_voucher_row_voucher', ['voucher_id'], unique=False)
+        batch_op.create_index('ix_voucher_row_year', ['fiscal_year_id', 'account'], unique=False)
+
     op.create_table('app_user',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -225,26 +320,6 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['company_id'], ['company.id'], ),
     sa.PrimaryKeyConstraint('company_id', 'source')
     )
-    op.create_table('balance',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('company_id', sa.Integer(), nullable=False),
-    sa.Column('fiscal_year_id', sa.Integer(), nullable=False),
-    sa.Column('import_id', sa.Integer(), nullable=True),
-    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('account', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('object_dim', sa.Integer(), nullable=True),
-    sa.Column('object_code', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('amount', sa.BigInteger(), nullable=False),
-    sa.Column('quantity', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('line', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['company_id'], ['company.id'], ),
-    sa.ForeignKeyConstraint(['fiscal_year_id'], ['fiscal_year.id'], ),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('balance', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_balance_company_id'), ['company_id'], unique=False)
-        batch_op.create_index('ix_balance_year', ['fiscal_year_id', 'kind', 'account'], unique=False)
-
     op.create_table('import_issue',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('import_id', sa.Integer(), nullable=False),
@@ -260,125 +335,13 @@ def upgrade() -> None:
     with op.batch_alter_table('import_issue', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_import_issue_import_id'), ['import_id'], unique=False)
 
-    op.create_table('period_balance',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('company_id', sa.Integer(), nullable=False),
-    sa.Column('fiscal_year_id', sa.Integer(), nullable=False),
-    sa.Column('import_id', sa.Integer(), nullable=True),
-    sa.Column('period', sa.Date(), nullable=False),
-    sa.Column('account', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('object_dim', sa.Integer(), nullable=True),
-    sa.Column('object_code', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('amount', sa.BigInteger(), nullable=False),
-    sa.Column('quantity', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('line', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['company_id'], ['company.id'], ),
-    sa.ForeignKeyConstraint(['fiscal_year_id'], ['fiscal_year.id'], ),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('period_balance', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_period_balance_company_id'), ['company_id'], unique=False)
-        batch_op.create_index('ix_period_balance_year', ['fiscal_year_id', 'account'], unique=False)
-
-    op.create_table('period_budget',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('company_id', sa.Integer(), nullable=False),
-    sa.Column('fiscal_year_id', sa.Integer(), nullable=False),
-    sa.Column('import_id', sa.Integer(), nullable=True),
-    sa.Column('period', sa.Date(), nullable=False),
-    sa.Column('account', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('object_dim', sa.Integer(), nullable=True),
-    sa.Column('object_code', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('amount', sa.BigInteger(), nullable=False),
-    sa.Column('quantity', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('line', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['company_id'], ['company.id'], ),
-    sa.ForeignKeyConstraint(['fiscal_year_id'], ['fiscal_year.id'], ),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('period_budget', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_period_budget_company_id'), ['company_id'], unique=False)
-        batch_op.create_index('ix_period_budget_year', ['fiscal_year_id', 'account'], unique=False)
-
-    op.create_table('voucher',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('company_id', sa.Integer(), nullable=False),
-    sa.Column('fiscal_year_id', sa.Integer(), nullable=False),
-    sa.Column('import_id', sa.Integer(), nullable=True),
-    sa.Column('series', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('number', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('date', sa.Date(), nullable=False),
-    sa.Column('text', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('registration_date', sa.Date(), nullable=True),
-    sa.Column('signature', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('source_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('content_hash', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('line', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['company_id'], ['company.id'], ),
-    sa.ForeignKeyConstraint(['fiscal_year_id'], ['fiscal_year.id'], ),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('voucher', schema=None) as batch_op:
-        batch_op.create_index('ix_voucher_content', ['company_id', 'content_hash'], unique=False)
-        batch_op.create_index('ix_voucher_source_id', ['company_id', 'source_id'], unique=False)
-        batch_op.create_index('ix_voucher_year', ['fiscal_year_id', 'date'], unique=False)
-
-    op.create_table('voucher_row',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('voucher_id', sa.Integer(), nullable=False),
-    sa.Column('company_id', sa.Integer(), nullable=False),
-    sa.Column('fiscal_year_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('account', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('amount', sa.BigInteger(), nullable=False),
-    sa.Column('objects', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('date', sa.Date(), nullable=True),
-    sa.Column('text', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('quantity', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('signature', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('line', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['company_id'], ['company.id'], ),
-    sa.ForeignKeyConstraint(['fiscal_year_id'], ['fiscal_year.id'], ),
-    sa.ForeignKeyConstraint(['voucher_id'], ['voucher.id'], ),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('voucher_row', schema=None) as batch_op:
-        batch_op.create_index('ix_voucher_row_voucher', ['voucher_id'], unique=False)
-        batch_op.create_index('ix_voucher_row_year', ['fiscal_year_id', 'account'], unique=False)
-
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('voucher_row', schema=None) as batch_op:
-        batch_op.drop_index('ix_voucher_row_year')
-        batch_op.drop_index('ix_voucher_row_voucher')
-
-    op.drop_table('voucher_row')
-    with op.batch_alter_table('voucher', schema=None) as batch_op:
-        batch_op.drop_index('ix_voucher_year')
-        batch_op.drop_index('ix_voucher_source_id')
-        batch_op.drop_index('ix_voucher_content')
-
-    op.drop_table('voucher')
-    with op.batch_alter_table('period_budget', schema=None) as batch_op:
-        batch_op.drop_index('ix_period_budget_year')
-        batch_op.drop_index(batch_op.f('ix_period_budget_company_id'))
-
-    op.drop_table('period_budget')
-    with op.batch_alter_table('period_balance', schema=None) as batch_op:
-        batch_op.drop_index('ix_period_balance_year')
-        batch_op.drop_index(batch_op.f('ix_period_balance_company_id'))
-
-    op.drop_table('period_balance')
     with op.batch_alter_table('import_issue', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_import_issue_import_id'))
 
     op.drop_table('import_issue')
-    with op.batch_alter_table('balance', schema=None) as batch_op:
-        batch_op.drop_index('ix_balance_year')
-        batch_op.drop_index(batch_op.f('ix_balance_company_id'))
-
-    op.drop_table('balance')
     op.drop_table('source_state')
     with op.batch_alter_table('invoice', schema=None) as batch_op:
         batch_op.drop_index('ix_invoice_company')
@@ -420,4 +383,30 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_app_user_email'))
 
     op.drop_table('app_user')
+    with op.batch_alter_table('voucher_row', schema=None) as batch_op:
+        batch_op.drop_index('ix_voucher_row_year')
+        batch_op.drop_index('ix_voucher_row_voucher')
+
+    op.drop_table('voucher_row')
+    with op.batch_alter_table('voucher', schema=None) as batch_op:
+        batch_op.drop_index('ix_voucher_year')
+        batch_op.drop_index('ix_voucher_source_id')
+        batch_op.drop_index('ix_voucher_content')
+
+    op.drop_table('voucher')
+    with op.batch_alter_table('period_budget', schema=None) as batch_op:
+        batch_op.drop_index('ix_period_budget_year')
+        batch_op.drop_index(batch_op.f('ix_period_budget_company_id'))
+
+    op.drop_table('period_budget')
+    with op.batch_alter_table('period_balance', schema=None) as batch_op:
+        batch_op.drop_index('ix_period_balance_year')
+        batch_op.drop_index(batch_op.f('ix_period_balance_company_id'))
+
+    op.drop_table('period_balance')
     op.drop_table('bureau')
+    with op.batch_alter_table('balance', schema=None) as batch_op:
+        batch_op.drop_index('ix_balance_year')
+        batch_op.drop_index(batch_op.f('ix_balance_company_id'))
+
+    op.drop_table('balance')
