@@ -31,11 +31,15 @@ def _events(company: m.Company) -> list[dict[str, Any]]:
         .limit(LOG_LIMIT)
     ).all()
     pm = services().pm
+
+    def name(source: str) -> str:
+        return "Annan källa för redovisningsdata" if source == rules.OTHER else rules.describe_source(pm, source)
+
     out = []
     for e in rows:
         data = json.loads(e.data or "{}")
         if e.kind == "source_switched":
-            text = f"Datakälla: {rules.describe_source(pm, data.get('from', '?'))} → {rules.describe_source(pm, data.get('to', '?'))}"
+            text = f"Datakälla: {name(data.get('from', '?'))} → {name(data.get('to', '?'))}"
         elif e.kind == "data_deleted":
             fy = data.get("fiscal_year", {})
             deleted = data.get("deleted", {})
