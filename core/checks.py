@@ -200,7 +200,18 @@ class LedgerChecks(RecordCheck):
                 )
             )
         year = self._year_of(v.date)
-        if year is None and (self.file_years or self.ctx.fiscal_years):
+        if year is None and not self.file_years and not self.ctx.fiscal_years:
+            if self.ctx.company_orgnr:  # importing: a voucher needs a year to belong to
+                issues.append(
+                    self._issue(
+                        ERROR,
+                        "ledger.no_fiscal_year",
+                        f"Voucher {_ident(v)} is dated {v.date.isoformat()}, but neither the data nor the company "
+                        "has a fiscal year: import the company's full bookkeeping (a SIE 4E file) first.",
+                        v.line,
+                    )
+                )
+        elif year is None:
             where = "the file's fiscal years" if self.file_years else "the company's fiscal years"
             issues.append(
                 self._issue(

@@ -35,6 +35,7 @@ from sqlalchemy.engine import Connection
 
 from . import records as r
 from . import settings
+from .errors import EkonomiError
 
 BATCH_ROWS = 5000
 
@@ -485,7 +486,8 @@ class Store:
         self.counts["vouchers"] += 1
         fid = self.year_of(v.date)
         if fid is None:
-            return  # outside every fiscal year: LedgerChecks has failed the import
+            # LedgerChecks fails such an import; never let a voucher vanish silently.
+            raise EkonomiError(f"Voucher {v.series} {v.number} dated {v.date} belongs to no fiscal year.", code="bad_request")
         content_hash = None
         if self.mode == "append":
             content_hash = self._content_hash(v)

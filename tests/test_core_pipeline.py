@@ -190,3 +190,11 @@ def test_amounts_with_more_than_two_decimals_are_refused(engine, pm, company, tm
     assert [i["code"] for i in errors] == ["ledger.amount_precision", "ledger.amount_precision"]
     lines = text_.splitlines()
     assert {i["line"] for i in errors} == {lines.index("row 1910 0.005") + 1, lines.index("row 3010 -0.005") + 1}
+
+
+def test_vouchers_without_any_fiscal_year_are_refused(engine, pm, company, tmp_path):
+    text_ = "orgnr 556677-8899\naccount 1910 Kassa\naccount 3010 X\nvoucher A 1 2023-02-01 Lost\nrow 1910 1.00\nrow 3010 -1.00\n"
+    result = do_import(engine, pm, company, write(tmp_path, text_))
+    assert result["status"] == "failed"
+    assert [i["code"] for i in result["issues"] if i["severity"] == "error"] == ["ledger.no_fiscal_year"]
+    assert "SIE 4E" in result["issues"][0]["message"] or any("SIE 4E" in i["message"] for i in result["issues"])

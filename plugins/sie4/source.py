@@ -84,6 +84,9 @@ def make_group() -> click.Group:
             click.echo(format_text(report, os.path.basename(file)))
         sys.exit(0 if importable(report) else 1)
 
+    from .export import add_export_command
+
+    add_export_command(sie)
     return sie
 
 
