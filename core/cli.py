@@ -83,6 +83,14 @@ def fail(message: str, code: int = 1) -> None:
     sys.exit(code)
 
 
+def refuse(exc: EkonomiError, as_json: bool) -> None:
+    """A refusal: the JSON object with its issue (``--json``), or one line; exit 1."""
+    if as_json:
+        emit_json({"status": "failed", "issues": [{"severity": "error", "code": exc.code, "message": exc.message}]})
+        sys.exit(1)
+    fail(exc.message)
+
+
 def _pm() -> Any:
     from .plugins import get_plugin_manager
 
@@ -333,10 +341,7 @@ def log(state: State, company: str, limit: int, as_json: bool) -> None:
         try:
             comp = get_company(session, company)
         except EkonomiError as exc:
-            if as_json:
-                emit_json({"status": "failed", "issues": [{"severity": "error", "code": exc.code, "message": exc.message}]})
-                sys.exit(1)
-            fail(exc.message)
+            refuse(exc, as_json)
         ids = session.exec(
             select(m.ImportRun.id).where(m.ImportRun.company_id == comp.id).order_by(col(m.ImportRun.id).desc()).limit(limit)
         ).all()
@@ -383,10 +388,7 @@ def trial_balance_cmd(state: State, company: str, year: str | None, as_json: boo
         with engine.connect() as conn:
             data = trial_balance(conn, comp_id, start)  # type: ignore[arg-type]
     except EkonomiError as exc:
-        if as_json:
-            emit_json({"status": "failed", "issues": [{"severity": "error", "code": exc.code, "message": exc.message}]})
-            sys.exit(1)
-        fail(exc.message)
+        refuse(exc, as_json)
     if as_json:
         emit_json(data)
         return
@@ -437,10 +439,7 @@ def delete_latest(state: State, company: str, yes: bool, as_json: bool) -> None:
             )
         data = delete_latest_year(engine, _pm(), comp_id, actor="cli")  # type: ignore[arg-type]
     except EkonomiError as exc:
-        if as_json:
-            emit_json({"status": "failed", "issues": [{"severity": "error", "code": exc.code, "message": exc.message}]})
-            sys.exit(1)
-        fail(exc.message)
+        refuse(exc, as_json)
     if as_json:
         emit_json({"status": "succeeded", **data})
     else:

@@ -165,45 +165,40 @@ class Balance(SQLModel, table=True):
     account: str
     object_dim: Optional[int] = None
     object_code: Optional[str] = None
-    amount: int = Field(sa_column=Column(BigInteger, nullable=False))  # öre
+    amount: int = Field(sa_type=BigInteger)  # öre
     quantity: Optional[str] = None
     line: Optional[int] = None
 
 
-class PeriodBalance(SQLModel, table=True):
+class _PeriodAmount(SQLModel):
+    """The columns #PSALDO and #PBUDGET share: an amount on an account in
+    one month of a fiscal year, optionally for one object."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    company_id: int = Field(index=True)
+    fiscal_year_id: int
+    import_id: Optional[int] = None
+    period: dt.date  # first day of the month
+    account: str
+    object_dim: Optional[int] = None
+    object_code: Optional[str] = None
+    amount: int = Field(sa_type=BigInteger)  # öre
+    quantity: Optional[str] = None
+    line: Optional[int] = None
+
+
+class PeriodBalance(_PeriodAmount, table=True):
     """#PSALDO: the change on an account in one month."""
 
     __tablename__ = "period_balance"
     __table_args__ = (Index("ix_period_balance_year", "fiscal_year_id", "account"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
-    company_id: int = Field(index=True)
-    fiscal_year_id: int
-    import_id: Optional[int] = None
-    period: dt.date
-    account: str
-    object_dim: Optional[int] = None
-    object_code: Optional[str] = None
-    amount: int = Field(sa_column=Column(BigInteger, nullable=False))
-    quantity: Optional[str] = None
-    line: Optional[int] = None
 
 
-class PeriodBudget(SQLModel, table=True):
+class PeriodBudget(_PeriodAmount, table=True):
     """#PBUDGET: the budget for an account in one month."""
 
     __tablename__ = "period_budget"
     __table_args__ = (Index("ix_period_budget_year", "fiscal_year_id", "account"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
-    company_id: int = Field(index=True)
-    fiscal_year_id: int
-    import_id: Optional[int] = None
-    period: dt.date
-    account: str
-    object_dim: Optional[int] = None
-    object_code: Optional[str] = None
-    amount: int = Field(sa_column=Column(BigInteger, nullable=False))
-    quantity: Optional[str] = None
-    line: Optional[int] = None
 
 
 class Voucher(SQLModel, table=True):
@@ -248,7 +243,7 @@ class VoucherRow(SQLModel, table=True):
     fiscal_year_id: int
     kind: str = "posted"
     account: str
-    amount: int = Field(sa_column=Column(BigInteger, nullable=False))
+    amount: int = Field(sa_type=BigInteger)
     objects: Optional[str] = None  # JSON [[dim, "code"], …]
     date: Optional[dt.date] = None
     text: Optional[str] = None
@@ -272,9 +267,9 @@ class Invoice(SQLModel, table=True):
     invoice_date: Optional[dt.date] = None
     due_date: Optional[dt.date] = None
     currency: str = "SEK"
-    total_amount: int = Field(sa_column=Column(BigInteger, nullable=False))
-    remaining_amount: int = Field(sa_column=Column(BigInteger, nullable=False))
-    remaining_amount_sek: Optional[int] = Field(default=None, sa_column=Column(BigInteger))
+    total_amount: int = Field(sa_type=BigInteger)
+    remaining_amount: int = Field(sa_type=BigInteger)
+    remaining_amount_sek: Optional[int] = Field(default=None, sa_type=BigInteger)
     as_of: dt.date
     source_id: Optional[str] = None
     voucher_series: Optional[str] = None

@@ -69,17 +69,22 @@ def test_threads_wait_their_turn(engine, pm, company, tmp_path, monkeypatch):
         assert conn.execute(text("SELECT count(*) FROM voucher")).scalar_one() == 2
 
 
-def test_processes_wait_their_turn(engine, database_url, pm, company, tmp_path):
+def _cli_env(engine, database_url, company, tmp_path) -> dict[str, str]:
+    """The environment of an ``ekonomi`` process that knows the fake source."""
     with Session(engine) as session:
         set_source_enabled(session, get_company(session, company), "fake", True)
         session.commit()
-    env = {
+    return {
         **os.environ,
         "EKONOMI_DATABASE_URL": database_url,
         "EKONOMI_PLUGINS": "tests.fakes:FakePlugin",
         "PYTHONPATH": str(ROOT),
         "EKONOMI_INSTANCE_PATH": str(tmp_path / "inst"),
     }
+
+
+def test_processes_wait_their_turn(engine, database_url, pm, company, tmp_path):
+    env = _cli_env(engine, database_url, company, tmp_path)
     procs = []
     for i in range(3):
         path = tmp_path / f"p{i}.fake"
@@ -106,16 +111,7 @@ def test_processes_wait_their_turn(engine, database_url, pm, company, tmp_path):
 def test_killed_import_leaves_nothing_and_is_marked_failed(engine, database_url, pm, company, tmp_path):
     """A process killed mid-import: its transaction dies with it, and the next
     import of the company marks the orphaned run failed."""
-    with Session(engine) as session:
-        set_source_enabled(session, get_company(session, company), "fake", True)
-        session.commit()
-    env = {
-        **os.environ,
-        "EKONOMI_DATABASE_URL": database_url,
-        "EKONOMI_PLUGINS": "tests.fakes:FakePlugin",
-        "PYTHONPATH": str(ROOT),
-        "EKONOMI_INSTANCE_PATH": str(tmp_path / "inst"),
-    }
+    env = _cli_env(engine, database_url, company, tmp_path)
     path = tmp_path / "slow.fake"
     path.write_text(ledger(vouchers=50, extra="sleep 30\n"), encoding="utf-8")
     proc = subprocess.Popen(
