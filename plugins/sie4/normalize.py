@@ -55,11 +55,32 @@ from .reader import LineReader
 # The common #TRANS line (account, object list of quoted ids, amount, maybe more)
 # is matched in one go; anything unusual takes the general lexer.
 _TRANS_LINE = re.compile(
-    rb'#TRANS[ \t]+([0-9]+)[ \t]+\{((?:[ \t]*[0-9]+[ \t]+"[^"\\\s{}]*")*)[ \t]*\}[ \t]+(-?[0-9]+(?:\.[0-9]{1,2})?)((?:[ \t].*)?)'
+    rb'#TRANS[ \t]+([0-9]+)[ \t]+\{((?:[ \t]*[0-9]{1,9}[ \t]+"[^"\\\s{}]*")*)[ \t]*\}[ \t]+(-?[0-9]+(?:\.[0-9]{1,2})?)((?:[ \t].*)?)'
 )
 _VER_LINE = re.compile(
     rb'#VER[ \t]+("[^"\\]*"|[^"\s{}]+)[ \t]+("[^"\\]*"|[^"\s{}]+)[ \t]+([0-9]{8})'
-    rb'(?:[ \t]+"([^"\\]*)")?(?:[ \t]+([0-9]{8}))?(?:[ \t]+"([^"\\]*)")?'
+    rb'(?:[ \t]+"([^"\\]*)"(?:[ \t]+([0-9]{8})(?:[ \t]+"([^"\\]*)")?)?)?'
+)
+# A whole plain voucher block, matched over a piece of the file: the #VER line,
+# '{', one or more #TRANS lines, '}'.  Its rows are then read by _ROW (all of
+# them or the block takes the careful path).  A quoted field ends at the first
+# quote not written \" (the lexer's rule); a lone backslash is a character.
+_Q = rb'"((?:[^"\\\n]|\\"|\\(?!"))*)"'
+_F = rb"(?:" + _Q + rb'|([^"\s{}]+))'
+_BLOCK = re.compile(
+    rb"^[ \t]*#VER[ \t]+" + _F + rb"[ \t]+" + _F + rb"[ \t]+([0-9]{8})"
+    rb"(?:[ \t]+" + _Q + rb'(?:[ \t]+(?:([0-9]{8})|"")(?:[ \t]+' + _Q + rb")?)?)?[ \t\r]*\n"
+    rb"[ \t]*\{[ \t\r]*\n"
+    rb"((?:[ \t]*#TRANS[ \t][^\n]*\n)+)"
+    rb"[ \t]*\}[ \t\r]*\n",
+    re.M,
+)
+# One plain #TRANS line: account, object list of (dimension, quoted id) pairs,
+# amount with at most two decimals, then maybe date, text, quantity, signature.
+_ROW = re.compile(
+    rb'^[ \t]*#TRANS[ \t]+([0-9]+)[ \t]+\{((?:[ \t]*[0-9]{1,9}[ \t]+"[^"\\\s{}]*")*)[ \t]*\}[ \t]+(-?[0-9]+(?:\.[0-9]{1,2})?)'
+    rb'(?:[ \t]+(?:([0-9]{8})|"")(?:[ \t]+' + _Q + rb'(?:[ \t]+(?:(-?[0-9]+(?:\.[0-9]+)?)|"")(?:[ \t]+' + _Q + rb")?)?)?)?[ \t\r]*\n",
+    re.M,
 )
 _OBJ_PAIR = re.compile(rb'([0-9]+)[ \t]+"([^"]*)"')
 _new = tuple.__new__
@@ -155,6 +176,9 @@ class SieNormalizer:
         self._after_checksum: int | None = None
         self._dates: dict[bytes, date | None] = {}
         self._object_cache: dict[bytes, tuple[tuple[tuple[int, str], ...], bytes]] = {}
+        self._account_cache: dict[bytes, str] = {}
+        self._amounts: dict[bytes, Decimal] = {}
+        self._handlers = self._make_handlers()
 
     # -- issues --------------------------------------------------------------
     def _issue(self, severity: Severity, code: str, message: str, line: int | None = None, column: int | None = 1) -> None:
@@ -263,17 +287,48 @@ class SieNormalizer:
 
     # -- the pass --------------------------------------------------------------
     def records(self) -> Iterator[Record]:
-        handlers = self._handlers()
+        block = _BLOCK.finditer
+        line = 0
+        for data in self.reader.pieces():
+            pos = 0
+            for m in block(data):
+                start = m.start()
+                if start > pos:
+                    gap = data[pos:start].split(b"\n")
+                    gap.pop()  # the gap ends with LF: a match starts a line
+                    yield from self._lines(gap, line)
+                    line += len(gap)
+                pos = m.end()
+                out = self._block(m, line)
+                if out is None:  # not in a state where a plain block is plain
+                    lines = m.group().split(b"\n")
+                    lines.pop()
+                    yield from self._lines(lines, line)
+                    line += len(lines)
+                else:
+                    yield from out
+                    line += data.count(b"\n", m.start(), pos)
+            if pos < len(data):
+                lines = data[pos:].split(b"\n")
+                if not lines[-1]:
+                    lines.pop()
+                yield from self._lines(lines, line)
+                line += len(lines)
+            self.checksum.flush()
+        yield from self._finish()
+
+    def _lines(self, lines: list[bytes], line: int) -> Iterator[Record]:
+        """The careful path, line by line; ``line`` is the number before the first."""
+        handlers = self._handlers
         checksum = self.checksum
         decoder_issues = self._issues
         trans_line = _TRANS_LINE.fullmatch
         ver_line = _VER_LINE.fullmatch
-        accounts: dict[bytes, str] = {}
+        accounts = self._account_cache
         objects = self._object_cache
         st = self.stats
         movements = st.movements
-        line = 0
-        for lines in self.reader.chunks():
+        if True:
             for raw in lines:
                 line += 1
                 s = raw.strip()
@@ -365,8 +420,135 @@ class SieNormalizer:
                 if decoder_issues and self._flushed:
                     yield from decoder_issues
                     decoder_issues.clear()
-            checksum.flush()
-        yield from self._finish()
+
+    def _plain_date(self, value: bytes) -> date | None:
+        """``YYYYMMDD`` digits as a date, None if not a date; remembered, no issue."""
+        dates = self._dates
+        d = dates.get(value, False)
+        if d is False:
+            try:
+                d = date(int(value[:4]), int(value[4:6]), int(value[6:]))
+            except ValueError:
+                d = None
+            if len(dates) > 50000:
+                dates.clear()
+            dates[value] = d
+        return d
+
+    def _block(self, m: re.Match[bytes], line: int) -> list[Record] | None:
+        """A plain voucher block matched by _BLOCK; ``line`` is the number before it.
+
+        Does exactly what ``_lines`` would do with these lines, in the same
+        order (issues, decoder decisions, checksum input), or returns None
+        without touching any state when the block or the reader's state is not
+        plain (then the caller hands the lines to ``_lines``)."""
+        if self._voucher is not None or not self._flushed or self._after_checksum is not None:
+            return None
+        rows_b = m.group(9)
+        rows = _ROW.findall(rows_b)
+        if len(rows) != rows_b.count(b"\n"):
+            return None
+        sq, su, nq, nu, date_b, text_b, reg_b, sign_b = m.group(1, 2, 3, 4, 5, 6, 7, 8)
+        day = self._plain_date(date_b)
+        if day is None:
+            return None
+        regdate = None
+        if reg_b:
+            regdate = self._plain_date(reg_b)
+            if regdate is None:
+                return None
+        ver_line = line + 1
+        self.line = ver_line
+        series = su if sq is None else sq.replace(b'\\"', b'"') if b"\\" in sq else sq
+        number = nu if nq is None else nq.replace(b'\\"', b'"') if b"\\" in nq else nq
+        if text_b and b"\\" in text_b:
+            text_b = text_b.replace(b'\\"', b'"')
+        if sign_b and b"\\" in sign_b:
+            sign_b = sign_b.replace(b'\\"', b'"')
+        checksum = self.checksum
+        summing = checksum.summing
+        if summing:
+            checksum.parts += (b"#VER", series, number, date_b, text_b or b"", reg_b or b"", sign_b or b"")
+        self._first_seen.setdefault("#VER", ver_line)
+        counts = self._label_counts
+        counts["#VER"] = counts.get("#VER", 0) + 1
+        st = self.stats
+        st.vouchers += 1
+        decode = self.decoder.decode
+        series_s = series.decode("ascii") if series.isascii() else decode(series, ver_line)
+        number_s = number.decode("ascii") if number.isascii() else decode(number, ver_line)
+        if text_b is None:
+            text = ""
+        else:
+            text = text_b.decode("ascii") if text_b.isascii() else decode(text_b, ver_line)
+        sign = None
+        if sign_b:
+            sign = (sign_b.decode("ascii") if sign_b.isascii() else decode(sign_b, ver_line)) or None
+
+        accounts = self._account_cache
+        objects = self._object_cache
+        dates = self._dates
+        movements = st.movements
+        parts = checksum.parts
+        out_rows = []
+        append = out_rows.append
+        debit = st.debit
+        credit = st.credit
+        row_line = ver_line + 1
+        for acc_b, obj_b, amt_b, day_b, rtext_b, qty_b, rsign_b in rows:
+            row_line += 1
+            acc = accounts.get(acc_b)
+            if acc is None:
+                acc = accounts[acc_b] = acc_b.decode()
+            if obj_b:
+                cached = objects.get(obj_b)
+                if cached is None:
+                    self.line = row_line
+                    cached = self._object_list(obj_b)
+                objs, obj_crc = cached
+            else:
+                objs, obj_crc = (), b""
+            amount = Decimal(amt_b.decode())
+            if day_b or rtext_b or qty_b or rsign_b:
+                rday = rtext = qty = rsign = None
+                if day_b:
+                    rday = dates.get(day_b)
+                    if rday is None:
+                        self.line = row_line
+                        rday = self._date(day_b, "transaction date", required=False)
+                if rtext_b:
+                    if b"\\" in rtext_b:
+                        rtext_b = rtext_b.replace(b'\\"', b'"')
+                    rtext = (rtext_b.decode("ascii") if rtext_b.isascii() else decode(rtext_b, row_line)) or None
+                if qty_b:
+                    qty = Decimal(qty_b.decode())
+                if rsign_b:
+                    if b"\\" in rsign_b:
+                        rsign_b = rsign_b.replace(b'\\"', b'"')
+                    rsign = (rsign_b.decode("ascii") if rsign_b.isascii() else decode(rsign_b, row_line)) or None
+                if summing:
+                    parts += (b"#TRANS", acc_b, obj_crc, amt_b, day_b, rtext_b, qty_b, rsign_b)
+                append(_new(VoucherRow, (acc, amount, objs, rday, rtext, qty, POSTED, rsign, row_line)))
+            else:
+                if summing:
+                    parts += (b"#TRANS", acc_b, obj_crc, amt_b)
+                append(_new(VoucherRow, (acc, amount, objs, None, None, None, POSTED, None, row_line)))
+            if amount > 0:
+                debit += amount
+            else:
+                credit += amount
+            movements[acc] = movements.get(acc, _ZERO) + amount
+        st.debit = debit
+        st.credit = credit
+        st.rows += len(out_rows)
+        self.line = row_line + 1
+        voucher = _new(Voucher, (series_s, number_s, day, text, tuple(out_rows), regdate, sign, None, ver_line))
+        issues = self._issues
+        if issues:
+            out: list[Record] = [*issues, voucher]
+            issues.clear()
+            return out
+        return [voucher]
 
     def _record(self, label: bytes, fields: list[Field], handlers: dict) -> list[Record] | None:
         name = label.decode("ascii", errors="replace") if label.isascii() else self._text(label)
@@ -403,7 +585,7 @@ class SieNormalizer:
         return out
 
     # -- header records ------------------------------------------------------
-    def _handlers(self) -> dict[str, Callable[[list[Field]], list[Record] | None]]:
+    def _make_handlers(self) -> dict[str, Callable[[list[Field]], list[Record] | None]]:
         h: dict[str, Callable[[list[Field]], list[Record] | None]] = {}
         for name in LABELS:
             h[name] = getattr(self, "_on_" + name[1:].lower(), self._on_ignored)
