@@ -75,12 +75,11 @@ def list_companies(session: Session) -> list[m.Company]:
 def delete_latest_year(engine: Engine, pm: PluginManager, company_id: int, actor: str) -> dict[str, Any]:
     """"Ta bort data för det senaste räkenskapsåret": delete the vouchers and
     balances of the latest fiscal year, and the year itself; logged."""
-    from .pipeline import _lock_company, _process_lock
+    from .pipeline import company_lock
 
-    with _process_lock(company_id):
+    with company_lock(engine, company_id):  # never while an import of the company runs
         with writer(engine).connect() as conn:
             with conn.begin():
-                _lock_company(conn, company_id)  # never while an import of the company runs
                 years = fiscal_years(conn, company_id)
                 if not years:
                     raise NotFound("The company has no fiscal years to delete.")

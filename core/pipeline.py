@@ -11,22 +11,26 @@ exactly as before, and the failure is written to the ImportRun afterwards.  A
 process killed mid-import leaves its run "running"/"queued"; the next import
 of that company marks it failed (``_sweep_stale``).
 
-One import per company at a time: a lock per company inside the process, and
-in the database a transaction-level advisory lock (PostgreSQL) or SQLite's
-single write lock (``BEGIN IMMEDIATE``).  A second import waits as "queued".
+One import per company at a time (``company_lock``): a lock per company inside
+the process, and across processes a PostgreSQL session advisory lock or a file
+lock beside the SQLite database, held from fetch to commit.  A second import
+waits as "queued".
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import logging
 import os
 import socket
+import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timezone
 from pathlib import Path
@@ -122,10 +126,37 @@ def _process_lock(company_id: int) -> threading.Lock:
         return _company_locks.setdefault(company_id, threading.Lock())
 
 
-def _lock_company(conn: Connection, company_id: int) -> None:
-    if conn.dialect.name == "postgresql":
-        # Held until the transaction ends, whichever way it ends.
-        conn.execute(text("SELECT pg_advisory_xact_lock(4711, :c)"), {"c": company_id})
+@contextlib.contextmanager
+def company_lock(engine: Engine, company_id: int) -> Iterator[None]:
+    """Hold the company's lock for a whole import, fetch included: imports of
+    one company never interleave, in this process (a thread lock) or across
+    processes and machines (a PostgreSQL session advisory lock, or a file lock
+    beside a SQLite database).  A process that dies releases it."""
+    with _process_lock(company_id):
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as conn:
+                conn.execute(text("SELECT pg_advisory_lock(4711, :c)"), {"c": company_id})
+                conn.commit()
+                try:
+                    yield
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(4711, :c)"), {"c": company_id})
+                    conn.commit()
+        else:
+            folder = _sqlite_lock_folder(engine)
+            with (folder / f"company-{company_id}.lock").open("a") as fh:
+                fcntl.flock(fh, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _sqlite_lock_folder(engine: Engine) -> Path:
+    db = engine.url.database
+    folder = Path(db).resolve().parent / ".ekonomi-locks" if db and db != ":memory:" else Path(tempfile.gettempdir())
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 # ---------------------------------------------------------------------------
@@ -238,25 +269,29 @@ def execute(
     outcome: dict[str, Any] = {}
     error: str | None = None
     try:
-        with _process_lock(company_id):
+        with company_lock(engine, company_id):
+            reporter.status("running")
+            pm.emit(Event("import_started", orgnr, import_id, started_by, {"source": source_name}))
+            with engine.connect() as conn:
+                ctx = ImportContext(
+                    source=source_name,
+                    company_orgnr=orgnr,
+                    company_name=company_name,
+                    input=file,
+                    fiscal_years=tuple(stored_fiscal_years(conn, company_id)),
+                    started_by=started_by,
+                    progress=reporter,
+                    state=_load_state(conn, company_id, source_name),
+                )
+            # Fetching (an API pull may take minutes) happens before the
+            # database transaction, so no lock is held while the network works.
+            raw = _fetch(pm, source, ctx, issues)
             with writer(engine).connect() as conn:
                 with conn.begin():
-                    _lock_company(conn, company_id)
                     started, started_at = time.monotonic(), m.utcnow()
                     _sweep_stale(conn, company_id, import_id)
-                    reporter.status("running")
-                    pm.emit(Event("import_started", orgnr, import_id, started_by, {"source": source_name}))
-                    ctx = ImportContext(
-                        source=source_name,
-                        company_orgnr=orgnr,
-                        company_name=company_name,
-                        input=file,
-                        fiscal_years=tuple(stored_fiscal_years(conn, company_id)),
-                        started_by=started_by,
-                        progress=reporter,
-                        state=_load_state(conn, company_id, source_name),
-                    )
-                    outcome = _run(conn, pm, source, ctx, company_id, import_id, issues)
+                    ctx.fiscal_years = tuple(stored_fiscal_years(conn, company_id))
+                    outcome = _run(conn, pm, source, raw, ctx, company_id, import_id, issues)
                     if issues.errors:
                         raise ImportRejected()
                     _finish_run(conn, import_id, "succeeded", outcome, issues, started, started_at, None)
@@ -279,18 +314,8 @@ def execute(
     return result
 
 
-def _run(
-    conn: Connection,
-    pm: PluginManager,
-    source: Any,
-    ctx: ImportContext,
-    company_id: int,
-    import_id: int,
-    issues: IssueLog,
-) -> dict[str, Any]:
-    """fetch → normalise → check → store, streamed.  Once an error is found,
-    storing stops (the import will roll back) but checking goes on, so the
-    user sees every problem in one run."""
+def _fetch(pm: PluginManager, source: Any, ctx: ImportContext, issues: IssueLog) -> Any:
+    """Bring in the raw input and show it to the ``ekonomi_fetched`` observers."""
     plugin = pm.plugin_of(source.name)
     try:
         raw = source.fetch(ctx)
@@ -303,6 +328,23 @@ def _run(
             impl.function(source=source, ctx=ctx, raw=raw)
         except Exception as exc:
             issues.add(Issue(Severity.WARNING, "import.observer_failed", f"{pm.pm.get_name(impl.plugin)}: {exc}"))
+    return raw
+
+
+def _run(
+    conn: Connection,
+    pm: PluginManager,
+    source: Any,
+    raw: Any,
+    ctx: ImportContext,
+    company_id: int,
+    import_id: int,
+    issues: IssueLog,
+) -> dict[str, Any]:
+    """normalise → check → store, streamed.  Once an error is found, storing
+    stops (the import will roll back) but checking goes on, so the user sees
+    every problem in one run."""
+    plugin = pm.plugin_of(source.name)
     checks: list[RecordCheck] = []
     for impl in pm.hook.ekonomi_checks.get_hookimpls():
         try:
