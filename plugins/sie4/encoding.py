@@ -63,23 +63,38 @@ class FieldDecoder:
         self._last_flag_line = -1
         self._last_moji_line = -1
         self._cache: dict[bytes, tuple[str, str]] = {}
+        self._prior: str | None = None
 
     @property
     def prior(self) -> str:
-        """The encoding most fields used so far (CP437 when nothing is known)."""
-        if not self.counts:
-            return CP437
-        return max(self.counts, key=self.counts.__getitem__)
+        """The encoding most fields used so far (CP437 when nothing is known);
+        on a tie the one first used, as ``max`` over ``counts`` would say."""
+        return self._prior or CP437
+
+    def _count(self, enc: str) -> None:
+        counts = self.counts
+        n = counts[enc] = counts.get(enc, 0) + 1
+        prior = self._prior
+        if prior is None:
+            self._prior = enc
+        elif enc != prior:
+            top = counts[prior]
+            if n > top or (n == top and list(counts).index(enc) < list(counts).index(prior)):
+                self._prior = enc
+
+    def recount(self) -> None:
+        """Recompute ``prior`` after ``counts`` was changed from outside."""
+        self._prior = max(self.counts, key=self.counts.__getitem__) if self.counts else None
 
     def decode(self, data: bytes, line: int) -> str:
         if data.isascii():
             return data.decode("ascii")
         hit = self._cache.get(data)
         if hit is not None:
-            self.counts[hit[1]] += 1
+            self._count(hit[1])
             return hit[0]
-        enc = guess(data, self.prior)
-        self.counts[enc] = self.counts.get(enc, 0) + 1
+        enc = guess(data, self._prior or CP437)
+        self._count(enc)
         if enc not in self.first_line:
             self.first_line[enc] = line
         text = _cp1252(data) if enc == CP1252 else data.decode(enc)
@@ -93,7 +108,8 @@ class FieldDecoder:
             # Repeated texts (voucher texts, names) are decided once; only
             # plain CP437 ones, so every damaged line is still flagged.
             self._cache[data] = (text, enc)
-        if _MOJIBAKE.search(text) and line != self._last_moji_line:
+        # CP437 decodes no byte to the characters _MOJIBAKE looks for.
+        if enc != CP437 and _MOJIBAKE.search(text) and line != self._last_moji_line:
             self._last_moji_line = line
             self.mojibake_lines += 1
             if self.mojibake_first is None:

@@ -20,7 +20,7 @@ are kept as correction history only.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -61,26 +61,30 @@ _VER_LINE = re.compile(
     rb'#VER[ \t]+("[^"\\]*"|[^"\s{}]+)[ \t]+("[^"\\]*"|[^"\s{}]+)[ \t]+([0-9]{8})'
     rb'(?:[ \t]+"([^"\\]*)"(?:[ \t]+([0-9]{8})(?:[ \t]+"([^"\\]*)")?)?)?'
 )
-# A whole plain voucher block, matched over a piece of the file: the #VER line,
-# '{', one or more #TRANS lines, '}'.  Its rows are then read by _ROW (all of
-# them or the block takes the careful path).  A quoted field ends at the first
-# quote not written \" (the lexer's rule); a lone backslash is a character.
-_Q = rb'"((?:[^"\\\n]|\\"|\\(?!"))*)"'
-_F = rb"(?:" + _Q + rb'|([^"\s{}]+))'
+# A whole plain voucher block, matched over a piece of the file: a #VER line at
+# the start of a line, '{', one or more #TRANS lines, '}'.  Its rows are read
+# by _ROW; a block with a row _ROW does not take whole goes line by line.  A
+# quoted field ends at the first quote not written \" (the lexer's rule); a
+# lone backslash is a character.  Quantifiers are possessive: nothing here
+# needs backtracking, and it keeps failures cheap.  The pattern starts with the
+# literal "#VER" so the search skips ahead fast; the look-behind puts it at a
+# line start (or the piece's start, which is one).
+_QC = rb'"((?:[^"\\\n]++|\\"|\\(?!"))*+)"'
+_F = rb"(?:" + _QC + rb'|([^"\s{}]++))'
 _BLOCK = re.compile(
-    rb"^[ \t]*#VER[ \t]+" + _F + rb"[ \t]+" + _F + rb"[ \t]+([0-9]{8})"
-    rb"(?:[ \t]+" + _Q + rb'(?:[ \t]+(?:([0-9]{8})|"")(?:[ \t]+' + _Q + rb")?)?)?[ \t\r]*\n"
-    rb"[ \t]*\{[ \t\r]*\n"
-    rb"((?:[ \t]*#TRANS[ \t][^\n]*\n)+)"
-    rb"[ \t]*\}[ \t\r]*\n",
-    re.M,
+    rb"#VER(?<=(?<![^\n])#VER)[ \t]++" + _F + rb"[ \t]++" + _F + rb"[ \t]++([0-9]{8})"
+    rb"(?:[ \t]++" + _QC + rb'(?:[ \t]++(?:([0-9]{8})|"")(?:[ \t]++' + _QC + rb")?+)?+)?+[ \t\r]*+\n"
+    rb"[ \t]*+\{[ \t\r]*+"
+    rb"((?:\n[ \t]*+#TRANS[ \t][^\n]*+)++)"
+    rb"\n[ \t]*+\}[ \t\r]*+\n"
 )
-# One plain #TRANS line: account, object list of (dimension, quoted id) pairs,
-# amount with at most two decimals, then maybe date, text, quantity, signature.
+# One plain #TRANS line, LF before it (and after: look-ahead): account, object
+# list of (dimension, quoted id) pairs, amount with at most two decimals, then
+# maybe date, text, quantity, signature.  Each match takes one whole line.
 _ROW = re.compile(
-    rb'^[ \t]*#TRANS[ \t]+([0-9]+)[ \t]+\{((?:[ \t]*[0-9]{1,9}[ \t]+"[^"\\\s{}]*")*)[ \t]*\}[ \t]+(-?[0-9]+(?:\.[0-9]{1,2})?)'
-    rb'(?:[ \t]+(?:([0-9]{8})|"")(?:[ \t]+' + _Q + rb'(?:[ \t]+(?:(-?[0-9]+(?:\.[0-9]+)?)|"")(?:[ \t]+' + _Q + rb")?)?)?)?[ \t\r]*\n",
-    re.M,
+    rb'\n[ \t]*+#TRANS[ \t]++([0-9]++)[ \t]++\{((?:[ \t]*+[0-9]{1,9}+[ \t]++"[^"\\\s{}]*+")*+)[ \t]*+\}[ \t]++(-?[0-9]++(?:\.[0-9]{1,2})?+)'
+    rb'(?:[ \t]++(?:([0-9]{8})|"")(?:[ \t]++' + _QC + rb'(?:[ \t]++(?:(-?[0-9]++(?:\.[0-9]++)?+)|"")(?:[ \t]++' + _QC
+    + rb")?+)?+)?+)?+[ \t\r]*+(?=\n)"
 )
 _OBJ_PAIR = re.compile(rb'([0-9]+)[ \t]+"([^"]*)"')
 _new = tuple.__new__
@@ -177,7 +181,7 @@ class SieNormalizer:
         self._dates: dict[bytes, date | None] = {}
         self._object_cache: dict[bytes, tuple[tuple[tuple[int, str], ...], bytes]] = {}
         self._account_cache: dict[bytes, str] = {}
-        self._amounts: dict[bytes, Decimal] = {}
+        self._object_cache[b""] = ((), b"")
         self._handlers = self._make_handlers()
 
     # -- issues --------------------------------------------------------------
@@ -287,33 +291,9 @@ class SieNormalizer:
 
     # -- the pass --------------------------------------------------------------
     def records(self) -> Iterator[Record]:
-        block = _BLOCK.finditer
         line = 0
         for data in self.reader.pieces():
-            pos = 0
-            for m in block(data):
-                start = m.start()
-                if start > pos:
-                    gap = data[pos:start].split(b"\n")
-                    gap.pop()  # the gap ends with LF: a match starts a line
-                    yield from self._lines(gap, line)
-                    line += len(gap)
-                pos = m.end()
-                out = self._block(m, line)
-                if out is None:  # not in a state where a plain block is plain
-                    lines = m.group().split(b"\n")
-                    lines.pop()
-                    yield from self._lines(lines, line)
-                    line += len(lines)
-                else:
-                    yield from out
-                    line += data.count(b"\n", m.start(), pos)
-            if pos < len(data):
-                lines = data[pos:].split(b"\n")
-                if not lines[-1]:
-                    lines.pop()
-                yield from self._lines(lines, line)
-                line += len(lines)
+            line = yield from self._piece(data, line)
             self.checksum.flush()
         yield from self._finish()
 
@@ -435,120 +415,153 @@ class SieNormalizer:
             dates[value] = d
         return d
 
-    def _block(self, m: re.Match[bytes], line: int) -> list[Record] | None:
-        """A plain voucher block matched by _BLOCK; ``line`` is the number before it.
+    def _piece(self, data: bytes, line: int) -> Generator[Record, None, int]:
+        """One piece of whole lines; ``line`` is the number before it; returns the last.
 
-        Does exactly what ``_lines`` would do with these lines, in the same
-        order (issues, decoder decisions, checksum input), or returns None
-        without touching any state when the block or the reader's state is not
-        plain (then the caller hands the lines to ``_lines``)."""
-        if self._voucher is not None or not self._flushed or self._after_checksum is not None:
-            return None
-        rows_b = m.group(9)
-        rows = _ROW.findall(rows_b)
-        if len(rows) != rows_b.count(b"\n"):
-            return None
-        sq, su, nq, nu, date_b, text_b, reg_b, sign_b = m.group(1, 2, 3, 4, 5, 6, 7, 8)
-        day = self._plain_date(date_b)
-        if day is None:
-            return None
-        regdate = None
-        if reg_b:
-            regdate = self._plain_date(reg_b)
-            if regdate is None:
-                return None
-        ver_line = line + 1
-        self.line = ver_line
-        series = su if sq is None else sq.replace(b'\\"', b'"') if b"\\" in sq else sq
-        number = nu if nq is None else nq.replace(b'\\"', b'"') if b"\\" in nq else nq
-        if text_b and b"\\" in text_b:
-            text_b = text_b.replace(b'\\"', b'"')
-        if sign_b and b"\\" in sign_b:
-            sign_b = sign_b.replace(b'\\"', b'"')
+        Plain voucher blocks (``_BLOCK``) are read here whole, everything else
+        line by line by ``_lines``.  For a plain block this does exactly what
+        ``_lines`` would do with its lines, in the same order (issues, decoder
+        decisions, checksum input, stats), which the differential tests check;
+        when the reader's state is not plain (an open voucher, the header not
+        yet yielded, after the closing #KSUMMA) or the block's dates are not
+        dates, the block's lines go to ``_lines`` untouched."""
         checksum = self.checksum
-        summing = checksum.summing
-        if summing:
-            checksum.parts += (b"#VER", series, number, date_b, text_b or b"", reg_b or b"", sign_b or b"")
-        self._first_seen.setdefault("#VER", ver_line)
-        counts = self._label_counts
-        counts["#VER"] = counts.get("#VER", 0) + 1
-        st = self.stats
-        st.vouchers += 1
-        decode = self.decoder.decode
-        series_s = series.decode("ascii") if series.isascii() else decode(series, ver_line)
-        number_s = number.decode("ascii") if number.isascii() else decode(number, ver_line)
-        if text_b is None:
-            text = ""
-        else:
-            text = text_b.decode("ascii") if text_b.isascii() else decode(text_b, ver_line)
-        sign = None
-        if sign_b:
-            sign = (sign_b.decode("ascii") if sign_b.isascii() else decode(sign_b, ver_line)) or None
-
         accounts = self._account_cache
         objects = self._object_cache
         dates = self._dates
+        plain_date = self._plain_date
+        decode = self.decoder.decode
+        st = self.stats
         movements = st.movements
-        parts = checksum.parts
-        out_rows = []
-        append = out_rows.append
-        debit = st.debit
-        credit = st.credit
-        row_line = ver_line + 1
-        for acc_b, obj_b, amt_b, day_b, rtext_b, qty_b, rsign_b in rows:
-            row_line += 1
-            acc = accounts.get(acc_b)
-            if acc is None:
-                acc = accounts[acc_b] = acc_b.decode()
-            if obj_b:
+        first_seen = self._first_seen
+        label_counts = self._label_counts
+        issues = self._issues
+        rows_of = _ROW.findall
+        blocks = list(_BLOCK.finditer(data))
+        texts = [m.group(9) for m in blocks]
+        sizes = [t.count(b"\n") for t in texts]
+        # All plain blocks' rows in one call; if some row is not plain, the
+        # rows cannot be told apart by position, so then block by block.
+        all_rows: list | None = rows_of(b"".join(texts) + b"\n") if blocks else None
+        if all_rows is not None and len(all_rows) != sum(sizes):
+            all_rows = None
+        k = 0
+        pos = 0
+        for m, rows_b, n in zip(blocks, texts, sizes):
+            start = m.start()
+            if start > pos:
+                gap = data[pos:start].split(b"\n")
+                gap.pop()  # the gap ends with LF: a match starts a line
+                yield from self._lines(gap, line)
+                line += len(gap)
+            pos = m.end()
+            if all_rows is not None:
+                rows_t = all_rows[k : k + n]
+                k += n
+            else:
+                rows_t = rows_of(rows_b + b"\n")
+            sq, su, nq, nu, date_b, text_b, reg_b, sign_b = m.group(1, 2, 3, 4, 5, 6, 7, 8)
+            day = dates.get(date_b) or plain_date(date_b)
+            regdate = (dates.get(reg_b) or plain_date(reg_b)) if reg_b else None
+            if (
+                len(rows_t) != n
+                or day is None
+                or (reg_b and regdate is None)
+                or self._voucher is not None
+                or not self._flushed
+                or self._after_checksum is not None
+            ):
+                lines = m.group().split(b"\n")
+                lines.pop()
+                yield from self._lines(lines, line)
+                line += len(lines)
+                continue
+            ver_line = line + 1
+            self.line = ver_line
+            series = su if sq is None else sq.replace(b'\\"', b'"') if b"\\" in sq else sq
+            number = nu if nq is None else nq.replace(b'\\"', b'"') if b"\\" in nq else nq
+            if text_b and b"\\" in text_b:
+                text_b = text_b.replace(b'\\"', b'"')
+            if sign_b and b"\\" in sign_b:
+                sign_b = sign_b.replace(b'\\"', b'"')
+            summing = checksum.summing
+            if summing:
+                parts = checksum.parts
+                parts += (b"#VER", series, number, date_b, text_b or b"", reg_b or b"", sign_b or b"")
+            if "#VER" not in first_seen:
+                first_seen["#VER"] = ver_line
+            label_counts["#VER"] = label_counts.get("#VER", 0) + 1
+            st.vouchers += 1
+            series_s = series.decode("ascii") if series.isascii() else decode(series, ver_line)
+            number_s = number.decode("ascii") if number.isascii() else decode(number, ver_line)
+            if text_b is None:
+                text = ""
+            else:
+                text = text_b.decode("ascii") if text_b.isascii() else decode(text_b, ver_line)
+            sign = None
+            if sign_b:
+                sign = (sign_b.decode("ascii") if sign_b.isascii() else decode(sign_b, ver_line)) or None
+            rows: list[VoucherRow] = []
+            append = rows.append
+            debit = st.debit
+            credit = st.credit
+            row_line = ver_line + 1
+            for acc_b, obj_b, amt_b, day_b, rtext_b, qty_b, rsign_b in rows_t:
+                row_line += 1
+                acc = accounts.get(acc_b)
+                if acc is None:
+                    acc = accounts[acc_b] = acc_b.decode()
                 cached = objects.get(obj_b)
                 if cached is None:
                     self.line = row_line
                     cached = self._object_list(obj_b)
                 objs, obj_crc = cached
-            else:
-                objs, obj_crc = (), b""
-            amount = Decimal(amt_b.decode())
-            if day_b or rtext_b or qty_b or rsign_b:
-                rday = rtext = qty = rsign = None
-                if day_b:
-                    rday = dates.get(day_b)
-                    if rday is None:
-                        self.line = row_line
-                        rday = self._date(day_b, "transaction date", required=False)
-                if rtext_b:
-                    if b"\\" in rtext_b:
-                        rtext_b = rtext_b.replace(b'\\"', b'"')
-                    rtext = (rtext_b.decode("ascii") if rtext_b.isascii() else decode(rtext_b, row_line)) or None
-                if qty_b:
-                    qty = Decimal(qty_b.decode())
-                if rsign_b:
-                    if b"\\" in rsign_b:
-                        rsign_b = rsign_b.replace(b'\\"', b'"')
-                    rsign = (rsign_b.decode("ascii") if rsign_b.isascii() else decode(rsign_b, row_line)) or None
-                if summing:
-                    parts += (b"#TRANS", acc_b, obj_crc, amt_b, day_b, rtext_b, qty_b, rsign_b)
-                append(_new(VoucherRow, (acc, amount, objs, rday, rtext, qty, POSTED, rsign, row_line)))
-            else:
-                if summing:
-                    parts += (b"#TRANS", acc_b, obj_crc, amt_b)
-                append(_new(VoucherRow, (acc, amount, objs, None, None, None, POSTED, None, row_line)))
-            if amount > 0:
-                debit += amount
-            else:
-                credit += amount
-            movements[acc] = movements.get(acc, _ZERO) + amount
-        st.debit = debit
-        st.credit = credit
-        st.rows += len(out_rows)
-        self.line = row_line + 1
-        voucher = _new(Voucher, (series_s, number_s, day, text, tuple(out_rows), regdate, sign, None, ver_line))
-        issues = self._issues
-        if issues:
-            out: list[Record] = [*issues, voucher]
-            issues.clear()
-            return out
-        return [voucher]
+                amount = Decimal(amt_b.decode())
+                if day_b or rtext_b or qty_b or rsign_b:
+                    rday = rtext = qty = rsign = None
+                    if day_b:
+                        rday = dates.get(day_b)
+                        if rday is None:
+                            self.line = row_line
+                            rday = self._date(day_b, "transaction date", required=False)
+                    if rtext_b:
+                        if b"\\" in rtext_b:
+                            rtext_b = rtext_b.replace(b'\\"', b'"')
+                        rtext = (rtext_b.decode("ascii") if rtext_b.isascii() else decode(rtext_b, row_line)) or None
+                    if qty_b:
+                        qty = Decimal(qty_b.decode())
+                    if rsign_b:
+                        if b"\\" in rsign_b:
+                            rsign_b = rsign_b.replace(b'\\"', b'"')
+                        rsign = (rsign_b.decode("ascii") if rsign_b.isascii() else decode(rsign_b, row_line)) or None
+                    if summing:
+                        parts += (b"#TRANS", acc_b, obj_crc, amt_b, day_b, rtext_b, qty_b, rsign_b)
+                    append(_new(VoucherRow, (acc, amount, objs, rday, rtext, qty, POSTED, rsign, row_line)))
+                else:
+                    if summing:
+                        parts += (b"#TRANS", acc_b, obj_crc, amt_b)
+                    append(_new(VoucherRow, (acc, amount, objs, None, None, None, POSTED, None, row_line)))
+                if amount > 0:
+                    debit += amount
+                else:
+                    credit += amount
+                movements[acc] = movements.get(acc, _ZERO) + amount
+            st.debit = debit
+            st.credit = credit
+            st.rows += len(rows)
+            line = row_line + 1
+            self.line = line
+            if issues:
+                yield from issues
+                issues.clear()
+            yield _new(Voucher, (series_s, number_s, day, text, tuple(rows), regdate, sign, None, ver_line))
+        if pos < len(data):
+            lines = data[pos:].split(b"\n")
+            if not lines[-1]:
+                lines.pop()
+            yield from self._lines(lines, line)
+            line += len(lines)
+        return line
 
     def _record(self, label: bytes, fields: list[Field], handlers: dict) -> list[Record] | None:
         name = label.decode("ascii", errors="replace") if label.isascii() else self._text(label)
