@@ -50,7 +50,8 @@ from .events import Event
 from .plugins import PluginManager
 from .progress import Progress, Reporter
 from .records import Issue, Severity
-from .store import Store, stored_fiscal_years
+from .target import remove_stage_files
+from .store import Store, StoreSummary, stored_fiscal_years
 
 log = logging.getLogger(__name__)
 
@@ -286,15 +287,10 @@ def execute(
             # Fetching (an API pull may take minutes) happens before the
             # database transaction, so no lock is held while the network works.
             raw = _fetch(pm, source, ctx, issues)
-            with writer(engine).connect() as conn:
-                with conn.begin():
-                    started, started_at = time.monotonic(), m.utcnow()
-                    _sweep_stale(conn, company_id, import_id)
-                    ctx.fiscal_years = tuple(stored_fiscal_years(conn, company_id))
-                    outcome = _run(conn, pm, source, raw, ctx, company_id, import_id, issues)
-                    if issues.errors:
-                        raise ImportRejected()
-                    _finish_run(conn, import_id, "succeeded", outcome, issues, started, started_at, None)
+            started, started_at = time.monotonic(), m.utcnow()
+            with writer(engine).begin() as conn:
+                _sweep_stale(conn, company_id, import_id)
+            outcome = _run(engine, pm, source, raw, ctx, company_id, import_id, issues, (started, started_at))
     except ImportRejected:
         error = f"The data has {issues.errors} error(s); nothing was imported."
     except EkonomiError as exc:
@@ -332,7 +328,7 @@ def _fetch(pm: PluginManager, source: Any, ctx: ImportContext, issues: IssueLog)
 
 
 def _run(
-    conn: Connection,
+    engine: Engine,
     pm: PluginManager,
     source: Any,
     raw: Any,
@@ -340,10 +336,10 @@ def _run(
     company_id: int,
     import_id: int,
     issues: IssueLog,
+    started: tuple[float, Any],
 ) -> dict[str, Any]:
-    """normalise → check → store, streamed.  Once an error is found, storing
-    stops (the import will roll back) but checking goes on, so the user sees
-    every problem in one run."""
+    """normalise → check → store, then commit the rows and the import log
+    together.  Raises ImportRejected when the data has errors."""
     plugin = pm.plugin_of(source.name)
     checks: list[RecordCheck] = []
     for impl in pm.hook.ekonomi_checks.get_hookimpls():
@@ -353,24 +349,38 @@ def _run(
             raise EkonomiError(
                 f"The {pm.pm.get_name(impl.plugin)} plugin failed to set up its checks: {exc}", code="plugin_error"
             ) from exc
-    store = Store(conn, company_id, import_id, source.mode)
+    store = Store(engine, company_id, import_id, source.mode)
     try:
-        return _stream(conn, source, raw, ctx, plugin, checks, store, company_id, issues)
+        _stream(source, raw, ctx, plugin, checks, store, issues)
+        if issues.errors:
+            raise ImportRejected()
+        ctx.progress("store", 0, None)
+
+        def log_success(conn: Connection, summary: StoreSummary) -> None:
+            if summary.state is not None:
+                _save_state(conn, company_id, source.name, summary.state)
+            outcome = {"fiscal_years": summary.fiscal_years, "counts": summary.counts}
+            _finish_run(conn, import_id, "succeeded", outcome, issues, started[0], started[1], None)
+
+        summary = store.commit(log_success)
+        ctx.progress("store", 1, 1)
+        return {"fiscal_years": summary.fiscal_years, "counts": summary.counts}
     finally:
         store.close()
 
 
 def _stream(
-    conn: Connection,
     source: Any,
     raw: Any,
     ctx: ImportContext,
     plugin: str,
     checks: list[RecordCheck],
     store: Store,
-    company_id: int,
     issues: IssueLog,
-) -> dict[str, Any]:
+) -> None:
+    """Every record through the checks and, while no error is found, into
+    the store.  After an error storing stops (the import will fail) but
+    checking goes on, so the user sees every problem in one run."""
     add, check_issue = store.add, issues.add
     records = source.normalize(raw, ctx)
     while True:
@@ -392,14 +402,6 @@ def _stream(
             add(rec)
     for chk in checks:
         issues.extend(chk.finish())
-    if issues.errors:
-        return {}
-    ctx.progress("store", 0, None)
-    summary = store.finish()
-    if summary.state is not None:
-        _save_state(conn, company_id, source.name, summary.state)
-    ctx.progress("store", 1, 1)
-    return {"fiscal_years": summary.fiscal_years, "counts": summary.counts}
 
 
 def _finish_run(
@@ -477,6 +479,7 @@ def _sweep_stale(conn: Connection, company_id: int, import_id: int) -> None:
             ),
             {"f": m.utcnow(), "id": rid},
         )
+        remove_stage_files(conn.engine, rid)
 
 
 def _alive(pid: int) -> bool:

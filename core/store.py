@@ -13,7 +13,10 @@ set-based DELETEs of the *other* imports' rows:
   already stored (same content) is skipped, so importing twice adds nothing.
 * ``upsert``: a voucher whose ``source_id`` is already stored replaces it.
 
-The caller commits or rolls back; nothing here commits.
+Rows go to a target (target.py): straight into the tables on PostgreSQL, into
+a staging file on SQLite.  Changes to the chart (accounts, dimensions,
+objects) are small and kept until ``commit``, which applies them, the replace
+rules and the caller's own last writes (the import log) in one transaction.
 """
 
 from __future__ import annotations
@@ -21,227 +24,20 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
-import queue
-import threading
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from . import records as r
 from . import settings
+from .bulk import BALANCE_COLS, INVOICE_COLS, PERIOD_COLS, ROW_COLS, VOUCHER_COLS, iso_or_none, ore, text_or_none
 from .errors import EkonomiError
-
-BATCH_ROWS = 5000
-
-VOUCHER_COLS = (
-    "id",
-    "company_id",
-    "fiscal_year_id",
-    "import_id",
-    "series",
-    "number",
-    "date",
-    "text",
-    "registration_date",
-    "signature",
-    "source_id",
-    "content_hash",
-    "line",
-)
-ROW_COLS = (
-    "voucher_id",
-    "company_id",
-    "fiscal_year_id",
-    "kind",
-    "account",
-    "amount",
-    "objects",
-    "date",
-    "text",
-    "quantity",
-    "signature",
-    "line",
-)
-BALANCE_COLS = (
-    "company_id",
-    "fiscal_year_id",
-    "import_id",
-    "kind",
-    "account",
-    "object_dim",
-    "object_code",
-    "amount",
-    "quantity",
-    "line",
-)
-PERIOD_COLS = (
-    "company_id",
-    "fiscal_year_id",
-    "import_id",
-    "period",
-    "account",
-    "object_dim",
-    "object_code",
-    "amount",
-    "quantity",
-    "line",
-)
-INVOICE_COLS = (
-    "company_id",
-    "import_id",
-    "kind",
-    "number",
-    "counterparty_number",
-    "counterparty_name",
-    "invoice_date",
-    "due_date",
-    "currency",
-    "total_amount",
-    "remaining_amount",
-    "remaining_amount_sek",
-    "as_of",
-    "source_id",
-    "voucher_series",
-    "voucher_number",
-)
-
-
-def ore(amount: Decimal) -> int:
-    """Decimal kronor → integer öre (exact for at most two decimals)."""
-    return int(amount.scaleb(2))
-
-
-def _d(value: date | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _q(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
-
-
-class BulkWriter:
-    """Buffered bulk inserts, by the fastest path the database has, written
-    on a second thread while the caller goes on reading the input.
-
-    The database driver releases the GIL while SQLite steps or PostgreSQL
-    takes the COPY data, so reading and writing share the two cores.  Only
-    whole batches cross to the writer thread, through a short queue, so
-    memory stays flat.  The caller must ``sync()`` before it runs any other
-    statement on the connection; a write error is raised there (or at the
-    next ``add``).
-    """
-
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-        self.postgres = conn.dialect.name == "postgresql"
-        self.raw = conn.connection.driver_connection
-        self.buffers: dict[str, tuple[Sequence[str], list[tuple[Any, ...]]]] = {}
-        self.queue: queue.Queue[tuple[str, Sequence[str], list[tuple[Any, ...]]] | None] = queue.Queue(maxsize=3)
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._drain, name="ekonomi-bulk-writer", daemon=True)
-        self.thread.start()
-
-    def add(self, table: str, cols: Sequence[str], row: tuple[Any, ...]) -> None:
-        buf = self.buffers.get(table)
-        if buf is None:
-            buf = self.buffers[table] = (cols, [])
-        buf[1].append(row)
-        if len(buf[1]) >= BATCH_ROWS:
-            self._hand_over(table)
-
-    def _hand_over(self, table: str) -> None:
-        if self.error is not None:
-            raise self.error
-        cols, rows = self.buffers[table]
-        self.buffers[table] = (cols, [])
-        self.queue.put((table, cols, rows))
-
-    def sync(self) -> None:
-        """Write everything buffered and wait until it is written."""
-        for table, (_, rows) in list(self.buffers.items()):
-            if rows:
-                self._hand_over(table)
-        self.queue.join()
-        if self.error is not None:
-            raise self.error
-
-    def close(self) -> None:
-        """Stop the writer thread (after ``sync``, or to abandon the import)."""
-        if self.thread.is_alive():
-            self.queue.put(None)
-            self.thread.join()
-
-    def _drain(self) -> None:
-        while True:
-            item = self.queue.get()
-            try:
-                if item is None:
-                    return
-                if self.error is None:  # after a failure, drop the rest: the import rolls back
-                    self._write(*item)
-            except BaseException as exc:
-                self.error = exc
-            finally:
-                self.queue.task_done()
-
-    def _write(self, table: str, cols: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-        if self.postgres:
-            with self.raw.cursor() as cur:  # type: ignore[union-attr]
-                with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-        else:
-            marks = ", ".join("?" * len(cols))
-            cur = self.raw.cursor()  # type: ignore[union-attr]
-            try:
-                cur.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", rows)
-            finally:
-                cur.close()
-
-
-class IdAllocator:
-    """Hands out primary keys ahead of the insert, so a voucher's rows can be
-    written in the same batch as the voucher without a round trip each.
-
-    SQLite: the import holds the database's write lock, so max(id)+1 is safe.
-    PostgreSQL: ids are drawn from the table's own sequence, a block at a
-    time, on a connection of their own (sequences are not transactional, and
-    the import's connection is busy with COPY on the writer thread).
-    """
-
-    def __init__(self, conn: Connection, table: str) -> None:
-        self.conn = conn
-        self.table = table
-        self.postgres = conn.dialect.name == "postgresql"
-        self.pool: list[int] = []
-        self.next_id = 0
-        if not self.postgres:
-            self.next_id = conn.execute(text(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")).scalar_one()
-
-    def take(self) -> int:
-        if not self.postgres:
-            self.next_id += 1
-            return self.next_id - 1
-        if not self.pool:
-            with self.conn.engine.connect() as own:
-                self.pool = list(
-                    own.execute(
-                        text(
-                            f"SELECT nextval(pg_get_serial_sequence('{self.table}', 'id')) "
-                            f"FROM generate_series(1, {BATCH_ROWS})"
-                        )
-                    ).scalars()
-                )
-                own.commit()
-            self.pool.reverse()
-        return self.pool.pop()
-
+from .target import open_target
 
 @dataclass
 class StoreSummary:
@@ -253,13 +49,14 @@ class StoreSummary:
 class Store:
     """Writes the records of one import for one company."""
 
-    def __init__(self, conn: Connection, company_id: int, import_id: int, mode: str = "replace") -> None:
-        self.conn = conn
+    def __init__(self, engine: Engine, company_id: int, import_id: int, mode: str = "replace") -> None:
         self.company_id = company_id
         self.import_id = import_id
         self.mode = mode
-        self.writer = BulkWriter(conn)
-        self.voucher_ids = IdAllocator(conn, "voucher")
+        self.target = open_target(engine, import_id)
+        self.writer = self.target.writer
+        self.conn: Connection | None = None  # the final transaction, in commit()
+        self.chart_ops: list[tuple[str, dict[str, Any]]] = []
         self.counts = dict.fromkeys(
             (
                 "vouchers",
@@ -275,8 +72,8 @@ class Store:
         )
         # Fiscal years: every stored one, plus those this import brings.
         self.years: dict[date, tuple[int, date]] = {}  # start -> (id, end)
-        for fid, start, end in conn.execute(
-            text("SELECT id, start, \"end\" FROM fiscal_year WHERE company_id = :c"), {"c": company_id}
+        for fid, start, end in self.target.read(
+            'SELECT id, start, "end" FROM fiscal_year WHERE company_id = :c', {"c": company_id}
         ):
             self.years[_date(start)] = (fid, _date(end))
         self._year_index()
@@ -284,22 +81,22 @@ class Store:
         self.voucher_years: set[int] = set()
         self.accounts: dict[str, tuple[Any, ...]] = {
             num: (name, typ, sru, unit)
-            for num, name, typ, sru, unit in conn.execute(
-                text("SELECT number, name, type, sru, unit FROM account WHERE company_id = :c"), {"c": company_id}
+            for num, name, typ, sru, unit in self.target.read(
+                "SELECT number, name, type, sru, unit FROM account WHERE company_id = :c", {"c": company_id}
             )
         }
         self.declared: set[str] = set()
         self.used_unknown: set[str] = set()
         self.dimensions = {
             n: (name, parent)
-            for n, name, parent in conn.execute(
-                text("SELECT number, name, parent FROM dimension WHERE company_id = :c"), {"c": company_id}
+            for n, name, parent in self.target.read(
+                "SELECT number, name, parent FROM dimension WHERE company_id = :c", {"c": company_id}
             )
         }
         self.objects = {
             (d, c): name
-            for d, c, name in conn.execute(
-                text("SELECT dimension, code, name FROM dimension_object WHERE company_id = :c"), {"c": company_id}
+            for d, c, name in self.target.read(
+                "SELECT dimension, code, name FROM dimension_object WHERE company_id = :c", {"c": company_id}
             )
         }
         self.content_hashes: set[str] | None = None  # loaded on the first appended voucher
@@ -309,15 +106,11 @@ class Store:
         self.attachments: list[r.Attachment] = []
         self.state: dict[str, Any] | None = None
         self.duplicates = 0
-
-    def _sql(self, statement: Any, params: Any = None) -> Any:
-        """A statement of our own, after the writer thread is done."""
-        self.writer.sync()
-        return self.conn.execute(statement, params)
+        self.year_ends: list[tuple[int, date]] = []  # stored years whose end changed
 
     def close(self) -> None:
-        """Stop the writer thread; the import is over, one way or the other."""
-        self.writer.close()
+        """Undo whatever was not committed and clean up; safe to call twice."""
+        self.target.close()
 
     # -- fiscal years ----------------------------------------------------------
     def _year_index(self) -> None:
@@ -335,18 +128,10 @@ class Store:
         self.input_years[rec.start] = rec.index
         known = self.years.get(rec.start)
         if known is None:
-            fid = self._sql(
-                text(
-                    'INSERT INTO fiscal_year (company_id, start, "end", import_id) '
-                    "VALUES (:c, :s, :e, :i) RETURNING id"
-                ),
-                {"c": self.company_id, "s": rec.start.isoformat(), "e": rec.end.isoformat(), "i": self.import_id},
-            ).scalar_one()
+            fid = self.target.new_year(self.company_id, rec.start, rec.end, self.import_id)
             self.years[rec.start] = (fid, rec.end)
         elif known[1] != rec.end:
-            self._sql(
-                text('UPDATE fiscal_year SET "end" = :e WHERE id = :id'), {"e": rec.end.isoformat(), "id": known[0]}
-            )
+            self.year_ends.append((known[0], rec.end))
             self.years[rec.start] = (known[0], rec.end)
         self._year_index()
 
@@ -390,21 +175,14 @@ class Store:
         old = self.accounts.get(rec.number)
         if old == new:
             return
-        if old is None:
-            self._sql(
-                text(
-                    "INSERT INTO account (company_id, number, name, type, sru, unit) VALUES (:c, :n, :name, :t, :s, :u)"
-                ),
-                {"c": self.company_id, "n": rec.number, "name": new[0], "t": new[1], "s": new[2], "u": new[3]},
-            )
-        else:
-            self._sql(
-                text(
-                    "UPDATE account SET name = :name, type = :t, sru = :s, unit = :u "
-                    "WHERE company_id = :c AND number = :n"
-                ),
-                {"c": self.company_id, "n": rec.number, "name": new[0], "t": new[1], "s": new[2], "u": new[3]},
-            )
+        sql = (
+            "INSERT INTO account (company_id, number, name, type, sru, unit) VALUES (:c, :n, :name, :t, :s, :u)"
+            if old is None
+            else "UPDATE account SET name = :name, type = :t, sru = :s, unit = :u WHERE company_id = :c AND number = :n"
+        )
+        self.chart_ops.append(
+            (sql, {"c": self.company_id, "n": rec.number, "name": new[0], "t": new[1], "s": new[2], "u": new[3]})
+        )
         self.accounts[rec.number] = new
 
     def _dimension(self, rec: r.Dimension) -> None:
@@ -417,7 +195,7 @@ class Store:
             if old is None
             else "UPDATE dimension SET name = :name, parent = :p WHERE company_id = :c AND number = :n"
         )
-        self._sql(text(sql), {"c": self.company_id, "n": rec.number, "name": rec.name, "p": rec.parent})
+        self.chart_ops.append((sql, {"c": self.company_id, "n": rec.number, "name": rec.name, "p": rec.parent}))
         self.dimensions[rec.number] = new
 
     def _object(self, rec: r.DimensionObject) -> None:
@@ -431,7 +209,7 @@ class Store:
             if old is None
             else "UPDATE dimension_object SET name = :name WHERE company_id = :c AND dimension = :d AND code = :code"
         )
-        self._sql(text(sql), {"c": self.company_id, "d": rec.dimension, "code": rec.code, "name": rec.name})
+        self.chart_ops.append((sql, {"c": self.company_id, "d": rec.dimension, "code": rec.code, "name": rec.name}))
         self.objects[key] = rec.name
 
     # -- balances --------------------------------------------------------------
@@ -453,7 +231,7 @@ class Store:
                 obj[0],
                 obj[1],
                 ore(rec.amount),
-                _q(rec.quantity),
+                text_or_none(rec.quantity),
                 rec.line,
             ),
         )
@@ -476,7 +254,7 @@ class Store:
                 obj[0],
                 obj[1],
                 ore(rec.amount),
-                _q(rec.quantity),
+                text_or_none(rec.quantity),
                 rec.line,
             ),
         )
@@ -493,8 +271,8 @@ class Store:
             content_hash = self._content_hash(v)
             if self.content_hashes is None:
                 self.content_hashes = set(
-                    self._sql(
-                        text("SELECT content_hash FROM voucher WHERE company_id = :c AND content_hash IS NOT NULL"),
+                    self.target.read(
+                        "SELECT content_hash FROM voucher WHERE company_id = :c AND content_hash IS NOT NULL",
                         {"c": self.company_id},
                     ).scalars()
                 )
@@ -505,7 +283,7 @@ class Store:
         elif self.mode == "upsert" and v.source_id:
             self.source_ids.append(v.source_id)
         self.voucher_years.add(fid)
-        vid = self.voucher_ids.take()
+        vid = self.target.voucher_id()
         cid, add = self.company_id, self.writer.add
         add(
             "voucher",
@@ -519,7 +297,7 @@ class Store:
                 v.number,
                 v.date.isoformat(),
                 v.text,
-                _d(v.registration_date),
+                iso_or_none(v.registration_date),
                 v.signature,
                 v.source_id,
                 content_hash,
@@ -579,8 +357,8 @@ class Store:
                 inv.number,
                 inv.counterparty_number,
                 inv.counterparty_name,
-                _d(inv.invoice_date),
-                _d(inv.due_date),
+                iso_or_none(inv.invoice_date),
+                iso_or_none(inv.due_date),
                 inv.currency,
                 ore(inv.total_amount),
                 ore(inv.remaining_amount),
@@ -613,7 +391,7 @@ class Store:
                             f"WHERE v.company_id = :c AND v.series = :s AND v.number = :n{year} "
                             "ORDER BY v.id DESC LIMIT 1"
                         ),
-                        {"c": self.company_id, "s": link.series or "", "n": link.number or "", "fy": _d(link.fiscal_year_start)},
+                        {"c": self.company_id, "s": link.series or "", "n": link.number or "", "fy": iso_or_none(link.fiscal_year_start)},
                     ).scalar()
                 elif link.kind.endswith("_invoice") and invoice_id is None:
                     invoice_id = self.conn.execute(
@@ -642,9 +420,29 @@ class Store:
             )
 
     # -- the end ---------------------------------------------------------------
-    def finish(self) -> StoreSummary:
-        self.writer.sync()
-        self.writer.close()
+    def commit(self, final: Callable[[Connection, StoreSummary], None]) -> StoreSummary:
+        """Apply everything in one transaction: the chart, the rows, the
+        replace rules, then ``final(conn, summary)`` (the import log), and
+        commit.  On any exception nothing of it stays."""
+        with self.target.committing() as conn:
+            self.conn = conn
+            self._resolve_years(self.target.year_map)
+            summary = self._apply()
+            final(conn, summary)
+        return summary
+
+    def _resolve_years(self, year_map: dict[int, int]) -> None:
+        """Temporary fiscal-year ids (staged imports) become the real ones."""
+        if year_map:
+            self.years = {s: (year_map.get(fid, fid), end) for s, (fid, end) in self.years.items()}
+            self.voucher_years = {year_map.get(fid, fid) for fid in self.voucher_years}
+
+    def _apply(self) -> StoreSummary:
+        assert self.conn is not None
+        for fid, end in self.year_ends:
+            self.conn.execute(text('UPDATE fiscal_year SET "end" = :e WHERE id = :id'), {"e": end.isoformat(), "id": fid})
+        for sql, params in self.chart_ops:
+            self.conn.execute(text(sql), params)
         created = sorted(self.used_unknown - set(self.accounts))
         for number in created:  # rows on undeclared accounts: the account is created
             self.conn.execute(

@@ -1,0 +1,203 @@
+"""Where one import's rows go until it commits, per database.
+
+``DirectTarget`` (PostgreSQL): one transaction from the first row to the
+commit; rows are COPYed straight into the tables.  PostgreSQL lets other
+writers work meanwhile, so nothing else waits.
+
+``StagedTarget`` (SQLite): SQLite has one write lock for the whole database,
+so an import that wrote straight into it would make every other writer (a
+second upload, a settings change) wait until it ended.  Rows go instead into
+a private staging database beside the main one (no journal, no indexes), and
+only the commit takes the write lock: attach the staging file, copy its
+tables across in C (``INSERT … SELECT``), apply the replace rules, commit.
+The lock is held for the copy, not for the reading of the file.
+
+Both hand out voucher ids ahead of the insert so rows can be written in the
+same batch as their voucher, and fiscal-year ids for years the import brings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
+
+from .bulk import BATCH_ROWS, TABLE_COLS, BulkWriter
+from .db import writer
+
+
+class DirectTarget:
+    """PostgreSQL: rows go into the tables inside the import's transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.conn = engine.connect()
+        self.conn.begin()
+        self.writer = BulkWriter(self.conn.connection.driver_connection, postgres=True)
+        self._ids: list[int] = []
+        self.year_map: dict[int, int] = {}
+
+    def read(self, sql: str, params: dict[str, Any]) -> Any:
+        self.writer.sync()
+        return self.conn.execute(text(sql), params)
+
+    def new_year(self, company_id: int, start: date, end: date, import_id: int) -> int:
+        self.writer.sync()
+        return self.conn.execute(
+            text('INSERT INTO fiscal_year (company_id, start, "end", import_id) VALUES (:c, :s, :e, :i) RETURNING id'),
+            {"c": company_id, "s": start, "e": end, "i": import_id},
+        ).scalar_one()
+
+    def voucher_id(self) -> int:
+        # Drawn from the table's sequence a block at a time, on a connection
+        # of its own: sequences are not transactional, and this connection is
+        # busy with COPY on the writer thread.
+        if not self._ids:
+            with self.engine.connect() as own:
+                self._ids = list(
+                    own.execute(
+                        text(f"SELECT nextval(pg_get_serial_sequence('voucher', 'id')) FROM generate_series(1, {BATCH_ROWS})")
+                    ).scalars()
+                )
+                own.commit()
+            self._ids.reverse()
+        return self._ids.pop()
+
+    @contextlib.contextmanager
+    def committing(self) -> Iterator[Connection]:
+        """The final part of the transaction; commits when the block ends."""
+        self.writer.sync()
+        self.writer.close()
+        yield self.conn
+        self.conn.commit()
+
+    def close(self) -> None:
+        self.writer.close()
+        if self.conn.in_transaction():
+            self.conn.rollback()
+        self.conn.close()
+
+
+def _stage_folder(engine: Engine) -> Path:
+    db = engine.url.database
+    return Path(db).resolve().parent if db and db != ":memory:" else Path(os.environ.get("TMPDIR", "/tmp"))
+
+
+def remove_stage_files(engine: Engine, import_id: int) -> None:
+    """What an import killed mid-way left behind (its rows never landed)."""
+    if engine.dialect.name == "sqlite":
+        for path in _stage_folder(engine).glob(f".ekonomi-import-{int(import_id)}-*.stage"):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
+
+class StagedTarget:
+    """SQLite: rows go into a staging file; the commit copies them across."""
+
+    def __init__(self, engine: Engine, import_id: int) -> None:
+        self.engine = engine
+        self.path = _stage_folder(engine) / f".ekonomi-import-{import_id}-{uuid.uuid4().hex[:8]}.stage"
+        self.stage = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        for pragma in ("journal_mode=OFF", "synchronous=OFF", "temp_store=MEMORY"):
+            self.stage.execute(f"PRAGMA {pragma}")
+        for table, cols in TABLE_COLS.items():
+            self.stage.execute(f"CREATE TABLE {table} ({', '.join(cols)})")
+        self.stage.execute("BEGIN")  # one transaction: nothing here needs to survive a crash
+        self.writer = BulkWriter(self.stage, postgres=False)
+        self.reader = engine.connect()  # reads only: never takes the write lock
+        self.next_voucher = 1
+        self.new_years: dict[int, tuple[int, date, date, int]] = {}  # temp id -> (company, start, end, import)
+        self.year_map: dict[int, int] = {}  # temp id -> real id, known once committing
+        self.main: Connection | None = None
+
+    def read(self, sql: str, params: dict[str, Any]) -> Any:
+        result = self.reader.execute(text(sql), params).all()
+        self.reader.commit()  # end the read transaction: keep no old snapshot alive
+        return _Rows(result)
+
+    def new_year(self, company_id: int, start: date, end: date, import_id: int) -> int:
+        temp = -1 - len(self.new_years)
+        self.new_years[temp] = (company_id, start, end, import_id)
+        return temp
+
+    def voucher_id(self) -> int:
+        self.next_voucher += 1
+        return self.next_voucher - 1
+
+    @contextlib.contextmanager
+    def committing(self) -> Iterator[Connection]:
+        """Take the write lock, copy the staged rows in, and hand over the
+        transaction; it commits when the block ends."""
+        self.writer.sync()
+        self.writer.close()
+        self.stage.execute("COMMIT")
+        self.stage.close()
+        self.main = writer(self.engine).connect()
+        raw = self.main.connection.driver_connection
+        raw.execute("ATTACH DATABASE ? AS stage", (str(self.path),))  # outside a transaction, as SQLite requires
+        try:
+            with self.main.begin():
+                for temp, (company_id, start, end, import_id) in self.new_years.items():
+                    self.year_map[temp] = self.main.execute(
+                        text('INSERT INTO fiscal_year (company_id, start, "end", import_id) VALUES (:c, :s, :e, :i) RETURNING id'),
+                        {"c": company_id, "s": start.isoformat(), "e": end.isoformat(), "i": import_id},
+                    ).scalar_one()
+                offset = self.main.execute(text("SELECT coalesce(max(id), 0) FROM voucher")).scalar_one()
+                for table, cols in TABLE_COLS.items():
+                    self.main.exec_driver_sql(
+                        f"INSERT INTO main.{table} ({', '.join(cols)}) "
+                        f"SELECT {', '.join(self._copied(c, offset) for c in cols)} FROM stage.{table}"
+                    )
+                yield self.main
+        finally:
+            raw.execute("DETACH DATABASE stage")
+
+    def _copied(self, col: str, offset: int) -> str:
+        """How a staged column becomes a stored one: voucher ids moved past
+        the stored ones, temporary fiscal-year ids replaced by real ones."""
+        if col in ("id", "voucher_id"):
+            return f"{col} + {int(offset)}"
+        if col == "fiscal_year_id" and self.year_map:
+            cases = " ".join(f"WHEN {int(t)} THEN {int(real)}" for t, real in self.year_map.items())
+            return f"CASE fiscal_year_id {cases} ELSE fiscal_year_id END"
+        return col
+
+    def close(self) -> None:
+        self.writer.close()
+        with contextlib.suppress(sqlite3.Error):
+            self.stage.close()
+        self.reader.close()
+        if self.main is not None:
+            if self.main.in_transaction():
+                self.main.rollback()
+            self.main.close()
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+
+
+class _Rows:
+    """Rows already fetched, with the few Result methods the store uses."""
+
+    def __init__(self, rows: list[Any]) -> None:
+        self.rows = rows
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.rows)
+
+    def scalars(self) -> list[Any]:
+        return [row[0] for row in self.rows]
+
+    def scalar(self) -> Any:
+        return self.rows[0][0] if self.rows else None
+
+
+def open_target(engine: Engine, import_id: int) -> DirectTarget | StagedTarget:
+    return StagedTarget(engine, import_id) if engine.dialect.name == "sqlite" else DirectTarget(engine)
