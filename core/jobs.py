@@ -73,16 +73,19 @@ class ThreadRunner:
         future = self.pool.submit(self._run, import_id)
         with self._guard:
             self.futures[import_id] = future
+        # Forget it once done (at once, if it already is).
+        future.add_done_callback(lambda _: self._forget(import_id))
         return import_id
+
+    def _forget(self, import_id: int) -> None:
+        with self._guard:
+            self.futures.pop(import_id, None)
 
     def _run(self, import_id: int) -> None:
         try:
             execute(self.engine, self.pm, import_id)
         except Exception:  # execute logs its own failures; this is a last guard
             log.exception("background import %s failed", import_id)
-        finally:
-            with self._guard:
-                self.futures.pop(import_id, None)
 
     def wait(self, import_id: int, timeout: float | None = None) -> None:
         with self._guard:
