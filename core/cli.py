@@ -10,6 +10,7 @@ such as ``ekonomi sie check`` start fast.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -262,7 +263,10 @@ class _Bar:
             self.close()
             self.phase = phase
             unit = "B" if phase == "read" else "it"
-            self.bar = tqdm(total=total, desc=phase, unit=unit, unit_scale=True, file=sys.stderr, leave=False)
+            width = shutil.get_terminal_size((80, 20)).columns  # a pty of size 0 (script, CI) gets 80
+            self.bar = tqdm(
+                total=total, desc=phase, unit=unit, unit_scale=True, file=sys.stderr, leave=False, ncols=min(width, 100)
+            )
         if self.bar is not None:
             if total is not None and self.bar.total != total:
                 self.bar.total = total
