@@ -138,6 +138,14 @@ class BulkWriter:
         if len(buf[1]) >= BATCH_ROWS:
             self._hand_over(table)
 
+    def add_many(self, table: str, cols: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        buf = self.buffers.get(table)
+        if buf is None:
+            buf = self.buffers[table] = (cols, [])
+        buf[1].extend(rows)
+        if len(buf[1]) >= BATCH_ROWS:
+            self._hand_over(table)
+
     def _hand_over(self, table: str) -> None:
         if self.error is not None:
             raise self.error

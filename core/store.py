@@ -39,6 +39,8 @@ from .bulk import BALANCE_COLS, INVOICE_COLS, PERIOD_COLS, ROW_COLS, VOUCHER_COL
 from .errors import EkonomiError
 from .target import open_target
 
+_POSTED = r.RowKind.POSTED
+
 @dataclass
 class StoreSummary:
     fiscal_years: list[dict[str, str]] = field(default_factory=list)
@@ -107,6 +109,7 @@ class Store:
         self.state: dict[str, Any] | None = None
         self.duplicates = 0
         self.year_ends: list[tuple[int, date]] = []  # stored years whose end changed
+        self.objects_json: dict[tuple[r.ObjectRef, ...], str] = {}  # few distinct object lists: encode each once
 
     def close(self) -> None:
         """Undo whatever was not committed and clean up; safe to call twice."""
@@ -304,31 +307,40 @@ class Store:
                 v.line,
             ),
         )
-        accounts, unknown = self.accounts, self.used_unknown
+        accounts, unknown, objects_json = self.accounts, self.used_unknown, self.objects_json
         posted = 0
+        rows = []
         for row in v.rows:
-            if row.kind is r.RowKind.POSTED:
+            kind, account, objs, day, qty = row.kind, row.account, row.objects, row.date, row.quantity
+            if kind is _POSTED:
                 posted += 1
-            if row.account not in accounts:
-                unknown.add(row.account)
-            add(
-                "voucher_row",
-                ROW_COLS,
+            if account not in accounts:
+                unknown.add(account)
+            if objs:
+                text_ = objects_json.get(objs)
+                if text_ is None:
+                    text_ = json.dumps(objs)
+                    if len(objects_json) < 50_000:  # bounded: memory stays flat
+                        objects_json[objs] = text_
+            else:
+                text_ = None
+            rows.append(
                 (
                     vid,
                     cid,
                     fid,
-                    row.kind.value,
-                    row.account,
+                    kind.value,
+                    account,
                     int(row.amount.scaleb(2)),
-                    json.dumps(row.objects) if row.objects else None,
-                    None if row.date is None else row.date.isoformat(),
+                    text_,
+                    None if day is None else day.isoformat(),
                     row.text,
-                    None if row.quantity is None else str(row.quantity),
+                    None if qty is None else str(qty),
                     row.signature,
                     row.line,
-                ),
+                )
             )
+        self.writer.add_many("voucher_row", ROW_COLS, rows)
         self.counts["rows"] += posted
 
     def _content_hash(self, v: r.Voucher) -> str:
