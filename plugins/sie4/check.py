@@ -7,6 +7,7 @@ reported by one rule only, and the SIE reader's own issues come with it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -44,28 +45,36 @@ def _empty_report() -> dict[str, Any]:
 class _Collector:
     """Keeps issues, at most MAX_PER_CODE per code, and counts the rest."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_per_code: int = MAX_PER_CODE) -> None:
         self.issues: list[Issue] = []
         self.per_code: dict[str, int] = {}
+        self.max = max_per_code
 
     def add(self, issue: Issue) -> None:
         n = self.per_code.get(issue.code, 0) + 1
         self.per_code[issue.code] = n
-        if n <= MAX_PER_CODE:
+        if n <= self.max:
             self.issues.append(issue)
 
     def result(self) -> list[Issue]:
         out = list(self.issues)
         for code, n in self.per_code.items():
-            if n > MAX_PER_CODE:
+            if n > self.max:
                 worst = next(i.severity for i in self.issues if i.code == code)
-                out.append(Issue(worst, code, f"… and {n - MAX_PER_CODE} more issues like this one.", None, None))
+                out.append(Issue(worst, code, f"… and {n - self.max} more issues like this one.", None, None))
         out.sort(key=lambda i: (i.line is None, i.line or 0))
         return out
 
 
-def check_file(path: Path | str, filename: str | None = None) -> dict[str, Any]:
-    """Read and validate ``path``; return the report as the contract's dict."""
+def check_file(
+    path: Path | str, filename: str | None = None, *, halves: bool | tuple[int, int, int] | None = None
+) -> dict[str, Any]:
+    """Read and validate ``path``; return the report as the contract's dict.
+
+    ``halves``: read a big file's second half in a second process (halves.py);
+    None decides by size and cores, True forces it whatever the size, False
+    never; a tuple (header_end, split, tail) of line starts forces those cuts
+    (tests)."""
     path = Path(path)
     name = filename or path.name
     with open(path, "rb") as f:
@@ -84,12 +93,32 @@ def check_file(path: Path | str, filename: str | None = None) -> dict[str, Any]:
     issues = _Collector()
     add = issues.add
     check = ledger.check
-    for rec in reader.records():
-        if type(rec) is Issue:
-            add(rec)
-            continue
-        for issue in check(rec):
-            add(issue)
+
+    def feed(recs: Iterable[Any]) -> None:
+        for rec in recs:
+            if type(rec) is Issue:
+                add(rec)
+                continue
+            for issue in check(rec):
+                add(issue)
+
+    cut = _halves_plan(path, halves)
+    if cut is None:
+        feed(reader.records())
+    else:
+        from . import halves as two
+
+        header_end, split, tail = cut
+        worker = two.Worker(path, name, header_end, split, tail, MAX_PER_CODE)
+        feed(reader.read(0, split, 0))
+        half = worker.result()
+        if half is not None and two.merge(reader, ledger, issues, half):
+            line = half["line"]
+        else:
+            feed(reader.read(split, tail, reader.lines_read))
+            line = reader.lines_read
+        feed(reader.read(tail, None, line))
+        feed(reader.finish())
     for issue in ledger.finish():
         add(issue)
     s, st = reader.summary, reader.stats
@@ -117,6 +146,30 @@ def check_file(path: Path | str, filename: str | None = None) -> dict[str, Any]:
             for i in issues.result()
         ],
     }
+
+
+def _halves_plan(path: Path, halves: bool | tuple[int, int, int] | None) -> tuple[int, int, int] | None:
+    if halves is False:
+        return None
+    if isinstance(halves, tuple):
+        return halves
+    import multiprocessing
+    import os
+
+    size = path.stat().st_size
+    if halves is None and (size < _halves_min() or (os.cpu_count() or 1) < 2):
+        return None
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    from .halves import plan
+
+    return plan(path, size)
+
+
+def _halves_min() -> int:
+    from .halves import MIN_BYTES
+
+    return MIN_BYTES
 
 
 def importable(report: dict[str, Any]) -> bool:

@@ -26,6 +26,7 @@ class Checksum:
         self.summing = False
         self.parts: list[bytes] = []
         self._crc = 0
+        self.length = 0  # bytes hashed so far
 
     def open(self, line: int) -> None:
         self.opened_line = line
@@ -34,8 +35,17 @@ class Checksum:
     def flush(self) -> None:
         """Hash what was collected so far (call once per chunk)."""
         if self.parts:
-            self._crc = zlib.crc32(b"".join(self.parts), self._crc)
+            data = b"".join(self.parts)
+            self._crc = zlib.crc32(data, self._crc)
+            self.length += len(data)
             self.parts.clear()
+
+    def append_crc(self, crc: int, length: int) -> None:
+        """Continue the sum as if ``length`` more bytes whose own CRC is ``crc``
+        had been hashed here (the other half of a file read in two)."""
+        self.flush()
+        self._crc = crc32_combine(self._crc, crc, length)
+        self.length += length
 
     def close(self, line: int, declared: int | None) -> None:
         self.flush()
@@ -53,3 +63,43 @@ class Checksum:
         if self.opened_line is None or self.declared is None:
             return MISMATCH
         return OK if (self.declared & 0xFFFFFFFF) == self.computed else MISMATCH
+
+
+def _gf2_times(mat: list[int], vec: int) -> int:
+    out = 0
+    i = 0
+    while vec:
+        if vec & 1:
+            out ^= mat[i]
+        vec >>= 1
+        i += 1
+    return out
+
+
+def _gf2_square(mat: list[int]) -> list[int]:
+    return [_gf2_times(mat, mat[n]) for n in range(32)]
+
+
+def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
+    """CRC-32 of A+B from crc32(A), crc32(B) and len(B): zlib's crc32_combine
+    (the GF(2) matrix method: apply len2 zero bytes to crc1 by repeated
+    squaring of the one-zero-bit operator), which zlib does not export to Python."""
+    if len2 <= 0:
+        return crc1
+    odd = [0xEDB88320] + [1 << n for n in range(31)]  # the operator for one zero bit
+    even = _gf2_square(odd)  # two zero bits
+    odd = _gf2_square(even)  # four zero bits
+    while True:
+        even = _gf2_square(odd)  # first pass: one zero byte
+        if len2 & 1:
+            crc1 = _gf2_times(even, crc1)
+        len2 >>= 1
+        if not len2:
+            break
+        odd = _gf2_square(even)
+        if len2 & 1:
+            crc1 = _gf2_times(odd, crc1)
+        len2 >>= 1
+        if not len2:
+            break
+    return crc1 ^ crc2

@@ -64,6 +64,10 @@ class FieldDecoder:
         self._last_moji_line = -1
         self._cache: dict[bytes, tuple[str, str]] = {}
         self._prior: str | None = None
+        # Set by a reader that starts mid-file: then note any decision that
+        # would have gone otherwise under another prior (see check.py).
+        self.speculative = False
+        self.prior_dependent = False
 
     @property
     def prior(self) -> str:
@@ -94,6 +98,8 @@ class FieldDecoder:
             self._count(hit[1])
             return hit[0]
         enc = guess(data, self._prior or CP437)
+        if self.speculative and guess(data, CP437) != guess(data, CP1252):
+            self.prior_dependent = True
         self._count(enc)
         if enc not in self.first_line:
             self.first_line[enc] = line

@@ -181,6 +181,8 @@ class SieNormalizer:
         self._dates: dict[bytes, date | None] = {}
         self._object_cache: dict[bytes, tuple[tuple[tuple[int, str], ...], bytes]] = {}
         self._account_cache: dict[bytes, str] = {}
+        self.decoded_objects = False  # an object list's ids went through the decoder
+        self.lines_read = 0
         self._object_cache[b""] = ((), b"")
         self._handlers = self._make_handlers()
 
@@ -277,6 +279,8 @@ class SieNormalizer:
 
     def _object_list(self, inner: bytes) -> tuple[tuple[tuple[int, str], ...], bytes]:
         """Parse and remember the inside of a simple object list: pairs and #KSUMMA bytes."""
+        if not inner.isascii():
+            self.decoded_objects = True  # the cache then saves decoder decisions
         pairs = _OBJ_PAIR.findall(inner)
         result = (tuple((int(d), self._text(o)) for d, o in pairs), b"".join(d + o for d, o in pairs))
         if len(self._object_cache) < 100_000:
@@ -291,11 +295,26 @@ class SieNormalizer:
 
     # -- the pass --------------------------------------------------------------
     def records(self) -> Iterator[Record]:
-        line = 0
-        for data in self.reader.pieces():
+        yield from self.read()
+        yield from self._finish()
+
+    def read(self, start: int = 0, end: int | None = None, line: int = 0) -> Generator[Record, None, int]:
+        """Read the bytes ``[start, end)`` (line starts), ``line`` being the number of
+        the line before ``start``; returns the number of the last line read.
+        ``records()`` is ``read()`` of the whole file, then the end-of-file rules."""
+        for data in self.reader.pieces(start, end):
             line = yield from self._piece(data, line)
             self.checksum.flush()
-        yield from self._finish()
+        self.lines_read = line
+        return line
+
+    def flush_header(self) -> Iterator[Record]:
+        """Yield the buffered header now, as the first #VER would."""
+        return self._flush_header()
+
+    def finish(self) -> Iterator[Record]:
+        """The end-of-file rules, after ``read()`` of the whole file."""
+        return self._finish()
 
     def _lines(self, lines: list[bytes], line: int) -> Iterator[Record]:
         """The careful path, line by line; ``line`` is the number before the first."""

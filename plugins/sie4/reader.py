@@ -53,23 +53,25 @@ class LineReader:
             self.final_newline = False
             yield [rest]
 
-    def pieces(self) -> Iterator[bytes]:
-        """The file as about-a-megabyte pieces of whole lines: every piece ends
-        with LF except perhaps the last (a file without a final line end)."""
-        done = 0
+    def pieces(self, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        """The bytes ``[start, end)`` of the file (all of it by default) as
+        about-a-megabyte pieces of whole lines: every piece ends with LF except
+        perhaps the last (a file without a final line end).  ``start`` and
+        ``end`` must be line starts; a BOM is taken off at offset 0 only."""
+        done = start
         rest = b""
-        first = True
+        stop = self.total if end is None else end
         with open(self.path, "rb") as f:
-            while True:
-                data = f.read(CHUNK)
+            f.seek(start)
+            while done < stop:
+                data = f.read(min(CHUNK, stop - done))
                 if not data:
                     break
-                done += len(data)
-                if first:
-                    first = False
-                    if data.startswith(BOM):
-                        self.bom = True
-                        data = data[len(BOM):]
+                got = len(data)
+                if done == 0 and data.startswith(BOM):
+                    self.bom = True
+                    data = data[len(BOM):]
+                done += got
                 if rest:
                     data = rest + data
                 cut = data.rfind(b"\n") + 1
@@ -79,5 +81,6 @@ class LineReader:
                 if self.progress is not None:
                     self.progress(done, self.total)
         if rest:
-            self.final_newline = False
+            if end is None or end >= self.total:
+                self.final_newline = False
             yield rest

@@ -1,0 +1,324 @@
+"""``sie check`` of a big file on two cores: where to cut, the second reader, the merge.
+
+The file is cut at two ``#VER`` lines, ``split`` and ``tail``::
+
+    [0, split)        this process, as usual
+    [split, tail)     a forked worker, which first reads the header itself
+    [tail, EOF)       this process again, after merging the worker's state
+
+The worker's half is read speculatively: it starts from the state the header
+leaves, while the true state at ``split`` also holds what the first half did.
+For a file whose middle is vouchers only (the common case) the two differ only
+in things that add up (counts, sums, the checksum, decoder tallies, issues),
+and the merge adds them.  Everything that could make the second half read
+differently is checked on both sides; if any check fails, this process reads
+``[split, tail)`` itself, so the report is always the one a single pass gives
+(tests/test_sie_halves.py compares both on the corpus, the generator's broken
+files and mutated files):
+
+* this process at ``split``: no voucher open, header yielded, no record other
+  than vouchers since the header, no closing ``#KSUMMA`` yet;
+* the worker at ``tail``: the same, plus no decoder decision that depended on
+  the decoder's running prior, no non-ASCII object list decided only by it;
+* ``LedgerChecks``: no undeclared account reported on both sides and no
+  (year, series) number seen on both sides (those would be reported once in a
+  single pass); its state is exactly the attributes this module knows.
+
+Nothing here needs the core's help beyond reading and extending
+``LedgerChecks``' documented-by-code state (``undeclared``, ``numbers``); see
+docs/sie4.md for what a merge API in the core would make simpler.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ekonomi.core.checks import LedgerChecks, NumberSet
+from ekonomi.core.context import FileInput, ImportContext
+from ekonomi.core.records import Issue
+
+from .normalize import SieNormalizer
+
+MIN_BYTES = 24 << 20  # below this a fork costs more than it saves
+_WINDOW = 1 << 20
+# The attributes of LedgerChecks whose merge this module knows; any other
+# state (a rule added later) makes it read sequentially.
+_LEDGER_STATE = {"ctx", "file", "file_years", "_starts", "_years", "_last_year", "accounts", "undeclared", "numbers"}
+_ZERO = Decimal(0)
+
+
+def plan(path: Path, size: int) -> tuple[int, int, int] | None:
+    """(header_end, split, tail) byte offsets, each a line start, or None."""
+    with open(path, "rb") as f:
+        header_end = _first_ver(f)
+        if header_end is None:
+            return None
+        f.seek(max(0, size - _WINDOW))
+        end = f.read()
+        i = end.rfind(b"\n#VER")
+        if i < 0:
+            return None
+        tail = size - len(end) + i + 1
+        mid = (header_end + tail) // 2
+        f.seek(mid)
+        window = f.read(_WINDOW)
+        j = window.find(b"\n#VER")
+        if j < 0:
+            return None
+        split = mid + j + 1
+    if not header_end < split < tail or tail - split < size // 4:
+        return None
+    return header_end, split, tail
+
+
+def _first_ver(f: Any) -> int | None:
+    """Offset of the first line that is a #VER (after blanks), None if not in the first 64 MB."""
+    import re
+
+    ver = re.compile(rb"^[ \t]*#VER", re.M)
+    done = 0
+    rest = b""
+    while done < 64 << 20:
+        data = f.read(_WINDOW)
+        if not data:
+            return None
+        start = done - len(rest)
+        data = rest + data
+        done += len(data) - len(rest)
+        cut = data.rfind(b"\n") + 1
+        m = ver.search(data, 0, cut)
+        if m is not None:
+            return start + m.start()
+        rest = data[cut:]
+    return None
+
+
+def _count_lines(path: Path, end: int) -> int:
+    n = 0
+    with open(path, "rb") as f:
+        left = end
+        while left > 0:
+            data = f.read(min(8 * _WINDOW, left))
+            if not data:
+                break
+            left -= len(data)
+            n += data.count(b"\n")
+    return n
+
+
+class Worker:
+    """The forked reader of ``[split, tail)``; ``result()`` waits for it (None if it failed)."""
+
+    def __init__(self, path: Path, filename: str, header_end: int, split: int, tail: int, max_per_code: int) -> None:
+        mp = multiprocessing.get_context("fork")
+        self._recv, send = mp.Pipe(duplex=False)
+        self._proc = mp.Process(target=_work, args=(send, path, filename, header_end, split, tail, max_per_code), daemon=True)
+        self._proc.start()
+        send.close()
+
+    def result(self) -> dict[str, Any] | None:
+        try:
+            out = self._recv.recv()
+        except (EOFError, OSError):
+            out = None
+        finally:
+            self._recv.close()
+            self._proc.join()
+        return out
+
+
+def _work(send: Any, path: Path, filename: str, header_end: int, split: int, tail: int, max_per_code: int) -> None:
+    try:
+        send.send(_read_second_half(path, filename, header_end, split, tail, max_per_code))
+    except BaseException:  # the parent reads the half itself
+        send.send(None)
+    finally:
+        send.close()
+        os._exit(0)  # no atexit handlers or buffers of the parent's
+
+
+def _read_second_half(path: Path, filename: str, header_end: int, split: int, tail: int, max_per_code: int) -> dict[str, Any] | None:
+    from .check import _Collector
+
+    reader = SieNormalizer(path, filename)
+    ledger = LedgerChecks(ImportContext(source="sie4", input=FileInput(path, filename)))
+    if set(vars(ledger)) != _LEDGER_STATE:
+        return None
+    # The header, exactly as the first process reads it; its issues are the first process's to report.
+    for rec in reader.read(0, header_end, 0):
+        if type(rec) is not Issue:
+            ledger.check(rec)
+    for rec in reader.flush_header():
+        if type(rec) is not Issue:
+            ledger.check(rec)
+    if reader._voucher is not None or ledger.numbers or ledger.undeclared:
+        return None
+    # From here on, only what the second half adds.
+    st = reader.stats
+    fixed = (st.balances, st.period_balances, st.objects, len(st.declared_accounts))
+    st.vouchers = st.rows = st.added_rows = st.removed_rows = 0
+    st.debit = st.credit = _ZERO
+    st.movements = {}
+    reader._issues.clear()
+    labels0 = dict(reader._label_counts)
+    once0 = set(reader._once)
+    tallies0 = {k: list(v) for k, v in reader._tallies.items()}
+    dec = reader.decoder
+    counts0, first0 = dict(dec.counts), dict(dec.first_line)
+    repl0, moji0 = dec.replacement_lines, dec.mojibake_lines
+    dec.speculative = True
+    ck = reader.checksum
+    ck.flush()
+    summing0, opened0 = ck.summing, ck.opened_line
+    ck._crc, ck.length = 0, 0
+
+    issues = _Collector(max_per_code)
+    add, check = issues.add, ledger.check
+    for rec in reader.read(split, tail, _count_lines(path, split)):
+        if type(rec) is Issue:
+            add(rec)
+            continue
+        for issue in check(rec):
+            add(issue)
+    ck.flush()
+    labels = dict(reader._label_counts)
+    ver_count = labels.pop("#VER", 0) - labels0.pop("#VER", 0)
+    if (
+        reader._voucher is not None
+        or not reader._flushed
+        or reader._after_checksum is not None
+        or reader._issues
+        or dec.prior_dependent
+        or reader.decoded_objects
+        or labels != labels0
+        or {k: list(v) for k, v in reader._tallies.items()} != tallies0
+        or (ck.summing, ck.opened_line, ck.closed_line) != (summing0, opened0, None)
+        or (st.balances, st.period_balances, st.objects, len(st.declared_accounts)) != fixed
+        or set(vars(ledger)) != _LEDGER_STATE
+    ):
+        return None
+    return {
+        "line": reader.lines_read,
+        "labels0": labels0,
+        "tallies0": tallies0,
+        "summing": (summing0, opened0),
+        "ver_count": ver_count,
+        "stats": (st.vouchers, st.rows, st.added_rows, st.removed_rows, st.debit, st.credit),
+        "movements": st.movements,
+        "once": reader._once - once0,
+        "decoder": {
+            "counts": {e: n - counts0.get(e, 0) for e, n in dec.counts.items() if n != counts0.get(e, 0)},
+            "first_line": {e: n for e, n in dec.first_line.items() if e not in first0},
+            "replacement": (dec.replacement_lines - repl0, dec.replacement_first if not repl0 else None, dec._last_flag_line),
+            "mojibake": (dec.mojibake_lines - moji0, dec.mojibake_first if not moji0 else None, dec._last_moji_line),
+        },
+        "crc": (ck._crc, ck.length),
+        "undeclared": ledger.undeclared,
+        "numbers": {k: (ns.starts, ns.ends, ns.texts) for k, ns in ledger.numbers.items()},
+        "issues": (issues.issues, issues.per_code),
+    }
+
+
+def merge(reader: SieNormalizer, ledger: LedgerChecks, issues: Any, half: dict[str, Any]) -> bool:
+    """Add the worker's half to this process's state at ``split``; False (and
+    nothing changed) if the halves cannot be joined: then read it here."""
+    labels = dict(reader._label_counts)
+    labels.pop("#VER", None)
+    ck = reader.checksum
+    if (
+        reader._voucher is not None
+        or not reader._flushed
+        or reader._after_checksum is not None
+        or reader._issues
+        or labels != half["labels0"]
+        or {k: list(v) for k, v in reader._tallies.items()} != half["tallies0"]
+        or (ck.summing, ck.opened_line) != half["summing"]
+        or ck.closed_line is not None
+        or reader._once & half["once"]
+        or set(vars(ledger)) != _LEDGER_STATE
+        or ledger.undeclared & half["undeclared"]
+        or any(_overlap(ledger.numbers[k], v) for k, v in half["numbers"].items() if k in ledger.numbers)
+    ):
+        return False
+    st = reader.stats
+    vouchers, rows, added, removed, debit, credit = half["stats"]
+    st.vouchers += vouchers
+    st.rows += rows
+    st.added_rows += added
+    st.removed_rows += removed
+    st.debit += debit
+    st.credit += credit
+    mov = st.movements
+    for acc, amount in half["movements"].items():
+        mov[acc] = mov.get(acc, _ZERO) + amount
+    reader._label_counts["#VER"] = reader._label_counts.get("#VER", 0) + half["ver_count"]
+    reader._once |= half["once"]
+    dec, d = reader.decoder, half["decoder"]
+    for enc, n in d["counts"].items():
+        dec.counts[enc] = dec.counts.get(enc, 0) + n
+    for enc, line in d["first_line"].items():
+        dec.first_line.setdefault(enc, line)
+    n, first, last = d["replacement"]
+    if n:
+        dec.replacement_lines += n
+        dec.replacement_first = dec.replacement_first or first
+        dec._last_flag_line = last
+    n, first, last = d["mojibake"]
+    if n:
+        dec.mojibake_lines += n
+        dec.mojibake_first = dec.mojibake_first or first
+        dec._last_moji_line = last
+    dec.recount()
+    crc, length = half["crc"]
+    if length:
+        ck.append_crc(crc, length)
+    ledger.undeclared |= half["undeclared"]
+    for key, (starts, ends, texts) in half["numbers"].items():
+        ns = ledger.numbers.get(key)
+        if ns is None:
+            ns = ledger.numbers[key] = NumberSet()
+        ns.starts, ns.ends = _union(ns.starts, ns.ends, starts, ends)
+        ns.texts |= texts
+    kept, per_code = half["issues"]
+    add = issues.add
+    counted: dict[str, int] = {}
+    for issue in kept:
+        add(issue)
+        counted[issue.code] = counted.get(issue.code, 0) + 1
+    for code, total in per_code.items():
+        issues.per_code[code] = issues.per_code.get(code, 0) + total - counted.get(code, 0)
+    return True
+
+
+def _overlap(ns: NumberSet, other: tuple[list[int], list[int], set[str]]) -> bool:
+    starts, ends, texts = other
+    if ns.texts & texts:
+        return True
+    i = j = 0
+    while i < len(ns.starts) and j < len(starts):
+        if ns.ends[i] < starts[j]:
+            i += 1
+        elif ends[j] < ns.starts[i]:
+            j += 1
+        else:
+            return True
+    return False
+
+
+def _union(s1: list[int], e1: list[int], s2: list[int], e2: list[int]) -> tuple[list[int], list[int]]:
+    """Two sorted lists of disjoint ranges as one, touching ranges joined (as NumberSet keeps them)."""
+    pairs: Iterable[tuple[int, int]] = sorted([*zip(s1, e1), *zip(s2, e2)])
+    starts: list[int] = []
+    ends: list[int] = []
+    for s, e in pairs:
+        if ends and s <= ends[-1] + 1:
+            ends[-1] = max(ends[-1], e)
+        else:
+            starts.append(s)
+            ends.append(e)
+    return starts, ends
