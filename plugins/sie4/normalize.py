@@ -86,6 +86,11 @@ _ROW = re.compile(
     rb'(?:[ \t]++(?:([0-9]{8})|"")(?:[ \t]++' + _QC + rb'(?:[ \t]++(?:(-?[0-9]++(?:\.[0-9]++)?+)|"")(?:[ \t]++' + _QC
     + rb")?+)?+)?+)?+[ \t\r]*+(?=\n)"
 )
+# A plain #PSALDO/#PBUDGET line (header records, a hundred thousand in a big file).
+_PERIOD_LINE = re.compile(
+    rb'(#PSALDO|#PBUDGET)[ \t]+(-?[0-9]{1,9})[ \t]+([0-9]{6})[ \t]+([0-9]+)[ \t]+'
+    rb'\{((?:[ \t]*[0-9]{1,9}[ \t]+"[^"\\\s{}]*")*)[ \t]*\}[ \t]+(-?[0-9]+(?:\.[0-9]{1,2})?)(?:[ \t]+(-?[0-9]+(?:\.[0-9]+)?))?'
+)
 _OBJ_PAIR = re.compile(rb'([0-9]+)[ \t]+"([^"]*)"')
 _new = tuple.__new__
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -323,6 +328,7 @@ class SieNormalizer:
         decoder_issues = self._issues
         trans_line = _TRANS_LINE.fullmatch
         ver_line = _VER_LINE.fullmatch
+        period_line = _PERIOD_LINE.fullmatch
         accounts = self._account_cache
         objects = self._object_cache
         st = self.stats
@@ -377,6 +383,8 @@ class SieNormalizer:
                                 decoder_issues.clear()
                             continue
                     self.line = line
+                    if s[:2] == b"#P" and v is None and not self._flushed and (m := period_line(s)) and self._plain_period(m):
+                        continue
                     if s[:5] == b"#VER " and (m := ver_line(s)):
                         g = m.groups()
                         fields = [b"#VER", *(x[1:-1] if x[:1] == b'"' else x for x in g[:2]), g[2]]
@@ -419,6 +427,33 @@ class SieNormalizer:
                 if decoder_issues and self._flushed:
                     yield from decoder_issues
                     decoder_issues.clear()
+
+    def _plain_period(self, m: re.Match[bytes]) -> bool:
+        """A plain #PSALDO/#PBUDGET line of the header, as ``_record`` and
+        ``_on_psaldo`` would take it; False (nothing done) if it is not plain."""
+        label_b, idx_b, period_b, acc_b, obj_b, amt_b, qty_b = m.groups()
+        month = int(period_b[4:])
+        if not 1 <= month <= 12 or period_b[:4] == b"0000" or self._after_checksum is not None:
+            return False
+        label = "#PSALDO" if label_b == b"#PSALDO" else "#PBUDGET"
+        pairs = _OBJ_PAIR.findall(obj_b)
+        ck = self.checksum
+        if ck.summing:
+            ck.parts += (label_b, idx_b, period_b, acc_b, *[d + o for d, o in pairs], amt_b, qty_b or b"")
+        if label not in self._first_seen:
+            self._first_seen[label] = self.line
+        self._label_counts[label] = self._label_counts.get(label, 0) + 1
+        period = date(int(period_b[:4]), month, 1)
+        acc = acc_b.decode("ascii")
+        text = self._text
+        objs = tuple([(int(d), text(o)) for d, o in pairs])
+        amount = Decimal(amt_b.decode("ascii"))
+        qty = Decimal(qty_b.decode("ascii")) if qty_b else None
+        if len(objs) > 1:
+            self._tally("sie.objects.count", label, f"{label} should name at most one object (found {len(objs)}); the first is used")
+        self.stats.period_balances += 1
+        self._periods.append((int(idx_b), period, acc, amount, qty, objs[0] if objs else None, label == "#PBUDGET", self.line))
+        return True
 
     def _plain_date(self, value: bytes) -> date | None:
         """``YYYYMMDD`` digits as a date, None if not a date; remembered, no issue."""
@@ -793,7 +828,7 @@ class SieNormalizer:
         idx = self._int(f[1], "fiscal-year index")
         period = None
         p = f[2]
-        if type(p) is bytes and len(p) == 6 and p.isdigit() and 1 <= int(p[4:]) <= 12:
+        if type(p) is bytes and len(p) == 6 and p.isdigit() and 1 <= int(p[4:]) <= 12 and int(p[:4]) > 0:
             period = date(int(p[:4]), int(p[4:]), 1)
         else:
             self._issue(ERROR, "sie.period.invalid", f"The period {self._text(p) if type(p) is bytes else '{…}'!r} is not a month (YYYYMM).")

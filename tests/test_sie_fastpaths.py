@@ -1,0 +1,166 @@
+"""Differential tests of the reader's speed-ups: each must give exactly what the
+plain path gives.
+
+* Plain voucher blocks read whole (normalize ``_BLOCK``) vs line by line: the
+  full record stream (every field, every issue, in order), the stats and the
+  summary.
+* ``sie check`` on two cores (halves.py) vs one pass: the whole JSON report,
+  cut at many #VER lines, including cuts where the halves cannot be joined.
+* ``crc32_combine`` vs ``zlib.crc32`` of the concatenation.
+
+Inputs: every corpus file, every generator ``--broken`` kind, and
+hypothesis-mutated generator files.  Budget: SIE_FASTPATH_EXAMPLES (default 30).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ekonomi.plugins.sie4 import halves, normalize
+from ekonomi.plugins.sie4.check import check_file
+from ekonomi.plugins.sie4.checksum import crc32_combine
+
+EXAMPLES = int(os.environ.get("SIE_FASTPATH_EXAMPLES", "30"))
+KINDS = ["unbalanced", "bad_date", "unterminated_quote", "missing_brace", "wrong_checksum", "utf8", "crlf", "truncated"]
+_NEVER = re.compile(rb"(?!)")
+# Bytes that make lines unusual in the ways the fast paths must notice.
+_SNIPPETS = [
+    b"#TRANS", b"#VER", b"{", b"}", b'"', b"\\", b'\\"', b" ", b"\t", b"\r\n", b"\n", b"\n\n", b"\x94", b"\xc3\xa5",
+    b"\xe5", b"\x8e\x84", b"{}", b"1", b".", b".005", b"-", b"20231340", b"#RTRANS", b"#BTRANS", b"#KSUMMA",
+    b"\n}\n", b"\n{\n", b'{1 "\x94"}', b'\n#KONTO 9999 "Ny"\n', b"\n#VER A 1 20230101\n", b"\n#TRANS 9998 {} 1.00\n",
+    b'\n#VER "A" "1" 20230101 "dup"\n{\n#TRANS 1910 {} 1\n#TRANS 3010 {} -1\n}\n', b"#UB 0 1910 5\n",
+]
+
+
+def _stream(path: Path) -> tuple[list[str], str, str]:
+    n = normalize.SieNormalizer(path, path.name)
+    return [repr(r) for r in n.records()], repr(n.stats), repr(n.summary)
+
+
+def _line_by_line(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], str, str]:
+    with monkeypatch.context() as m:
+        m.setattr(normalize, "_BLOCK", _NEVER)
+        return _stream(path)
+
+
+def _ver_cuts(data: bytes, picks: list[tuple[float, float]]) -> list[tuple[int, int, int]]:
+    first = re.search(rb"^[ \t]*#VER", data, re.M)
+    vers = [m.start() + 1 for m in re.finditer(rb"\n#VER", data)]
+    if first is None or len(vers) < 2:
+        return []
+    cuts = set()
+    for a, b in picks:
+        i, j = sorted((int(a * (len(vers) - 1)), int(b * (len(vers) - 1))))
+        if first.start() < vers[i] < vers[j]:
+            cuts.add((first.start(), vers[i], vers[j]))
+    return sorted(cuts)
+
+
+def _same_in_halves(path: Path, picks: list[tuple[float, float]]) -> None:
+    single = check_file(path, halves=False)
+    for cut in _ver_cuts(path.read_bytes(), picks):
+        assert check_file(path, halves=cut) == single, (path.name, cut)
+
+
+_PICKS = [(0.0, 1.0), (0.0, 0.5), (0.5, 1.0), (0.3, 0.7), (0.1, 0.2), (0.9, 1.0)]
+
+
+@pytest.fixture(scope="module")
+def generated(gen_sie4: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("gen")
+    files = {}
+    for kind in [None, *KINDS]:
+        path = out / f"{kind or 'valid'}.se"
+        extra = ["--broken", kind] if kind else []
+        subprocess.run(
+            [sys.executable, str(gen_sie4), "--vouchers", "300", "--seed", "7", "--out", str(path), "--summary", str(path.with_suffix(".json")), *extra],
+            check=True,
+        )
+        files[kind or "valid"] = path
+    return files
+
+
+def _inputs(sie_corpus: Path, generated: dict[str, Path]) -> list[Path]:
+    return [p for p in sorted(sie_corpus.iterdir()) if p.name != "MANIFEST.md"] + list(generated.values())
+
+
+def test_blocks_read_whole_equal_line_by_line(sie_corpus: Path, generated: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    for path in _inputs(sie_corpus, generated):
+        assert _stream(path) == _line_by_line(path, monkeypatch), path.name
+
+
+def test_halves_equal_one_pass(sie_corpus: Path, generated: dict[str, Path]) -> None:
+    for path in _inputs(sie_corpus, generated):
+        _same_in_halves(path, _PICKS)
+
+
+def test_halves_are_joined_on_a_plain_file(generated: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    joined = []
+    merge = halves.merge
+    monkeypatch.setattr(halves, "merge", lambda *a: joined.append(merge(*a)) or joined[-1])
+    _same_in_halves(generated["valid"], [(0.3, 0.9)])
+    assert joined == [True]
+
+
+def _mutate(base: bytes, data: st.DataObject) -> bytes:
+    buf = bytearray(base)
+    for _ in range(data.draw(st.integers(1, 6))):
+        pos = data.draw(st.integers(0, len(buf) - 1))
+        op = data.draw(st.sampled_from(["insert", "insert", "delete", "flip", "copy_line"]))
+        if op == "insert":
+            buf[pos:pos] = data.draw(st.sampled_from(_SNIPPETS))
+        elif op == "delete":
+            del buf[pos : pos + data.draw(st.integers(1, 6))]
+        elif op == "flip":
+            buf[pos] = data.draw(st.integers(0, 255))
+        else:
+            s = buf.rfind(b"\n", 0, pos) + 1
+            e = buf.find(b"\n", pos) + 1 or len(buf)
+            to = buf.rfind(b"\n", 0, data.draw(st.integers(0, len(buf) - 1))) + 1
+            buf[to:to] = buf[s:e]
+    return bytes(buf)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.data())
+def test_mutated_files(generated: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: st.DataObject) -> None:
+    base = generated[data.draw(st.sampled_from(sorted(generated)))].read_bytes()
+    path = tmp_path / "m.se"
+    path.write_bytes(_mutate(base, data))
+    assert _stream(path) == _line_by_line(path, monkeypatch)
+    picks = [(data.draw(st.floats(0, 1)), data.draw(st.floats(0, 1))) for _ in range(2)]
+    _same_in_halves(path, picks)
+
+
+@given(st.binary(max_size=3000), st.binary(max_size=3000))
+def test_crc32_combine(a: bytes, b: bytes) -> None:
+    assert crc32_combine(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b)
+
+
+# Found while writing the fast paths: the plain path and the old line fast path
+# disagreed with the careful lexer here.
+
+
+def test_period_of_year_zero_is_an_issue_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "p.se"
+    path.write_bytes(b'#FLAGGA 0\n#SIETYP 2\n#RAR 0 20230101 20231231\n#PSALDO 0 000001 1910 {} 5.00\n')
+    codes = [(i["code"], i["line"]) for i in check_file(path)["issues"]]
+    assert ("sie.period.invalid", 4) in codes
+
+
+def test_voucher_date_field_without_text_is_the_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Positional fields: '#VER A 1 20230101 20230102' has the text "20230102" and no registration date.
+    path = tmp_path / "v.se"
+    path.write_bytes(b"#FLAGGA 0\n#SIETYP 4\n#VER A 1 20230101 20230102\n{\n#TRANS 1910 {} 1\n#TRANS 3010 {} -1\n}\n")
+    vouchers = [r for r in normalize.SieNormalizer(path).records() if type(r).__name__ == "Voucher"]
+    assert [(v.text, v.registration_date) for v in vouchers] == [("20230102", None)]
+    assert _stream(path) == _line_by_line(path, monkeypatch)
