@@ -20,7 +20,8 @@ are kept as correction history only.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Generator, Iterator
+from itertools import chain
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -936,22 +937,22 @@ class SieNormalizer:
                 )
                 continue
             if not fy.start.replace(day=1) <= period <= fy.end:
-                self.line = line
+                here, self.line = self.line, line
                 self._tally("sie.period.outside_year", str(idx), f"Periods of fiscal year {idx} lie outside that year (first: {period:%Y%m})")
+                self.line = here
             yield PeriodBalance(fy.start, period, acc, amount, qty, obj, budget, line)
         self._periods.clear()
         yield from self._issues
         self._issues.clear()
 
     # -- vouchers ----------------------------------------------------------------
-    def _on_ver(self, f: list[Field]) -> list[Record] | None:
+    def _on_ver(self, f: list[Field]) -> Iterable[Record] | None:
         out: list[Record] = []
         if self._voucher is not None:
             prev = self._end_voucher(unclosed=True)
             if prev is not None:
                 out.append(prev)
-        if not self._flushed:
-            out[:0] = list(self._flush_header())
+        header = None if self._flushed else self._flush_header()
         self.stats.vouchers += 1
         v = _Voucher(self.line)
         v.series = self._text(f[1])
@@ -962,6 +963,10 @@ class SieNormalizer:
         v.regdate = self._date(f[5], "registration date", required=False) if len(f) > 5 else None
         v.sign = (self._text(f[6]) or None) if len(f) > 6 else None
         self._voucher = v
+        if header is not None:
+            # Streamed, not listed: a big file's header holds a hundred
+            # thousand period balances.  Nothing above changes what it yields.
+            return chain(header, out)
         return out or None
 
     def _open_block(self) -> None:
