@@ -189,6 +189,8 @@ class SieNormalizer:
         self._account_cache: dict[bytes, str] = {}
         self.decoded_objects = False  # an object list's ids went through the decoder
         self.lines_read = 0
+        self._months: dict[bytes, date] = {}
+        self._period_objects: dict[bytes, tuple[tuple[int, str], ...]] = {}
         self._object_cache[b""] = ((), b"")
         self._handlers = self._make_handlers()
 
@@ -444,11 +446,22 @@ class SieNormalizer:
         if label not in self._first_seen:
             self._first_seen[label] = self.line
         self._label_counts[label] = self._label_counts.get(label, 0) + 1
-        period = date(int(period_b[:4]), month, 1)
-        acc = acc_b.decode("ascii")
-        text = self._text
-        objs = tuple([(int(d), text(o)) for d, o in pairs])
-        amount = Decimal(amt_b.decode("ascii"))
+        # Buffered until the first #VER, a hundred thousand of them in a big
+        # file: values shared where they repeat, the amount kept as its bytes.
+        period = self._months.get(period_b)
+        if period is None:
+            period = self._months[period_b] = date(int(period_b[:4]), month, 1)
+        acc = self._account_cache.get(acc_b)
+        if acc is None:
+            acc = self._account_cache[acc_b] = acc_b.decode("ascii")
+        shared = self._period_objects
+        objs = shared.get(obj_b) if obj_b.isascii() else None  # non-ASCII ids go to the decoder each time
+        if objs is None:
+            text = self._text
+            objs = tuple([(int(d), text(o)) for d, o in pairs])
+            if obj_b.isascii() and len(shared) < 10000:
+                shared[obj_b] = objs
+        amount = amt_b
         qty = Decimal(qty_b.decode("ascii")) if qty_b else None
         if len(objs) > 1:
             self._tally("sie.objects.count", label, f"{label} should name at most one object (found {len(objs)}); the first is used")
@@ -940,6 +953,8 @@ class SieNormalizer:
                 here, self.line = self.line, line
                 self._tally("sie.period.outside_year", str(idx), f"Periods of fiscal year {idx} lie outside that year (first: {period:%Y%m})")
                 self.line = here
+            if type(amount) is bytes:  # kept as bytes by _plain_period
+                amount = Decimal(amount.decode("ascii"))
             yield PeriodBalance(fy.start, period, acc, amount, qty, obj, budget, line)
         self._periods.clear()
         yield from self._issues
