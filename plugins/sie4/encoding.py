@@ -33,7 +33,7 @@ def _cp1252(data: bytes) -> str:
 
 def guess(data: bytes, prior: str = CP437) -> str:
     """The encoding of one field (or line) of non-ASCII bytes."""
-    if not _LATIN_LETTERS.search(data):
+    if max(data) < 0xC0:
         # No byte >= 0xC0: cannot be UTF-8 (no lead byte), has no Latin-1 letter.
         return CP437 if prior != CP1252 or _CP437_LETTERS.search(data) else CP1252
     try:
