@@ -110,6 +110,19 @@ class Store:
         self.duplicates = 0
         self.year_ends: list[tuple[int, date]] = []  # stored years whose end changed
         self.objects_json: dict[tuple[r.ObjectRef, ...], str] = {}  # few distinct object lists: encode each once
+        self._handlers: dict[type, Callable[[Any], None]] = {
+            r.Voucher: self._voucher,
+            r.Balance: self._balance,
+            r.PeriodBalance: self._period,
+            r.Account: self._account,
+            r.FiscalYear: self._fiscal_year,
+            r.Dimension: self._dimension,
+            r.DimensionObject: self._object,
+            r.Invoice: self._invoice,
+            r.Attachment: self._attachment,
+            r.Scope: self._scope,
+            r.StateUpdate: self._state,
+        }
 
     def close(self) -> None:
         """Undo whatever was not committed and clean up; safe to call twice."""
@@ -144,31 +157,20 @@ class Store:
 
     # -- dispatch --------------------------------------------------------------
     def add(self, rec: object) -> None:
-        kind = type(rec)
-        if kind is r.Voucher:
-            self._voucher(rec)  # type: ignore[arg-type]
-        elif kind is r.Balance:
-            self._balance(rec)  # type: ignore[arg-type]
-        elif kind is r.PeriodBalance:
-            self._period(rec)  # type: ignore[arg-type]
-        elif kind is r.Account:
-            self._account(rec)  # type: ignore[arg-type]
-        elif kind is r.FiscalYear:
-            self._fiscal_year(rec)  # type: ignore[arg-type]
-        elif kind is r.Dimension:
-            self._dimension(rec)  # type: ignore[arg-type]
-        elif kind is r.DimensionObject:
-            self._object(rec)  # type: ignore[arg-type]
-        elif kind is r.Invoice:
-            self._invoice(rec)  # type: ignore[arg-type]
-        elif kind is r.Attachment:
-            self.attachments.append(rec)  # type: ignore[arg-type]
-            self.counts["attachments"] += 1
-        elif kind is r.Scope:
-            self.mode = rec.mode  # type: ignore[attr-defined]
-        elif kind is r.StateUpdate:
-            self.state = rec.state  # type: ignore[attr-defined]
-        # Company, UnknownRecord: nothing to store.
+        """Take one record.  Company and UnknownRecord have nothing to store."""
+        handler = self._handlers.get(type(rec))
+        if handler is not None:
+            handler(rec)
+
+    def _attachment(self, rec: r.Attachment) -> None:
+        self.attachments.append(rec)
+        self.counts["attachments"] += 1
+
+    def _scope(self, rec: r.Scope) -> None:
+        self.mode = rec.mode
+
+    def _state(self, rec: r.StateUpdate) -> None:
+        self.state = rec.state
 
     # -- chart -----------------------------------------------------------------
     def _account(self, rec: r.Account) -> None:
