@@ -292,6 +292,7 @@ class Attachment(SQLModel, table=True):
     voucher_id: Optional[int] = Field(default=None, index=True)
     invoice_id: Optional[int] = None
     source_id: Optional[str] = None
+    links: Optional[str] = Field(default=None, sa_column=Column(Text))  # JSON: what it belongs to, to link again
 
 
 # ---------------------------------------------------------------------------

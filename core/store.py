@@ -395,30 +395,10 @@ class Store:
                 tmp = target.with_suffix(".part")
                 tmp.write_bytes(data)
                 tmp.replace(target)
-            voucher_id = invoice_id = None
-            for link in att.links:
-                if link.kind == "voucher" and voucher_id is None:
-                    year = " AND f.start = :fy" if link.fiscal_year_start else ""
-                    voucher_id = self.conn.execute(
-                        text(
-                            "SELECT v.id FROM voucher v JOIN fiscal_year f ON f.id = v.fiscal_year_id "
-                            f"WHERE v.company_id = :c AND v.series = :s AND v.number = :n{year} "
-                            "ORDER BY v.id DESC LIMIT 1"
-                        ),
-                        {"c": self.company_id, "s": link.series or "", "n": link.number or "", "fy": iso_or_none(link.fiscal_year_start)},
-                    ).scalar()
-                elif link.kind.endswith("_invoice") and invoice_id is None:
-                    invoice_id = self.conn.execute(
-                        text(
-                            "SELECT id FROM invoice WHERE company_id = :c AND kind = :k AND number = :n "
-                            "ORDER BY id DESC LIMIT 1"
-                        ),
-                        {"c": self.company_id, "k": link.kind.removesuffix("_invoice"), "n": link.invoice_number or ""},
-                    ).scalar()
             self.conn.execute(
                 text(
                     "INSERT INTO attachment (company_id, import_id, sha256, filename, content_type, size, "
-                    "voucher_id, invoice_id, source_id) VALUES (:c, :i, :h, :f, :t, :s, :v, :inv, :src)"
+                    "source_id, links) VALUES (:c, :i, :h, :f, :t, :s, :src, :links)"
                 ),
                 {
                     "c": self.company_id,
@@ -427,10 +407,50 @@ class Store:
                     "f": att.filename,
                     "t": att.content_type,
                     "s": len(data),
-                    "v": voucher_id,
-                    "inv": invoice_id,
                     "src": att.source_id,
+                    "links": json.dumps([_link_json(link) for link in att.links]),
                 },
+            )
+        self._link_attachments()
+
+    def _link_attachments(self) -> None:
+        """Link every unlinked attachment of the company to what it belongs
+        to: new ones, and old ones whose voucher or invoice was just replaced."""
+        unlinked = self.conn.execute(
+            text(
+                "SELECT id, links FROM attachment WHERE company_id = :c AND links IS NOT NULL "
+                "AND (voucher_id IS NULL OR invoice_id IS NULL)"
+            ),
+            {"c": self.company_id},
+        ).all()
+        for att_id, links in unlinked:
+            voucher_id = invoice_id = None
+            for link in json.loads(links):
+                if link["kind"] == "voucher" and voucher_id is None:
+                    year = " AND f.start = :fy" if link.get("fiscal_year_start") else ""
+                    voucher_id = self.conn.execute(
+                        text(
+                            "SELECT v.id FROM voucher v JOIN fiscal_year f ON f.id = v.fiscal_year_id "
+                            f"WHERE v.company_id = :c AND v.series = :s AND v.number = :n{year} "
+                            "ORDER BY v.id DESC LIMIT 1"
+                        ),
+                        {"c": self.company_id, "s": link.get("series") or "", "n": link.get("number") or "",
+                         "fy": link.get("fiscal_year_start")},
+                    ).scalar()
+                elif link["kind"].endswith("_invoice") and invoice_id is None:
+                    invoice_id = self.conn.execute(
+                        text(
+                            "SELECT id FROM invoice WHERE company_id = :c AND kind = :k AND number = :n "
+                            "ORDER BY id DESC LIMIT 1"
+                        ),
+                        {"c": self.company_id, "k": link["kind"].removesuffix("_invoice"), "n": link.get("invoice_number") or ""},
+                    ).scalar()
+            self.conn.execute(
+                text(
+                    "UPDATE attachment SET voucher_id = coalesce(voucher_id, :v), invoice_id = coalesce(invoice_id, :i) "
+                    "WHERE id = :id"
+                ),
+                {"v": voucher_id, "i": invoice_id, "id": att_id},
             )
 
     # -- the end ---------------------------------------------------------------
@@ -580,6 +600,13 @@ class Store:
             ).rowcount
         self.counts["vouchers_updated"] = updated
         self.counts["vouchers_new"] = self.counts["vouchers"] - updated
+
+
+def _link_json(link: r.AttachmentLink) -> dict[str, Any]:
+    out = {k: v for k, v in link._asdict().items() if v is not None}
+    if link.fiscal_year_start is not None:
+        out["fiscal_year_start"] = link.fiscal_year_start.isoformat()
+    return out
 
 
 def _date(value: Any) -> date:

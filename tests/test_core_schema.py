@@ -23,3 +23,23 @@ def test_init_again_keeps_data(engine, company):
     init_db(engine)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT orgnr FROM company")).scalar_one() == company
+
+
+def test_upgrade_from_the_first_revision_keeps_data(tmp_path):
+    """A database made by an older ekonomi is upgraded in place."""
+    from alembic import command
+
+    from ekonomi.core.db import alembic_config, make_engine
+
+    eng = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    command.upgrade(alembic_config(eng), "0001")
+    with eng.begin() as conn:
+        conn.execute(text("INSERT INTO company (orgnr, name, active_source, display_mode, created_at) VALUES ('556677-8899', 'Gammal AB', 'other', 'ongoing', '2024-01-01')"))
+    assert not schema_is_current(eng)
+    init_db(eng)
+    assert schema_is_current(eng)
+    with eng.connect() as conn:
+        assert conn.execute(text("SELECT name FROM company")).scalar_one() == "Gammal AB"
+        cols = {row[1] for row in conn.execute(text("PRAGMA table_info(attachment)"))}
+    assert "links" in cols
+    eng.dispose()
