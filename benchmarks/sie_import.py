@@ -5,7 +5,7 @@
 
 For each database and size: generate the file with gen_sie4.py (kept between
 runs), create a fresh database (SQLite: a file in a temporary folder;
-PostgreSQL: a database ``ekbench_<pid>`` of its own on --pg-url, dropped
+PostgreSQL: a database ``ekbench_<pid>_<random>`` of its own on --pg-url, dropped
 after), run the real CLI (``ekonomi init``, ``ekonomi companies add``, then
 ``/usr/bin/time -v ekonomi import FILE --company ... --json``), verify the
 result against the generator's summary (the import succeeded with no issues,
@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -61,7 +62,7 @@ class Database:
         self.kind = kind
         self.pg_url = pg_url
         self.tmp = Path(tempfile.mkdtemp(prefix="ekbench_"))
-        self.name = f"ekbench_{os.getpid()}"
+        self.name = f"ekbench_{os.getpid()}_{secrets.token_hex(3)}"
         if kind == "sqlite":
             self.url = f"sqlite:///{self.tmp / 'bench.db'}"
         else:

@@ -157,7 +157,7 @@ def _halves_plan(path: Path, halves: bool | tuple[int, int, int] | None) -> tupl
     import os
 
     size = path.stat().st_size
-    if halves is None and (size < _halves_min() or (os.cpu_count() or 1) < 2):
+    if halves is None and (size < _halves_min() or (os.cpu_count() or 1) < 2 or os.environ.get("EKONOMI_SIE_HALVES") == "0"):
         return None
     if "fork" not in multiprocessing.get_all_start_methods():
         return None
