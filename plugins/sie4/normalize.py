@@ -492,6 +492,207 @@ class SieNormalizer:
         decisions, checksum input, stats), which the differential tests check;
         when the reader's state is not plain (an open voucher, the header not
         yet yielded, after the closing #KSUMMA) or the block's dates are not
+        dates, the block's lines go to ``_lines`` untouched.  That state only
+        changes on the line-by-line path, so it is looked at after each."""
+        blocks = list(_BLOCK.finditer(data))
+        texts = [m.group(9) for m in blocks]
+        sizes = [t.count(b"\n") for t in texts]
+        # All plain blocks' rows in one call; if some row is not plain, the
+        # rows cannot be told apart by position, so then block by block.
+        rows_of = _ROW.findall
+        all_rows: list | None = rows_of(b"".join(texts) + b"\n") if blocks else None
+        if all_rows is not None and len(all_rows) != sum(sizes):
+            all_rows = None
+        checksum = self.checksum
+        accounts = self._account_cache
+        objects = self._object_cache
+        dates = self._dates
+        plain_date = self._plain_date
+        decode = self.decoder.decode
+        st = self.stats
+        movements = st.movements
+        issues = self._issues
+        # Sums and counts that only add up are kept here and added to the
+        # stats when the piece ends (or the consumer stops).
+        vouchers = rows_n = 0
+        debit = credit = _ZERO
+        k = 0
+        pos = 0
+        plain = self._voucher is None and self._flushed and self._after_checksum is None
+        try:
+            for m, rows_b, n in zip(blocks, texts, sizes):
+                start = m.start()
+                if start > pos:
+                    gap = data[pos:start].split(b"\n")
+                    gap.pop()  # the gap ends with LF: a match starts a line
+                    yield from self._lines(gap, line)
+                    line += len(gap)
+                    plain = self._voucher is None and self._flushed and self._after_checksum is None
+                pos = m.end()
+                if all_rows is not None:
+                    rows_t = all_rows[k : k + n]
+                    k += n
+                else:
+                    rows_t = rows_of(rows_b + b"\n")
+                sq, su, nq, nu, date_b, text_b, reg_b, sign_b, _ = m.groups()
+                day = dates.get(date_b) or plain_date(date_b)
+                regdate = (dates.get(reg_b) or plain_date(reg_b)) if reg_b else None
+                if not plain or day is None or len(rows_t) != n or (reg_b and regdate is None):
+                    lines = m.group().split(b"\n")
+                    lines.pop()
+                    yield from self._lines(lines, line)
+                    line += len(lines)
+                    plain = self._voucher is None and self._flushed and self._after_checksum is None
+                    continue
+                ver_line = line + 1
+                series = su if sq is None else sq.replace(b'\\"', b'"') if b"\\" in sq else sq
+                number = nu if nq is None else nq.replace(b'\\"', b'"') if b"\\" in nq else nq
+                if text_b and b"\\" in text_b:
+                    text_b = text_b.replace(b'\\"', b'"')
+                if sign_b and b"\\" in sign_b:
+                    sign_b = sign_b.replace(b'\\"', b'"')
+                summing = checksum.summing
+                if summing:
+                    parts = checksum.parts
+                    parts += (b"#VER", series, number, date_b, text_b or b"", reg_b or b"", sign_b or b"")
+                if not vouchers:
+                    self._first_seen.setdefault("#VER", ver_line)
+                vouchers += 1
+                series_s = series.decode("ascii") if series.isascii() else decode(series, ver_line)
+                number_s = number.decode("ascii") if number.isascii() else decode(number, ver_line)
+                if text_b is None:
+                    text = ""
+                else:
+                    text = text_b.decode("ascii") if text_b.isascii() else decode(text_b, ver_line)
+                sign = None
+                if sign_b:
+                    sign = (sign_b.decode("ascii") if sign_b.isascii() else decode(sign_b, ver_line)) or None
+                rows: list[VoucherRow] = []
+                append = rows.append
+                row_line = ver_line + 1
+                for acc_b, obj_b, amt_b, day_b, rtext_b, qty_b, rsign_b in rows_t:
+                    row_line += 1
+                    acc = accounts.get(acc_b)
+                    if acc is None:
+                        acc = accounts[acc_b] = acc_b.decode()
+                    cached = objects.get(obj_b)
+                    if cached is None:
+                        self.line = row_line
+                        cached = self._object_list(obj_b)
+                    objs, obj_crc = cached
+                    amount = Decimal(amt_b.decode())
+                    if day_b or rtext_b or qty_b or rsign_b:
+                        rday = rtext = qty = rsign = None
+                        if day_b:
+                            rday = dates.get(day_b)
+                            if rday is None:
+                                self.line = row_line
+                                rday = self._date(day_b, "transaction date", required=False)
+                        if rtext_b:
+                            if b"\\" in rtext_b:
+                                rtext_b = rtext_b.replace(b'\\"', b'"')
+                            rtext = (rtext_b.decode("ascii") if rtext_b.isascii() else decode(rtext_b, row_line)) or None
+                        if qty_b:
+                            qty = Decimal(qty_b.decode())
+                        if rsign_b:
+                            if b"\\" in rsign_b:
+                                rsign_b = rsign_b.replace(b'\\"', b'"')
+                            rsign = (rsign_b.decode("ascii") if rsign_b.isascii() else decode(rsign_b, row_line)) or None
+                        if summing:
+                            parts += (b"#TRANS", acc_b, obj_crc, amt_b, day_b, rtext_b, qty_b, rsign_b)
+                        append(_new(VoucherRow, (acc, amount, objs, rday, rtext, qty, POSTED, rsign, row_line)))
+                    else:
+                        if summing:
+                            parts += (b"#TRANS", acc_b, obj_crc, amt_b)
+                        append(_new(VoucherRow, (acc, amount, objs, None, None, None, POSTED, None, row_line)))
+                    if amount > 0:
+                        debit += amount
+                    else:
+                        credit += amount
+                    movements[acc] = movements.get(acc, _ZERO) + amount
+                rows_n += n
+                line = row_line + 1
+                self.line = line
+                if issues:
+                    yield from issues
+                    issues.clear()
+                yield _new(Voucher, (series_s, number_s, day, text, tuple(rows), regdate, sign, None, ver_line))
+        finally:
+            if vouchers:
+                st.vouchers += vouchers
+                st.rows += rows_n
+                st.debit += debit
+                st.credit += credit
+                self._label_counts["#VER"] = self._label_counts.get("#VER", 0) + vouchers
+        if pos < len(data):
+            lines = data[pos:].split(b"\n")
+            if not lines[-1]:
+                lines.pop()
+            yield from self._lines(lines, line)
+            line += len(lines)
+        return line
+
+    def _plain_period(self, m: re.Match[bytes]) -> bool:
+        """A plain #PSALDO/#PBUDGET line of the header, as ``_record`` and
+        ``_on_psaldo`` would take it; False (nothing done) if it is not plain."""
+        label_b, idx_b, period_b, acc_b, obj_b, amt_b, qty_b = m.groups()
+        month = int(period_b[4:])
+        if not 1 <= month <= 12 or period_b[:4] == b"0000" or self._after_checksum is not None:
+            return False
+        label = "#PSALDO" if label_b == b"#PSALDO" else "#PBUDGET"
+        pairs = _OBJ_PAIR.findall(obj_b)
+        ck = self.checksum
+        if ck.summing:
+            ck.parts += (label_b, idx_b, period_b, acc_b, *[d + o for d, o in pairs], amt_b, qty_b or b"")
+        if label not in self._first_seen:
+            self._first_seen[label] = self.line
+        self._label_counts[label] = self._label_counts.get(label, 0) + 1
+        # Buffered until the first #VER, a hundred thousand of them in a big
+        # file: values shared where they repeat, the amount kept as its bytes.
+        period = self._months.get(period_b)
+        if period is None:
+            period = self._months[period_b] = date(int(period_b[:4]), month, 1)
+        acc = self._account_cache.get(acc_b)
+        if acc is None:
+            acc = self._account_cache[acc_b] = acc_b.decode("ascii")
+        shared = self._period_objects
+        objs = shared.get(obj_b) if obj_b.isascii() else None  # non-ASCII ids go to the decoder each time
+        if objs is None:
+            text = self._text
+            objs = tuple([(int(d), text(o)) for d, o in pairs])
+            if obj_b.isascii() and len(shared) < 10000:
+                shared[obj_b] = objs
+        amount = amt_b
+        qty = Decimal(qty_b.decode("ascii")) if qty_b else None
+        if len(objs) > 1:
+            self._tally("sie.objects.count", label, f"{label} should name at most one object (found {len(objs)}); the first is used")
+        self.stats.period_balances += 1
+        self._periods.append((int(idx_b), period, acc, amount, qty, objs[0] if objs else None, label == "#PBUDGET", self.line))
+        return True
+
+    def _plain_date(self, value: bytes) -> date | None:
+        """``YYYYMMDD`` digits as a date, None if not a date; remembered, no issue."""
+        dates = self._dates
+        d = dates.get(value, False)
+        if d is False:
+            try:
+                d = date(int(value[:4]), int(value[4:6]), int(value[6:]))
+            except ValueError:
+                d = None
+            if len(dates) > 50000:
+                dates.clear()
+            dates[value] = d
+        return d
+
+    def _piece(self, data: bytes, line: int) -> Generator[Record, None, int]:
+        """One piece of whole lines; ``line`` is the number before it; returns the last.
+
+        Plain voucher blocks (``_BLOCK``) are read here whole, everything else
+        line by line by ``_lines``.  For a plain block this does exactly what
+        ``_lines`` would do with its lines, in the same order (issues, decoder
+        decisions, checksum input, stats), which the differential tests check;
+        when the reader's state is not plain (an open voucher, the header not
+        yet yielded, after the closing #KSUMMA) or the block's dates are not
         dates, the block's lines go to ``_lines`` untouched."""
         checksum = self.checksum
         accounts = self._account_cache
