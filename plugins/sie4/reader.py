@@ -1,9 +1,10 @@
-"""Reading a file as numbered lines, in chunks, without holding it whole.
+"""Reading a file in pieces of whole lines, without holding it whole.
 
-Lines are split on LF; a CR before it is removed with the other surrounding
-blanks by the caller's ``strip``.  A UTF-8 byte-order mark is taken off the
+Pieces end at an LF; the caller splits them into lines (a CR before the LF is
+removed with the other surrounding blanks by its ``strip``) or matches whole
+voucher blocks in them.  A UTF-8 byte-order mark is taken off the
 first line and remembered.  ``progress(done, total)`` is called once per chunk
-(about every megabyte).
+(every 64 KB; the caller's progress throttles).
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-CHUNK = 1 << 20
+# 64 KB: the data of a piece stays in the CPU caches while it is parsed (faster
+# than 1 MB pieces on a 1M-voucher file, and a third less memory).
+CHUNK = 1 << 16
 BOM = b"\xef\xbb\xbf"
 
 
 class LineReader:
-    """Iterates a file chunk by chunk: ``for lines in reader.chunks()`` (lists of
-    lines) or ``for data in reader.pieces()`` (bytes of whole lines)."""
+    """Iterates a file piece by piece: ``for data in reader.pieces()``."""
 
     def __init__(self, path: Path | str, progress: Callable[[int, int], None] | None = None) -> None:
         self.path = Path(path)
@@ -26,36 +28,9 @@ class LineReader:
         self.bom = False
         self.final_newline = True
 
-    def chunks(self) -> Iterator[list[bytes]]:
-        done = 0
-        rest = b""
-        first = True
-        with open(self.path, "rb") as f:
-            while True:
-                data = f.read(CHUNK)
-                if not data:
-                    break
-                done += len(data)
-                if first:
-                    first = False
-                    if data.startswith(BOM):
-                        self.bom = True
-                        data = data[len(BOM):]
-                if rest:
-                    data = rest + data
-                lines = data.split(b"\n")
-                rest = lines.pop()
-                if lines:
-                    yield lines
-                if self.progress is not None:
-                    self.progress(done, self.total)
-        if rest:
-            self.final_newline = False
-            yield [rest]
-
     def pieces(self, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         """The bytes ``[start, end)`` of the file (all of it by default) as
-        about-a-megabyte pieces of whole lines: every piece ends with LF except
+        pieces of whole lines of about CHUNK bytes: every piece ends with LF except
         perhaps the last (a file without a final line end).  ``start`` and
         ``end`` must be line starts; a BOM is taken off at offset 0 only."""
         done = start
