@@ -164,3 +164,15 @@ def test_voucher_date_field_without_text_is_the_text(tmp_path: Path, monkeypatch
     vouchers = [r for r in normalize.SieNormalizer(path).records() if type(r).__name__ == "Voucher"]
     assert [(v.text, v.registration_date) for v in vouchers] == [("20230102", None)]
     assert _stream(path) == _line_by_line(path, monkeypatch)
+
+
+def test_halves_with_sums_decimal_rounds(tmp_path: Path) -> None:
+    # 30-digit amounts: Decimal rounds the running sums at 28 digits, so the
+    # halves cannot be added up and the file is read in one pass.
+    lines = [b"#FLAGGA 0", b"#SIETYP 4", b"#RAR 0 20230101 20231231", b'#KONTO 1910 "Kassa"', b'#KONTO 3010 "F"']
+    for i in range(1, 41):
+        big = b"%d23456789012345678901234567.%02d" % (i % 9 + 1, i)
+        lines += [b"#VER A %d 20230105" % i, b"{", b"#TRANS 1910 {} " + big, b"#TRANS 3010 {} -" + big, b"#TRANS 3010 {} 0.01", b"}"]
+    path = tmp_path / "big.se"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    _same_in_halves(path, _PICKS)

@@ -20,6 +20,8 @@ files and mutated files):
   than vouchers since the header, no closing ``#KSUMMA`` yet;
 * the worker at ``tail``: the same, plus no decoder decision that depended on
   the decoder's running prior, no non-ASCII object list decided only by it;
+* money sums: no Decimal addition rounded (28 digits) on either side or in
+  the merge, so adding the halves' sums gives the single pass's;
 * ``LedgerChecks``: no undeclared account reported on both sides and no
   (year, series) number seen on both sides (those would be reported once in a
   single pass); its state is exactly the attributes this module knows.
@@ -31,6 +33,7 @@ docs/sie4.md for what a merge API in the core would make simpler.
 
 from __future__ import annotations
 
+import decimal
 import multiprocessing
 import os
 from collections.abc import Iterable
@@ -180,6 +183,7 @@ def _read_second_half(path: Path, filename: str, header_end: int, split: int, ta
     summing0, opened0 = ck.summing, ck.opened_line
     ck._crc, ck.length = 0, 0
 
+    decimal.getcontext().clear_flags()
     issues = _Collector(max_per_code)
     add, check = issues.add, ledger.check
     for rec in reader.read(split, tail, _count_lines(path, split)):
@@ -213,6 +217,7 @@ def _read_second_half(path: Path, filename: str, header_end: int, split: int, ta
         "ver_count": ver_count,
         "stats": (st.vouchers, st.rows, st.added_rows, st.removed_rows, st.debit, st.credit),
         "movements": st.movements,
+        "inexact": decimal.getcontext().flags[decimal.Inexact],
         "once": reader._once - once0,
         "decoder": {
             "counts": {e: n - counts0.get(e, 0) for e, n in dec.counts.items() if n != counts0.get(e, 0)},
@@ -248,17 +253,24 @@ def merge(reader: SieNormalizer, ledger: LedgerChecks, issues: Any, half: dict[s
         or any(_overlap(ledger.numbers[k], v) for k, v in half["numbers"].items() if k in ledger.numbers)
     ):
         return False
+    # Money sums: Decimal rounds at 28 digits, so two partial sums added give
+    # the single pass's total only if no addition was ever rounded.
     st = reader.stats
     vouchers, rows, added, removed, debit, credit = half["stats"]
+    with decimal.localcontext() as exact:
+        exact.clear_flags()
+        debit, credit = st.debit + debit, st.credit + credit
+        mov = dict(st.movements)
+        for acc, amount in half["movements"].items():
+            mov[acc] = mov.get(acc, _ZERO) + amount
+        if exact.flags[decimal.Inexact] or half["inexact"] or decimal.getcontext().flags[decimal.Inexact]:
+            return False
     st.vouchers += vouchers
     st.rows += rows
     st.added_rows += added
     st.removed_rows += removed
-    st.debit += debit
-    st.credit += credit
-    mov = st.movements
-    for acc, amount in half["movements"].items():
-        mov[acc] = mov.get(acc, _ZERO) + amount
+    st.debit, st.credit = debit, credit
+    st.movements.update(mov)
     reader._label_counts["#VER"] = reader._label_counts.get("#VER", 0) + half["ver_count"]
     reader._once |= half["once"]
     dec, d = reader.decoder, half["decoder"]

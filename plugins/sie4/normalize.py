@@ -512,10 +512,10 @@ class SieNormalizer:
         st = self.stats
         movements = st.movements
         issues = self._issues
-        # Sums and counts that only add up are kept here and added to the
-        # stats when the piece ends (or the consumer stops).
+        # Counts are kept here and added to the stats when the piece ends (or
+        # the consumer stops); the money sums go on in file order, so that
+        # Decimal rounds them (28 digits) exactly as the line path would.
         vouchers = rows_n = 0
-        debit = credit = _ZERO
         k = 0
         pos = 0
         plain = self._voucher is None and self._flushed and self._after_checksum is None
@@ -570,6 +570,7 @@ class SieNormalizer:
                 rows: list[VoucherRow] = []
                 append = rows.append
                 row_line = ver_line + 1
+                debit, credit = st.debit, st.credit
                 for acc_b, obj_b, amt_b, day_b, rtext_b, qty_b, rsign_b in rows_t:
                     row_line += 1
                     acc = accounts.get(acc_b)
@@ -610,6 +611,7 @@ class SieNormalizer:
                     else:
                         credit += amount
                     movements[acc] = movements.get(acc, _ZERO) + amount
+                st.debit, st.credit = debit, credit
                 rows_n += n
                 line = row_line + 1
                 self.line = line
@@ -621,8 +623,6 @@ class SieNormalizer:
             if vouchers:
                 st.vouchers += vouchers
                 st.rows += rows_n
-                st.debit += debit
-                st.credit += credit
                 self._label_counts["#VER"] = self._label_counts.get("#VER", 0) + vouchers
         if pos < len(data):
             lines = data[pos:].split(b"\n")
