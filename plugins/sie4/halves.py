@@ -36,6 +36,7 @@ from __future__ import annotations
 import decimal
 import multiprocessing
 import os
+import re
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
@@ -46,8 +47,10 @@ from ekonomi.core.context import FileInput, ImportContext
 from ekonomi.core.records import Issue
 
 from .normalize import SieNormalizer
+from .reader import BOM
 
 MIN_BYTES = 24 << 20  # below this a fork costs more than it saves
+_PERIOD_LINES = re.compile(rb"^[ \t]*#P(?:SALDO|BUDGET)[ \t][^\n]*\n", re.M)
 _WINDOW = 1 << 20
 # The attributes of LedgerChecks whose merge this module knows; any other
 # state (a rule added later) makes it read sequentially.
@@ -67,10 +70,7 @@ def plan(path: Path, size: int) -> tuple[int, int, int] | None:
         if i < 0:
             return None
         tail = size - len(end) + i + 1
-        # The worker also reads the header again and counts the first half's
-        # lines before it starts: give it a little less (measured on a
-        # 1M-voucher file: both halves then end together).
-        mid = header_end + (tail - header_end) * 52 // 100
+        mid = (header_end + tail) // 2
         f.seek(mid)
         window = f.read(_WINDOW)
         j = window.find(b"\n#VER")
@@ -84,8 +84,6 @@ def plan(path: Path, size: int) -> tuple[int, int, int] | None:
 
 def _first_ver(f: Any) -> int | None:
     """Offset of the first line that is a #VER (after blanks), None if not in the first 64 MB."""
-    import re
-
     ver = re.compile(rb"^[ \t]*#VER", re.M)
     done = 0
     rest = b""
@@ -155,8 +153,15 @@ def _read_second_half(path: Path, filename: str, header_end: int, split: int, ta
     ledger = LedgerChecks(ImportContext(source="sie4", input=FileInput(path, filename)))
     if set(vars(ledger)) != _LEDGER_STATE:
         return None
-    # The header, exactly as the first process reads it; its issues are the first process's to report.
-    for rec in reader.read(0, header_end, 0):
+    # The header, as the first process reads it, less its period balances
+    # (a hundred thousand lines in a big file that change nothing a voucher
+    # is read with: buffered records, counts and issues that are the first
+    # process's to report).  Its issues are the first process's to report.
+    with open(path, "rb") as f:
+        head = f.read(header_end)
+    if head.startswith(BOM):
+        head = head[len(BOM):]
+    for rec in reader.read_data(_PERIOD_LINES.sub(b"", head)):
         if type(rec) is not Issue:
             ledger.check(rec)
     for rec in reader.flush_header():
@@ -171,9 +176,8 @@ def _read_second_half(path: Path, filename: str, header_end: int, split: int, ta
     st.debit = st.credit = _ZERO
     st.movements = {}
     reader._issues.clear()
-    labels0 = dict(reader._label_counts)
+    vers0 = reader._label_counts.get("#VER", 0)
     once0 = set(reader._once)
-    tallies0 = {k: list(v) for k, v in reader._tallies.items()}
     dec = reader.decoder
     counts0, first0 = dict(dec.counts), dict(dec.first_line)
     repl0, moji0 = dec.replacement_lines, dec.mojibake_lines
@@ -193,17 +197,13 @@ def _read_second_half(path: Path, filename: str, header_end: int, split: int, ta
         for issue in check(rec):
             add(issue)
     ck.flush()
-    labels = dict(reader._label_counts)
-    ver_count = labels.pop("#VER", 0) - labels0.pop("#VER", 0)
     if (
         reader._voucher is not None
-        or not reader._flushed
+        or not reader.only_vouchers_since_header()
         or reader._after_checksum is not None
         or reader._issues
         or dec.prior_dependent
         or reader.decoded_objects
-        or labels != labels0
-        or {k: list(v) for k, v in reader._tallies.items()} != tallies0
         or (ck.summing, ck.opened_line, ck.closed_line) != (summing0, opened0, None)
         or (st.balances, st.period_balances, st.objects, len(st.declared_accounts)) != fixed
         or set(vars(ledger)) != _LEDGER_STATE
@@ -211,10 +211,8 @@ def _read_second_half(path: Path, filename: str, header_end: int, split: int, ta
         return None
     return {
         "line": reader.lines_read,
-        "labels0": labels0,
-        "tallies0": tallies0,
         "summing": (summing0, opened0),
-        "ver_count": ver_count,
+        "ver_count": reader._label_counts.get("#VER", 0) - vers0,
         "stats": (st.vouchers, st.rows, st.added_rows, st.removed_rows, st.debit, st.credit),
         "movements": st.movements,
         "inexact": decimal.getcontext().flags[decimal.Inexact],
@@ -235,16 +233,12 @@ def _read_second_half(path: Path, filename: str, header_end: int, split: int, ta
 def merge(reader: SieNormalizer, ledger: LedgerChecks, issues: Any, half: dict[str, Any]) -> bool:
     """Add the worker's half to this process's state at ``split``; False (and
     nothing changed) if the halves cannot be joined: then read it here."""
-    labels = dict(reader._label_counts)
-    labels.pop("#VER", None)
     ck = reader.checksum
     if (
         reader._voucher is not None
-        or not reader._flushed
+        or not reader.only_vouchers_since_header()
         or reader._after_checksum is not None
         or reader._issues
-        or labels != half["labels0"]
-        or {k: list(v) for k, v in reader._tallies.items()} != half["tallies0"]
         or (ck.summing, ck.opened_line) != half["summing"]
         or ck.closed_line is not None
         or reader._once & half["once"]

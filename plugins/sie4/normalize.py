@@ -189,6 +189,7 @@ class SieNormalizer:
         self._account_cache: dict[bytes, str] = {}
         self.decoded_objects = False  # an object list's ids went through the decoder
         self.lines_read = 0
+        self._header_state: tuple | None = None  # record counts when the header was yielded
         self._months: dict[bytes, date] = {}
         self._period_objects: dict[bytes, tuple[tuple[int, str], ...]] = {}
         self._object_cache[b""] = ((), b"")
@@ -313,6 +314,13 @@ class SieNormalizer:
         for data in self.reader.pieces(start, end):
             line = yield from self._piece(data, line)
             self.checksum.flush()
+        self.lines_read = line
+        return line
+
+    def read_data(self, data: bytes, line: int = 0) -> Generator[Record, None, int]:
+        """Like ``read``, for whole lines already in memory."""
+        line = yield from self._piece(data, line)
+        self.checksum.flush()
         self.lines_read = line
         return line
 
@@ -1125,6 +1133,16 @@ class SieNormalizer:
             yield Company(c.get("name"), c.get("orgnr") or None, c.get("type"), c.get("id"), self._orgnr_line or self._company_line)
             yield from sorted(self._years.values(), key=lambda y: -(y.index or 0))
         yield from self._flush_buffers()
+        if self._header_state is None:
+            self._header_state = self._record_state()
+
+    def _record_state(self) -> tuple[dict[str, int], dict[tuple[str, str], tuple]]:
+        labels = {k: n for k, n in self._label_counts.items() if k != "#VER"}
+        return labels, {k: tuple(v) for k, v in self._tallies.items()}
+
+    def only_vouchers_since_header(self) -> bool:
+        """No record but #VER (and its rows) since the header was yielded."""
+        return self._header_state is not None and self._record_state() == self._header_state
 
     def _flush_buffers(self) -> Iterator[Record]:
         for acc, (name, typ, sru, unit, line) in self._accounts.items():
