@@ -181,7 +181,11 @@ def _read_second_half(path: Path, filename: str, header_end: int, split: int, ta
     dec = reader.decoder
     counts0, first0 = dict(dec.counts), dict(dec.first_line)
     repl0, moji0 = dec.replacement_lines, dec.mojibake_lines
+    # From here every decision is checked for depending on the prior; a
+    # cached one would not be (and this cache may hold texts the first
+    # process's does not: it skipped the period lines, it may fill later).
     dec.speculative = True
+    dec._cache.clear()
     ck = reader.checksum
     ck.flush()
     summing0, opened0 = ck.summing, ck.opened_line
