@@ -157,9 +157,17 @@ def _halves_plan(path: Path, halves: bool | tuple[int, int, int] | None) -> tupl
         return halves
     import multiprocessing
     import os
+    import threading
 
     size = path.stat().st_size
-    if halves is None and (size < _halves_min() or (os.cpu_count() or 1) < 2 or os.environ.get("EKONOMI_SIE_HALVES") == "0"):
+    if halves is None and (
+        size < _halves_min()
+        or (os.cpu_count() or 1) < 2
+        or os.environ.get("EKONOMI_SIE_HALVES") == "0"
+        # A fork copies one thread: another one's locks would stay locked in
+        # the worker (the web app, a test runner's threads).  The CLI has one.
+        or threading.active_count() > 1
+    ):
         return None
     if "fork" not in multiprocessing.get_all_start_methods():
         return None
