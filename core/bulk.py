@@ -194,3 +194,60 @@ class BulkWriter:
                 cur.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", rows)
             finally:
                 cur.close()
+
+
+class ProcessBulkWriter(BulkWriter):
+    """The same buffering, but whole batches go (pickled, through a pipe) to
+    a writer process that owns the staging file (stagewriter.serve).  The
+    pipe's buffer bounds what is in flight, so memory stays flat."""
+
+    def __init__(self, path: str) -> None:
+        import multiprocessing
+
+        from . import stagewriter
+
+        self.buffers = {}
+        self.error = None
+        ctx = multiprocessing.get_context("spawn")  # a clean interpreter: no copied locks or connections
+        self.pipe, child = ctx.Pipe()
+        self.proc = ctx.Process(target=stagewriter.serve, args=(path, child), name="ekonomi-stage-writer", daemon=True)
+        self.proc.start()
+        child.close()
+
+    def _hand_over(self, table: str) -> None:
+        if self.error is not None:
+            raise self.error
+        cols, rows = self.buffers[table]
+        self.buffers[table] = (cols, [])
+        try:
+            self.pipe.send((table, tuple(cols), rows))
+        except (BrokenPipeError, OSError) as exc:
+            self.error = RuntimeError(f"the staging writer process stopped: {exc}")
+            raise self.error from exc
+
+    def sync(self) -> None:
+        for table, (_, rows) in list(self.buffers.items()):
+            if rows:
+                self._hand_over(table)
+        try:
+            self.pipe.send("sync")
+            reply = self.pipe.recv()
+        except (BrokenPipeError, EOFError, OSError) as exc:
+            self.error = RuntimeError(f"the staging writer process stopped: {exc}")
+            raise self.error from exc
+        if reply != "ok":
+            self.error = RuntimeError(f"writing the staging file failed: {reply}")
+            raise self.error
+
+    def close(self) -> None:
+        """Commit the staging file (if all went well) and stop the process."""
+        if self.proc.is_alive():
+            try:
+                self.pipe.send(None)
+                self.pipe.recv()  # "closed": the file is committed and closed
+            except (BrokenPipeError, EOFError, OSError):
+                pass
+            self.proc.join(timeout=30)
+            if self.proc.is_alive():
+                self.proc.terminate()
+        self.pipe.close()

@@ -349,7 +349,8 @@ def _run(
             raise EkonomiError(
                 f"The {pm.pm.get_name(impl.plugin)} plugin failed to set up its checks: {exc}", code="plugin_error"
             ) from exc
-    store = Store(engine, company_id, import_id, source.mode)
+    size = ctx.input.size if ctx.input is not None and ctx.input.path.exists() else 0
+    store = Store(engine, company_id, import_id, source.mode, size_hint=size)
     try:
         _stream(source, raw, ctx, plugin, checks, store, issues)
         if issues.errors:

@@ -40,6 +40,7 @@ from .errors import EkonomiError
 from .target import open_target
 
 _POSTED = r.RowKind.POSTED
+_KIND_TEXT = {kind: kind.value for kind in r.RowKind}  # plain str: cheaper to bind and to pickle
 
 @dataclass
 class StoreSummary:
@@ -51,11 +52,13 @@ class StoreSummary:
 class Store:
     """Writes the records of one import for one company."""
 
-    def __init__(self, engine: Engine, company_id: int, import_id: int, mode: str = "replace") -> None:
+    def __init__(
+        self, engine: Engine, company_id: int, import_id: int, mode: str = "replace", size_hint: int = 0
+    ) -> None:
         self.company_id = company_id
         self.import_id = import_id
         self.mode = mode
-        self.target = open_target(engine, import_id)
+        self.target = open_target(engine, import_id, size_hint)
         self.writer = self.target.writer
         self.conn: Connection | None = None  # the final transaction, in commit()
         self.chart_ops: list[tuple[str, dict[str, Any]]] = []
@@ -312,34 +315,33 @@ class Store:
         accounts, unknown, objects_json = self.accounts, self.used_unknown, self.objects_json
         posted = 0
         rows = []
-        for row in v.rows:
-            kind, account, objs, day, qty = row.kind, row.account, row.objects, row.date, row.quantity
+        for account, amount, objs, day, text_, qty, kind, signature, line in v.rows:  # VoucherRow fields, in order
             if kind is _POSTED:
                 posted += 1
             if account not in accounts:
                 unknown.add(account)
             if objs:
-                text_ = objects_json.get(objs)
-                if text_ is None:
-                    text_ = json.dumps(objs)
+                objects = objects_json.get(objs)
+                if objects is None:
+                    objects = json.dumps(objs)
                     if len(objects_json) < 50_000:  # bounded: memory stays flat
-                        objects_json[objs] = text_
+                        objects_json[objs] = objects
             else:
-                text_ = None
+                objects = None
             rows.append(
                 (
                     vid,
                     cid,
                     fid,
-                    kind.value,
+                    _KIND_TEXT[kind],
                     account,
-                    int(row.amount.scaleb(2)),
-                    text_,
+                    int(amount.scaleb(2)),
+                    objects,
                     None if day is None else day.isoformat(),
-                    row.text,
+                    text_,
                     None if qty is None else str(qty),
-                    row.signature,
-                    row.line,
+                    signature,
+                    line,
                 )
             )
         self.writer.add_many("voucher_row", ROW_COLS, rows)

@@ -30,8 +30,9 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
-from .bulk import BATCH_ROWS, TABLE_COLS, BulkWriter
+from .bulk import BATCH_ROWS, TABLE_COLS, BulkWriter, ProcessBulkWriter
 from .db import writer
+from .stagewriter import open_stage
 
 
 class DirectTarget:
@@ -102,16 +103,16 @@ def remove_stage_files(engine: Engine, import_id: int) -> None:
 class StagedTarget:
     """SQLite: rows go into a staging file; the commit copies them across."""
 
-    def __init__(self, engine: Engine, import_id: int) -> None:
+    def __init__(self, engine: Engine, import_id: int, size_hint: int = 0) -> None:
         self.engine = engine
         self.path = _stage_folder(engine) / f".ekonomi-import-{import_id}-{uuid.uuid4().hex[:8]}.stage"
-        self.stage = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        for pragma in ("journal_mode=OFF", "synchronous=OFF", "temp_store=MEMORY"):
-            self.stage.execute(f"PRAGMA {pragma}")
-        for table, cols in TABLE_COLS.items():
-            self.stage.execute(f"CREATE TABLE {table} ({', '.join(cols)})")
-        self.stage.execute("BEGIN")  # one transaction: nothing here needs to survive a crash
-        self.writer = BulkWriter(self.stage, postgres=False)
+        self.stage: sqlite3.Connection | None = None
+        self.writer: BulkWriter
+        if _use_writer_process(size_hint):
+            self.writer = ProcessBulkWriter(str(self.path))
+        else:
+            self.stage = open_stage(str(self.path))
+            self.writer = BulkWriter(self.stage, postgres=False)
         self.reader = engine.connect()  # reads only: never takes the write lock
         self.next_voucher = 1
         self.new_years: dict[int, tuple[int, date, date, int]] = {}  # temp id -> (company, start, end, import)
@@ -138,11 +139,13 @@ class StagedTarget:
         transaction; it commits when the block ends."""
         self.writer.sync()
         self.writer.close()
-        self.stage.execute("COMMIT")
-        self.stage.close()
+        if self.stage is not None:
+            self.stage.execute("COMMIT")
+            self.stage.close()
         self.main = writer(self.engine).connect()
         raw = self.main.connection.driver_connection
         raw.execute("ATTACH DATABASE ? AS stage", (str(self.path),))  # outside a transaction, as SQLite requires
+        raw.execute("PRAGMA main.cache_size=-32768")  # 32 MB: the indexes of a big copy stay in memory
         try:
             with self.main.begin():
                 for temp, (company_id, start, end, import_id) in self.new_years.items():
@@ -159,6 +162,7 @@ class StagedTarget:
                 yield self.main
         finally:
             raw.execute("DETACH DATABASE stage")
+            raw.execute("PRAGMA main.cache_size=-2000")
 
     def _copied(self, col: str, offset: int) -> str:
         """How a staged column becomes a stored one: voucher ids moved past
@@ -172,8 +176,9 @@ class StagedTarget:
 
     def close(self) -> None:
         self.writer.close()
-        with contextlib.suppress(sqlite3.Error):
-            self.stage.close()
+        if self.stage is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self.stage.close()
         self.reader.close()
         if self.main is not None:
             if self.main.in_transaction():
@@ -199,5 +204,17 @@ class _Rows:
         return self.rows[0][0] if self.rows else None
 
 
-def open_target(engine: Engine, import_id: int) -> DirectTarget | StagedTarget:
-    return StagedTarget(engine, import_id) if engine.dialect.name == "sqlite" else DirectTarget(engine)
+def _use_writer_process(size_hint: int) -> bool:
+    """A writer process pays off for big inputs (it costs ~0.2 s to start);
+    a daemonic process (a Celery prefork worker) may not have children."""
+    import multiprocessing
+
+    threshold = float(os.environ.get("EKONOMI_STAGE_PROCESS_MB", "16")) * 1024 * 1024
+    return size_hint >= threshold and not multiprocessing.current_process().daemon
+
+
+def open_target(engine: Engine, import_id: int, size_hint: int = 0) -> DirectTarget | StagedTarget:
+    """``size_hint``: the input's size in bytes, if known."""
+    if engine.dialect.name == "sqlite":
+        return StagedTarget(engine, import_id, size_hint)
+    return DirectTarget(engine)
