@@ -167,23 +167,24 @@ class LedgerChecks(RecordCheck):
 
     def _voucher(self, v: Voucher) -> list[Issue]:
         issues: list[Issue] = []
-        posted = everything = _ZERO
+        posted = other = _ZERO
         accounts, undeclared = self.accounts, self.undeclared
-        for row in v.rows:
-            amount = row.amount
-            everything += amount
-            if row.kind is _POSTED:
+        for account, amount, _objects, _date, _text, _qty, kind, _sign, line in v.rows:  # VoucherRow, in field order
+            if kind is _POSTED:
                 posted += amount
-            if row.account not in accounts and row.account not in undeclared:
-                undeclared.add(row.account)
+            else:
+                other += amount
+            if account not in accounts and account not in undeclared:
+                undeclared.add(account)
                 issues.append(
                     self._issue(
                         WARNING,
                         "ledger.undeclared_account",
-                        f"Account {row.account} is used but not declared; it is created without a name.",
-                        row.line,
+                        f"Account {account} is used but not declared; it is created without a name.",
+                        line,
                     )
                 )
+        everything = posted + other
         # A Decimal sum keeps the finest exponent of its terms, so one look at
         # the sum tells whether any row has more than two decimals.
         exp = everything.as_tuple().exponent
