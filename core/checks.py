@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable
+from typing import Any
 from datetime import date
 from decimal import Decimal
 
@@ -58,6 +59,33 @@ class NumberSet:
         self.ends: list[int] = []
         self.texts: set[str] = set()
 
+    def overlaps(self, starts: list[int], ends: list[int], texts: set[str]) -> bool:
+        """Does another set (given by its ranges and texts) share a number?"""
+        if self.texts & texts:
+            return True
+        i = j = 0
+        while i < len(self.starts) and j < len(starts):
+            if self.ends[i] < starts[j]:
+                i += 1
+            elif ends[j] < self.starts[i]:
+                j += 1
+            else:
+                return True
+        return False
+
+    def union(self, starts: list[int], ends: list[int], texts: set[str]) -> None:
+        """Add another set's numbers; touching ranges are joined, as ``add`` keeps them."""
+        merged_starts: list[int] = []
+        merged_ends: list[int] = []
+        for s, e in sorted([*zip(self.starts, self.ends), *zip(starts, ends)]):
+            if merged_ends and s <= merged_ends[-1] + 1:
+                merged_ends[-1] = max(merged_ends[-1], e)
+            else:
+                merged_starts.append(s)
+                merged_ends.append(e)
+        self.starts, self.ends = merged_starts, merged_ends
+        self.texts |= texts
+
     def add(self, number: str) -> bool:
         """Record ``number``; return False if it was seen before."""
         if not number.isdigit() or len(number) > 18:
@@ -105,6 +133,32 @@ class LedgerChecks(RecordCheck):
         self.accounts: set[str] = set()
         self.undeclared: set[str] = set()
         self.numbers: dict[tuple[date | None, str], NumberSet] = {}
+
+    # -- checking one input in two halves ------------------------------------
+    # A reader may check the second half of a big input in another process,
+    # from the same header, and join the results (the SIE plugin's halves.py).
+    def export_state(self) -> dict[str, Any]:
+        """What the voucher rules remembered, picklable, for ``merge``."""
+        return {
+            "undeclared": set(self.undeclared),
+            "numbers": {k: (list(ns.starts), list(ns.ends), set(ns.texts)) for k, ns in self.numbers.items()},
+        }
+
+    def can_merge(self, later: dict[str, Any]) -> bool:
+        """Would checking the later half apart have reported exactly what one
+        pass reports?  Not if an account was reported undeclared on both
+        sides, or a voucher number of a year and series was seen on both."""
+        if self.undeclared & later["undeclared"]:
+            return False
+        return not any(
+            self.numbers[key].overlaps(*ranges) for key, ranges in later["numbers"].items() if key in self.numbers
+        )
+
+    def merge(self, later: dict[str, Any]) -> None:
+        """Take over the later half's state (after ``can_merge`` said yes)."""
+        self.undeclared |= later["undeclared"]
+        for key, ranges in later["numbers"].items():
+            self.numbers.setdefault(key, NumberSet()).union(*ranges)
 
     # -- helpers -------------------------------------------------------------
     def _issue(self, severity: Severity, code: str, message: str, line: int | None) -> Issue:

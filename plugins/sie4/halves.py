@@ -22,13 +22,9 @@ files and mutated files):
   the decoder's running prior, no non-ASCII object list decided only by it;
 * money sums: no Decimal addition rounded (28 digits) on either side or in
   the merge, so adding the halves' sums gives the single pass's;
-* ``LedgerChecks``: no undeclared account reported on both sides and no
-  (year, series) number seen on both sides (those would be reported once in a
-  single pass); its state is exactly the attributes this module knows.
-
-Nothing here needs the core's help beyond reading and extending
-``LedgerChecks``' documented-by-code state (``undeclared``, ``numbers``); see
-docs/sie4.md for what a merge API in the core would make simpler.
+* ``LedgerChecks``: its own ``can_merge`` (no undeclared account reported on
+  both sides, no (year, series) number seen on both sides: those would be
+  reported once in a single pass); ``export_state``/``merge`` carry the rest.
 """
 
 from __future__ import annotations
@@ -37,12 +33,11 @@ import decimal
 import multiprocessing
 import os
 import re
-from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ekonomi.core.checks import LedgerChecks, NumberSet
+from ekonomi.core.checks import LedgerChecks
 from ekonomi.core.context import FileInput, ImportContext
 from ekonomi.core.records import Issue
 
@@ -52,9 +47,6 @@ from .reader import BOM
 MIN_BYTES = 24 << 20  # below this a fork costs more than it saves
 _PERIOD_LINES = re.compile(rb"^[ \t]*#P(?:SALDO|BUDGET)[ \t][^\n]*\n", re.M)
 _WINDOW = 1 << 20
-# The attributes of LedgerChecks whose merge this module knows; any other
-# state (a rule added later) makes it read sequentially.
-_LEDGER_STATE = {"ctx", "file", "file_years", "_starts", "_years", "_last_year", "accounts", "undeclared", "numbers"}
 _ZERO = Decimal(0)
 
 
@@ -151,8 +143,6 @@ def _read_second_half(path: Path, filename: str, header_end: int, split: int, ta
 
     reader = SieNormalizer(path, filename)
     ledger = LedgerChecks(ImportContext(source="sie4", input=FileInput(path, filename)))
-    if set(vars(ledger)) != _LEDGER_STATE:
-        return None
     # The header, as the first process reads it, less its period balances
     # (a hundred thousand lines in a big file that change nothing a voucher
     # is read with: buffered records, counts and issues that are the first
@@ -167,7 +157,7 @@ def _read_second_half(path: Path, filename: str, header_end: int, split: int, ta
     for rec in reader.flush_header():
         if type(rec) is not Issue:
             ledger.check(rec)
-    if reader._voucher is not None or ledger.numbers or ledger.undeclared:
+    if reader._voucher is not None or ledger.export_state() != {"undeclared": set(), "numbers": {}}:
         return None
     # From here on, only what the second half adds.
     st = reader.stats
@@ -210,7 +200,6 @@ def _read_second_half(path: Path, filename: str, header_end: int, split: int, ta
         or reader.decoded_objects
         or (ck.summing, ck.opened_line, ck.closed_line) != (summing0, opened0, None)
         or (st.balances, st.period_balances, st.objects, len(st.declared_accounts)) != fixed
-        or set(vars(ledger)) != _LEDGER_STATE
     ):
         return None
     return {
@@ -228,8 +217,7 @@ def _read_second_half(path: Path, filename: str, header_end: int, split: int, ta
             "mojibake": (dec.mojibake_lines - moji0, dec.mojibake_first if not moji0 else None, dec._last_moji_line),
         },
         "crc": (ck._crc, ck.length),
-        "undeclared": ledger.undeclared,
-        "numbers": {k: (ns.starts, ns.ends, ns.texts) for k, ns in ledger.numbers.items()},
+        "ledger": ledger.export_state(),
         "issues": (issues.issues, issues.per_code),
     }
 
@@ -246,9 +234,7 @@ def merge(reader: SieNormalizer, ledger: LedgerChecks, issues: Any, half: dict[s
         or (ck.summing, ck.opened_line) != half["summing"]
         or ck.closed_line is not None
         or reader._once & half["once"]
-        or set(vars(ledger)) != _LEDGER_STATE
-        or ledger.undeclared & half["undeclared"]
-        or any(_overlap(ledger.numbers[k], v) for k, v in half["numbers"].items() if k in ledger.numbers)
+        or not ledger.can_merge(half["ledger"])
     ):
         return False
     # Money sums: Decimal rounds at 28 digits, so two partial sums added give
@@ -290,13 +276,7 @@ def merge(reader: SieNormalizer, ledger: LedgerChecks, issues: Any, half: dict[s
     crc, length = half["crc"]
     if length:
         ck.append_crc(crc, length)
-    ledger.undeclared |= half["undeclared"]
-    for key, (starts, ends, texts) in half["numbers"].items():
-        ns = ledger.numbers.get(key)
-        if ns is None:
-            ns = ledger.numbers[key] = NumberSet()
-        ns.starts, ns.ends = _union(ns.starts, ns.ends, starts, ends)
-        ns.texts |= texts
+    ledger.merge(half["ledger"])
     kept, per_code = half["issues"]
     add = issues.add
     counted: dict[str, int] = {}
@@ -306,32 +286,3 @@ def merge(reader: SieNormalizer, ledger: LedgerChecks, issues: Any, half: dict[s
     for code, total in per_code.items():
         issues.per_code[code] = issues.per_code.get(code, 0) + total - counted.get(code, 0)
     return True
-
-
-def _overlap(ns: NumberSet, other: tuple[list[int], list[int], set[str]]) -> bool:
-    starts, ends, texts = other
-    if ns.texts & texts:
-        return True
-    i = j = 0
-    while i < len(ns.starts) and j < len(starts):
-        if ns.ends[i] < starts[j]:
-            i += 1
-        elif ends[j] < ns.starts[i]:
-            j += 1
-        else:
-            return True
-    return False
-
-
-def _union(s1: list[int], e1: list[int], s2: list[int], e2: list[int]) -> tuple[list[int], list[int]]:
-    """Two sorted lists of disjoint ranges as one, touching ranges joined (as NumberSet keeps them)."""
-    pairs: Iterable[tuple[int, int]] = sorted([*zip(s1, e1), *zip(s2, e2)])
-    starts: list[int] = []
-    ends: list[int] = []
-    for s, e in pairs:
-        if ends and s <= ends[-1] + 1:
-            ends[-1] = max(ends[-1], e)
-        else:
-            starts.append(s)
-            ends.append(e)
-    return starts, ends
