@@ -256,3 +256,24 @@ def test_4i_file_is_appended_once(engine, pm, sie_corpus, tmp_path):
     assert again["counts"]["vouchers_duplicate"] == 19
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM voucher")).scalar_one() == 19
+
+
+def test_writer_process_gives_the_same_books(engine, pm, gen_sie4, tmp_path, monkeypatch):
+    """Big SQLite imports stage their rows from a writer process; small ones
+    from a thread.  Both must store exactly the same books."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the writer process is SQLite's staging path")
+    path, _ = _generate(gen_sie4, tmp_path, 300, 9)
+    orgnr = company_for(engine, path)
+    monkeypatch.setenv("EKONOMI_STAGE_PROCESS_MB", "1000")  # a thread
+    assert do_import(engine, pm, orgnr, path)["status"] == "succeeded"
+    by_thread = books(engine)
+    other = make_engine(f"sqlite:///{tmp_path / 'process.db'}")
+    init_db(other)
+    company_for(other, path)
+    monkeypatch.setenv("EKONOMI_STAGE_PROCESS_MB", "0")  # a process, whatever the size
+    result = do_import(other, pm, orgnr, path)
+    assert result["status"] == "succeeded", result["issues"][:3]
+    assert books(other) == by_thread
+    assert not list(tmp_path.glob("*.stage"))
+    other.dispose()
