@@ -69,7 +69,7 @@ class Reporter:
         self.current = Progress(status, self.current.phase, self.current.done, self.current.total)
         _set(self.import_id, self.current)
         if self.to_db:
-            self._write(force=True)
+            self._write()
 
     def __call__(self, phase: str, done: int, total: int | None) -> None:
         self.current = Progress(self.current.status, phase, done, total)
@@ -84,7 +84,7 @@ class Reporter:
             if self.on_event is not None:
                 self.on_event(self.current)
 
-    def _write(self, force: bool = False) -> None:
+    def _write(self) -> None:
         p = self.current
         with self.engine.begin() as conn:
             conn.execute(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_MAX_UPLOAD_MB = 512
@@ -61,16 +60,3 @@ def file_store() -> Path:
 
 def max_upload_bytes() -> int:
     return int(os.environ.get("EKONOMI_MAX_UPLOAD_MB") or DEFAULT_MAX_UPLOAD_MB) * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Settings:
-    database_url: str
-    celery_broker_url: str | None
-
-    @classmethod
-    def load(cls, database: str | None = None) -> Settings:
-        return cls(
-            database_url=database_url(database),
-            celery_broker_url=os.environ.get("EKONOMI_CELERY_BROKER_URL") or None,
-        )
