@@ -319,7 +319,7 @@ def _print_result(result: dict[str, Any]) -> None:
     )
     if years:
         click.echo(f"  fiscal years: {years}")
-    if counts:
+    if any(counts.values()):
         click.echo("  " + ", ".join(f"{k} {v}" for k, v in counts.items() if v))
     for issue in result.get("issues", []):
         where = f" line {issue['line']}" if issue.get("line") else ""

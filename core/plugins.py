@@ -227,7 +227,19 @@ class PluginManager:
             except Exception as exc:
                 log.warning("source %s raised in identify(): %s", src.name, exc)
         if not claims:
-            raise NotRecognised(f"No installed source recognises {filename!r} as a file it can import.")
+            if not head.strip():
+                raise NotRecognised(f"{filename!r} is empty: there is nothing to import.")
+            what = None
+            for src in self._sources.values():
+                if src.kind != "integration" and (names is None or src.name in names):
+                    try:
+                        what = src.describe_refused(head, filename)
+                    except Exception:  # a description is a courtesy; never fail on it
+                        what = None
+                    if what:
+                        break
+            seems = f" It looks like {what}." if what else ""
+            raise NotRecognised(f"{filename!r} is not a file any enabled source can import.{seems}")
         if len(claims) > 1:
             raise Ambiguous(
                 f"{filename!r} is claimed by more than one source ({', '.join(s.name for s in claims)}); "

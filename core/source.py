@@ -58,6 +58,12 @@ class Source:
         64 KiB.  Every file source is asked; a file two claim is refused."""
         return False
 
+    def describe_refused(self, head: bytes, filename: str) -> str | None:
+        """File sources, optionally: for a file no source claims, what it
+        looks like to you ("an HTML page"), so the refusal can say what the
+        file *is*.  None if you cannot tell."""
+        return None
+
     def fetch(self, ctx: ImportContext) -> Any:
         """Bring in the raw input.  File and push sources get it ready-made in
         ``ctx.input``; integrations pull here, using ``ctx.state``."""

@@ -198,3 +198,9 @@ def test_vouchers_without_any_fiscal_year_are_refused(engine, pm, company, tmp_p
     assert result["status"] == "failed"
     assert [i["code"] for i in result["issues"] if i["severity"] == "error"] == ["ledger.no_fiscal_year"]
     assert "SIE 4E" in result["issues"][0]["message"] or any("SIE 4E" in i["message"] for i in result["issues"])
+
+
+def test_empty_file_is_refused_in_plain_words(engine, pm, company, tmp_path):
+    result = do_import(engine, pm, company, write(tmp_path, "", "empty.se"))
+    assert result["status"] == "failed"
+    assert result["issues"][0]["code"] == "not_sie" and "empty" in result["issues"][0]["message"]

@@ -126,6 +126,9 @@ def test_every_corpus_file_imports_or_is_refused_cleanly(engine, pm, sie_corpus)
     for name, code in REFUSED.items():
         assert outcomes[name]["status"] == "failed"
         assert outcomes[name]["issues"][0]["code"] == code
+    # The refusal says what the file is.
+    assert "HTML page" in outcomes["jsisie__sie_test_files__HAS1_1412.se"]["issues"][0]["message"]
+    assert "SIE 5" in outcomes["Sie5Sdk__test__files__SampleEntry.sie"]["issues"][0]["message"]
     failed = {n: sorted({i["code"] for i in r["issues"] if i["severity"] == "error"}) for n, r in outcomes.items() if r["status"] == "failed"}
     assert set(failed) - set(REFUSED) == set(EXPECTED_ERRORS), failed
     for name, codes in EXPECTED_ERRORS.items():

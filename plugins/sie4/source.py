@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ekonomi.core import FileInput, ImportContext, Record, Source, hookimpl
 
-from .sniff import is_sie4
+from .sniff import is_sie4, what_is
 
 if TYPE_CHECKING:
     import click
@@ -36,6 +36,10 @@ class Sie4Source(Source):
 
     def identify(self, head: bytes, filename: str) -> bool:
         return is_sie4(head)
+
+    def describe_refused(self, head: bytes, filename: str) -> str | None:
+        what = what_is(head)
+        return f"{what}, not a SIE 4 file" if what else None
 
     def normalize(self, raw: FileInput, ctx: ImportContext) -> Iterator[Record]:
         from .normalize import SieNormalizer
