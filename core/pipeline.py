@@ -259,7 +259,6 @@ def execute(
         if file is None and run.stored_path:
             file = FileInput(Path(run.stored_path), run.filename or Path(run.stored_path).name)
     assert company_id is not None
-    source = pm.source(source_name)
 
     def emit_progress(p: Progress) -> None:
         pm.emit(Event("import_progress", orgnr, import_id, started_by, {"phase": p.phase, "done": p.done, "total": p.total}))
@@ -271,6 +270,10 @@ def execute(
     error: str | None = None
     try:
         with company_lock(engine, company_id):
+            started, started_at = time.monotonic(), m.utcnow()  # the wait in the queue is not the import's time
+            source = pm.source(source_name)  # the plugin may have gone since the import was queued
+            with writer(engine).begin() as conn:
+                _sweep_stale(conn, company_id, import_id)
             reporter.status("running")
             pm.emit(Event("import_started", orgnr, import_id, started_by, {"source": source_name}))
             with engine.connect() as conn:
@@ -287,9 +290,6 @@ def execute(
             # Fetching (an API pull may take minutes) happens before the
             # database transaction, so no lock is held while the network works.
             raw = _fetch(pm, source, ctx, issues)
-            started, started_at = time.monotonic(), m.utcnow()
-            with writer(engine).begin() as conn:
-                _sweep_stale(conn, company_id, import_id)
             outcome = _run(engine, pm, source, raw, ctx, company_id, import_id, issues, (started, started_at))
     except ImportRejected:
         error = f"The data has {issues.errors} error(s); nothing was imported."

@@ -204,3 +204,15 @@ def test_empty_file_is_refused_in_plain_words(engine, pm, company, tmp_path):
     result = do_import(engine, pm, company, write(tmp_path, "", "empty.se"))
     assert result["status"] == "failed"
     assert result["issues"][0]["code"] == "not_sie" and "empty" in result["issues"][0]["message"]
+
+
+def test_plugin_gone_before_the_queued_import_runs(engine, pm, company, tmp_path):
+    """Queued with a source that is uninstalled before it runs: the import
+    fails with the reason, it is not left queued."""
+    from ekonomi.core.pipeline import execute, submit
+
+    import_id = submit(engine, pm, ImportRequest(company, write(tmp_path, ledger())))
+    pm.unregister("fake")
+    result = execute(engine, pm, import_id, file=write(tmp_path, ledger()))
+    assert result["status"] == "failed"
+    assert result["issues"][-1]["code"] == "not_found" and "fake" in result["issues"][-1]["message"]
