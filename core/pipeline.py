@@ -203,23 +203,45 @@ def submit(engine: Engine, pm: PluginManager, req: ImportRequest) -> int:
             if req.user_id is not None:
                 rules.check_can_import(session, session.get(m.User, req.user_id), company)
         except EkonomiError as exc:
-            run.status = "failed"
-            run.error = exc.message
-            run.finished_at = run.started_at = m.utcnow()
-            run.duration_s = 0.0
             run.source = run.source or (req.source or "unknown")
-            session.add(run)
-            session.flush()
-            session.add(
-                m.ImportIssue(import_id=run.id, severity="error", code=exc.code, message=exc.message, file=run.filename)  # type: ignore[arg-type]
-            )
-            session.commit()
-            exc.import_id = run.id  # type: ignore[attr-defined]
+            exc.import_id = _log_refused(session, run, exc)  # type: ignore[attr-defined]
             raise
         session.add(run)
         session.commit()
         assert run.id is not None
         return run.id
+
+
+def _log_refused(session: Session, run: m.ImportRun, exc: EkonomiError) -> int:
+    """Write ``run`` as a failed import with the refusal as its one issue."""
+    run.status = "failed"
+    run.error = exc.message
+    run.finished_at = run.started_at = m.utcnow()
+    run.duration_s = 0.0
+    session.add(run)
+    session.flush()
+    session.add(
+        m.ImportIssue(import_id=run.id, severity="error", code=exc.code, message=exc.message, file=run.filename)  # type: ignore[arg-type]
+    )
+    session.commit()
+    assert run.id is not None
+    return run.id
+
+
+def log_refusal(engine: Engine, req: ImportRequest, exc: EkonomiError) -> int:
+    """Log an import refused before the core saw it (an upload over the size
+    limit, say) as a failed ImportRun of the company, so the log shows it."""
+    with Session(writer(engine)) as session:
+        company = rules.get_company(session, req.company)
+        run = m.ImportRun(
+            company_id=company.id,  # type: ignore[arg-type]
+            source=req.source or "unknown",
+            started_by=req.started_by,
+            user_id=req.user_id,
+            filename=req.file.filename if req.file else None,
+            worker=WORKER,
+        )
+        return _log_refused(session, run, exc)
 
 
 def _choose_source(session: Session, pm: PluginManager, company: m.Company, req: ImportRequest) -> Any:

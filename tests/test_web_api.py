@@ -97,7 +97,10 @@ def test_too_large_file_is_413_in_json(app, client):
     assert response.status_code == 413
     assert response.json["code"] == "file_too_large"
     assert "1 MB" in response.json["message"]
-    assert count(app, "import_run") == 0
+    # nothing stored, but the refusal is in the import log
+    assert count(app, "import_run") == 1
+    log = client.get(f"/api/v1/companies/{OWN}/imports").json["items"]
+    assert log[0]["status"] == "failed" and log[0]["issues"][0]["code"] == "file_too_large"
 
 
 def test_a_failed_import_keeps_previous_data_and_says_why(app, client):
