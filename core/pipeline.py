@@ -182,14 +182,7 @@ def submit(engine: Engine, pm: PluginManager, req: ImportRequest) -> int:
     """
     with Session(writer(engine)) as session:
         company = rules.get_company(session, req.company)
-        run = m.ImportRun(
-            company_id=company.id,  # type: ignore[arg-type]
-            source=req.source or "",
-            started_by=req.started_by,
-            user_id=req.user_id,
-            filename=req.file.filename if req.file else None,
-            worker=WORKER,
-        )
+        run = _new_run(company, req)
         try:
             if req.file is not None:
                 if not req.file.path.is_file():
@@ -212,6 +205,18 @@ def submit(engine: Engine, pm: PluginManager, req: ImportRequest) -> int:
         return run.id
 
 
+def _new_run(company: m.Company, req: ImportRequest) -> m.ImportRun:
+    """The ImportRun of a request, not yet added to a session."""
+    return m.ImportRun(
+        company_id=company.id,  # type: ignore[arg-type]
+        source=req.source or "",
+        started_by=req.started_by,
+        user_id=req.user_id,
+        filename=req.file.filename if req.file else None,
+        worker=WORKER,
+    )
+
+
 def _log_refused(session: Session, run: m.ImportRun, exc: EkonomiError) -> int:
     """Write ``run`` as a failed import with the refusal as its one issue."""
     run.status = "failed"
@@ -232,15 +237,8 @@ def log_refusal(engine: Engine, req: ImportRequest, exc: EkonomiError) -> int:
     """Log an import refused before the core saw it (an upload over the size
     limit, say) as a failed ImportRun of the company, so the log shows it."""
     with Session(writer(engine)) as session:
-        company = rules.get_company(session, req.company)
-        run = m.ImportRun(
-            company_id=company.id,  # type: ignore[arg-type]
-            source=req.source or "unknown",
-            started_by=req.started_by,
-            user_id=req.user_id,
-            filename=req.file.filename if req.file else None,
-            worker=WORKER,
-        )
+        run = _new_run(rules.get_company(session, req.company), req)
+        run.source = run.source or "unknown"
         return _log_refused(session, run, exc)
 
 
