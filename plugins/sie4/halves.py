@@ -76,7 +76,7 @@ def plan(path: Path, size: int) -> tuple[int, int, int] | None:
 
 def _first_ver(f: Any) -> int | None:
     """Offset of the first line that is a #VER (after blanks), None if not in the first 64 MB."""
-    ver = re.compile(rb"^[ \t]*#VER", re.M)
+    ver = re.compile(rb"^[ \t]*#VER[ \t]", re.M)
     done = 0
     rest = b""
     while done < 64 << 20:
@@ -92,6 +92,14 @@ def _first_ver(f: Any) -> int | None:
             return start + m.start()
         rest = data[cut:]
     return None
+
+
+def _header_labels(reader: SieNormalizer) -> dict[str, int]:
+    """Records of each label read before the first voucher, less the period
+    balances (which the worker leaves out)."""
+    state = reader._header_state
+    labels = state[0] if state is not None else {}
+    return {k: n for k, n in labels.items() if k not in ("#PSALDO", "#PBUDGET")}
 
 
 def _count_lines(path: Path, end: int) -> int:
@@ -204,6 +212,7 @@ def _read_second_half(path: Path, filename: str, header_end: int, split: int, ta
         return None
     return {
         "line": reader.lines_read,
+        "header": _header_labels(reader),
         "summing": (summing0, opened0),
         "ver_count": reader._label_counts.get("#VER", 0) - vers0,
         "stats": (st.vouchers, st.rows, st.added_rows, st.removed_rows, st.debit, st.credit),
@@ -235,6 +244,9 @@ def merge(reader: SieNormalizer, ledger: LedgerChecks, issues: Any, half: dict[s
         or ck.closed_line is not None
         or reader._once & half["once"]
         or not ledger.can_merge(half["ledger"])
+        # The worker's header must be this process's: a line like "#VER#X"
+        # before the first voucher would have cut it short.
+        or _header_labels(reader) != half["header"]
     ):
         return False
     # Money sums: Decimal rounds at 28 digits, so two partial sums added give

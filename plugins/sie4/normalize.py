@@ -53,6 +53,11 @@ from .labels import BALANCE_KINDS, LABELS
 from .lexer import Field, checksum_bytes, split_fields
 from .reader import LineReader
 
+try:  # the C accelerator of plain voucher blocks (_scan.c); optional
+    from . import _scan
+except ImportError:  # not built (no compiler): the pure-Python path
+    _scan = None  # type: ignore[assignment]
+
 # The common #TRANS line (account, object list of quoted ids, amount, maybe more)
 # is matched in one go; anything unusual takes the general lexer.
 _TRANS_LINE = re.compile(
@@ -194,6 +199,7 @@ class SieNormalizer:
         self._period_objects: dict[bytes, tuple[tuple[int, str], ...]] = {}
         self._object_cache[b""] = ((), b"")
         self._handlers = self._make_handlers()
+        self._scan_ctx: tuple | None = None
 
     # -- issues --------------------------------------------------------------
     def _issue(self, severity: Severity, code: str, message: str, line: int | None = None, column: int | None = 1) -> None:
@@ -360,6 +366,7 @@ class SieNormalizer:
                         if obj_b:
                             cached = objects.get(obj_b)
                             if cached is None:
+                                self.line = line  # ids may go to the decoder, which notes the line
                                 cached = self._object_list(obj_b)
                             objs, obj_crc = cached
                         else:
@@ -492,7 +499,83 @@ class SieNormalizer:
         return d
 
     def _piece(self, data: bytes, line: int) -> Generator[Record, None, int]:
-        """One piece of whole lines; ``line`` is the number before it; returns the last.
+        """One piece of whole lines; ``line`` is the number before it; returns the last."""
+        if _scan is not None:
+            return (yield from self._piece_c(data, line))
+        return (yield from self._piece_py(data, line))
+
+    def _scan_context(self) -> tuple:
+        """What the C reader (``_scan.read_blocks``) works with: this reader's caches and callbacks."""
+        ctx = self._scan_ctx
+        if ctx is None or ctx[3] is not self.stats.movements or ctx[4] != self.decoder.decode:
+
+            def object_list(inner: bytes, line: int) -> tuple:
+                self.line = line
+                return self._object_list(inner)
+
+            def row_date(value: bytes, line: int) -> date | None:
+                self.line = line
+                return self._date(value, "transaction date", required=False)
+
+            self._scan_ctx = (
+                self._account_cache, self._object_cache, self._dates, self.stats.movements, self.decoder.decode,
+                self._plain_date, object_list, row_date, Decimal, VoucherRow, Voucher, POSTED, _ZERO, self._issues,
+            )  # fmt: skip
+            ctx = self._scan_ctx
+        return ctx
+
+    def _piece_c(self, data: bytes, line: int) -> Generator[Record, None, int]:
+        """``_piece`` with plain voucher blocks read by the C accelerator (_scan.c).
+
+        At a #VER line start, while the reader's state is plain (no open
+        voucher, header yielded, before the closing #KSUMMA), ``read_blocks``
+        takes as many plain blocks as it can; everything else, up to the next
+        #VER line, goes to ``_lines``.  ``read_blocks`` takes exactly the
+        blocks ``_piece_py`` takes (or fewer) and gives the same records."""
+        read_blocks = _scan.read_blocks
+        ctx = self._scan_context()
+        st = self.stats
+        checksum = self.checksum
+        issues = self._issues
+        pos, end = 0, len(data)
+        while pos < end:
+            if (
+                data.startswith(b"#VER", pos)
+                and self._voucher is None
+                and self._flushed
+                and self._after_checksum is None
+                and not issues
+            ):
+                parts = checksum.parts if checksum.summing else None
+                vouchers, after, line, rows, st.debit, st.credit = read_blocks(data, pos, line, st.debit, st.credit, parts, ctx)
+                if vouchers:
+                    pos = after
+                    st.vouchers += len(vouchers)
+                    st.rows += rows
+                    self._label_counts["#VER"] = self._label_counts.get("#VER", 0) + len(vouchers)
+                    self._first_seen.setdefault("#VER", vouchers[0].line)
+                    self.line = line
+                    if issues:  # left by the last voucher's fields: they come before it
+                        yield from vouchers[:-1]
+                        yield from issues
+                        issues.clear()
+                        yield vouchers[-1]
+                    else:
+                        yield from vouchers
+                    continue
+            # Line by line up to the next #VER at a line start.
+            nxt = data.find(b"\n#VER", pos)
+            stop = end if nxt < 0 else nxt + 1
+            lines = data[pos:stop].split(b"\n")
+            if not lines[-1]:
+                lines.pop()
+            yield from self._lines(lines, line)
+            line += len(lines)
+            pos = stop
+        return line
+
+    def _piece_py(self, data: bytes, line: int) -> Generator[Record, None, int]:
+        """``_piece`` in pure Python (where the C accelerator is not built).
 
         Plain voucher blocks (``_BLOCK``) are read here whole, everything else
         line by line by ``_lines``.  For a plain block this does exactly what
