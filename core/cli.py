@@ -289,8 +289,10 @@ class _Bar:
 def import_(state: State, file: Path, company: str, source: str | None, as_json: bool) -> None:
     """Import FILE into a company's books, all or nothing."""
     from .context import FileInput
+    from .oneshot import tune_gc_for_one_batch
     from .pipeline import ImportRequest, run_import
 
+    tune_gc_for_one_batch()
     bar = _Bar()
     try:
         result = run_import(

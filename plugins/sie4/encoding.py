@@ -10,6 +10,7 @@ for a mixed file).  ASCII fields need no decision.
 from __future__ import annotations
 
 import re
+from codecs import charmap_decode as _charmap_decode
 
 CP437, UTF8, CP1252 = "cp437", "utf-8", "cp1252"
 
@@ -25,6 +26,10 @@ _MOJIBAKE = re.compile("[A-Za-z][\u201e\u2020\u201d\u017d\u2122\u201a][a-z]|[\u2
 # CP1252 with its five undefined bytes taken as Latin-1, so decoding never fails.
 _CP1252_TABLE = {i: bytes([i]).decode(CP1252, errors="replace") for i in range(0x80, 0xA0)}
 _CP1252_TABLE.update({b: b for b in (0x81, 0x8D, 0x8F, 0x90, 0x9D)})
+
+
+# What bytes.decode("cp437") does, without its Python-level codec frame.
+_CP437_TABLE = bytes(range(256)).decode(CP437)
 
 
 def _cp1252(data: bytes) -> str:
@@ -91,19 +96,28 @@ class FieldDecoder:
         self._prior = max(self.counts, key=self.counts.__getitem__) if self.counts else None
 
     def decode(self, data: bytes, line: int) -> str:
+        # A voucher text is decoded per voucher, a million times in a big
+        # file: the common cases (remembered, or the prior) skip the calls.
+        hit = self._cache.get(data)  # holds non-ASCII texts only
+        if hit is not None:
+            enc = hit[1]
+            if enc == self._prior:
+                self.counts[enc] += 1  # the prior stays the prior
+            else:
+                self._count(enc)
+            return hit[0]
         if data.isascii():
             return data.decode("ascii")
-        hit = self._cache.get(data)
-        if hit is not None:
-            self._count(hit[1])
-            return hit[0]
         enc = guess(data, self._prior or CP437)
         if self.speculative and guess(data, CP437) != guess(data, CP1252):
             self.prior_dependent = True
         self._count(enc)
         if enc not in self.first_line:
             self.first_line[enc] = line
-        text = _cp1252(data) if enc == CP1252 else data.decode(enc)
+        if enc == CP437:
+            text = _charmap_decode(data, "strict", _CP437_TABLE)[0]
+        else:
+            text = _cp1252(data) if enc == CP1252 else data.decode(enc)
         if enc == UTF8:
             if "\ufffd" in text and line != self._last_flag_line:
                 self._last_flag_line = line
