@@ -26,9 +26,15 @@ from .records import (
     RowKind,
     Severity,
     Voucher,
+    VoucherRow,
 )
 
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
+try:  # the row loops in C (core/_rows.c); optional, same results
+    from . import _rows
+except ImportError:  # not built: the Python loops
+    _rows = None  # type: ignore[assignment]
+
 _ZERO = Decimal(0)
 _CENT = Decimal("0.01")
 _POSTED = RowKind.POSTED
@@ -221,23 +227,19 @@ class LedgerChecks(RecordCheck):
 
     def _voucher(self, v: Voucher) -> list[Issue]:
         issues: list[Issue] = []
-        posted = other = _ZERO
-        accounts, undeclared = self.accounts, self.undeclared
-        for account, amount, _objects, _date, _text, _qty, kind, _sign, line in v.rows:  # VoucherRow, in field order
-            if kind is _POSTED:
-                posted += amount
-            else:
-                other += amount
-            if account not in accounts and account not in undeclared:
-                undeclared.add(account)
-                issues.append(
-                    self._issue(
-                        WARNING,
-                        "ledger.undeclared_account",
-                        f"Account {account} is used but not declared; it is created without a name.",
-                        line,
-                    )
+        if _rows is not None:  # the same loop in C (core/_rows.c)
+            posted, other, fresh = _rows.ledger_rows(v.rows, _POSTED, _ZERO, self.accounts, self.undeclared)
+        else:
+            posted, other, fresh = _ledger_rows(v.rows, self.accounts, self.undeclared)
+        for account, line in fresh:
+            issues.append(
+                self._issue(
+                    WARNING,
+                    "ledger.undeclared_account",
+                    f"Account {account} is used but not declared; it is created without a name.",
+                    line,
                 )
+            )
         everything = posted + other
         # A Decimal sum keeps the finest exponent of its terms, so one look at
         # the sum tells whether any row has more than two decimals.
@@ -291,6 +293,24 @@ class LedgerChecks(RecordCheck):
                     )
                 )
         return issues
+
+
+def _ledger_rows(
+    rows: tuple[VoucherRow, ...], accounts: set[str], undeclared: set[str]
+) -> tuple[Decimal, Decimal, list[tuple[str, int | None]]]:
+    """Σ posted, Σ other rows, and the accounts first seen undeclared here (with
+    their row's line), which join ``undeclared``.  core/_rows.c is this loop in C."""
+    posted = other = _ZERO
+    fresh = []
+    for account, amount, _objects, _date, _text, _qty, kind, _sign, line in rows:  # VoucherRow, in field order
+        if kind is _POSTED:
+            posted += amount
+        else:
+            other += amount
+        if account not in accounts and account not in undeclared:
+            undeclared.add(account)
+            fresh.append((account, line))
+    return posted, other, fresh
 
 
 def _ident(v: Voucher) -> str:

@@ -35,6 +35,10 @@ from sqlalchemy.engine import Connection, Engine
 
 from . import records as r
 from . import settings
+try:  # the row loops in C (core/_rows.c); optional, same results
+    from . import _rows
+except ImportError:  # not built: the Python loops
+    _rows = None  # type: ignore[assignment]
 from .bulk import HUNDRED, BALANCE_COLS, INVOICE_COLS, PERIOD_COLS, ROW_COLS, VOUCHER_COLS, iso_or_none, ore, text_or_none
 from .errors import EkonomiError
 from .target import open_target
@@ -312,38 +316,12 @@ class Store:
                 v.line,
             ),
         )
-        accounts, unknown, objects_json = self.accounts, self.used_unknown, self.objects_json
-        posted = 0
-        rows = []
-        for account, amount, objs, day, text_, qty, kind, signature, line in v.rows:  # VoucherRow fields, in order
-            if kind is _POSTED:
-                posted += 1
-            if account not in accounts:
-                unknown.add(account)
-            if objs:
-                objects = objects_json.get(objs)
-                if objects is None:
-                    objects = json.dumps(objs)
-                    if len(objects_json) < 50_000:  # bounded: memory stays flat
-                        objects_json[objs] = objects
-            else:
-                objects = None
-            rows.append(
-                (
-                    vid,
-                    cid,
-                    fid,
-                    _KIND_TEXT[kind],
-                    account,
-                    int(amount * HUNDRED),  # ore(), inlined: four million calls
-                    objects,
-                    None if day is None else day.isoformat(),
-                    text_,
-                    None if qty is None else str(qty),
-                    signature,
-                    line,
-                )
+        if _rows is not None:  # the same loop in C (core/_rows.c)
+            rows, posted = _rows.store_rows(
+                v.rows, vid, cid, fid, self.accounts, self.used_unknown, self.objects_json, json.dumps, _KIND_TEXT, HUNDRED, _POSTED
             )
+        else:
+            rows, posted = _store_rows(v.rows, vid, cid, fid, self.accounts, self.used_unknown, self.objects_json)
         self.writer.add_many("voucher_row", ROW_COLS, rows)
         self.counts["rows"] += posted
 
@@ -621,3 +599,48 @@ def stored_fiscal_years(conn: Connection, company_id: int) -> list[r.FiscalYear]
         text('SELECT start, "end" FROM fiscal_year WHERE company_id = :c ORDER BY start'), {"c": company_id}
     ).all()
     return [r.FiscalYear(_date(s), _date(e)) for s, e in rows]
+
+
+def _store_rows(
+    rows: tuple[r.VoucherRow, ...],
+    vid: int,
+    cid: int,
+    fid: int,
+    accounts: dict[str, Any],
+    unknown: set[str],
+    objects_json: dict[tuple, str],
+) -> tuple[list[tuple[Any, ...]], int]:
+    """A voucher's rows as voucher_row tuples, and how many are posted; notes
+    accounts not stored yet in ``unknown``.  core/_rows.c is this loop in C."""
+    posted = 0
+    out = []
+    for account, amount, objs, day, text_, qty, kind, signature, line in rows:  # VoucherRow fields, in order
+        if kind is _POSTED:
+            posted += 1
+        if account not in accounts:
+            unknown.add(account)
+        if objs:
+            objects = objects_json.get(objs)
+            if objects is None:
+                objects = json.dumps(objs)
+                if len(objects_json) < 50_000:  # bounded: memory stays flat
+                    objects_json[objs] = objects
+        else:
+            objects = None
+        out.append(
+            (
+                vid,
+                cid,
+                fid,
+                _KIND_TEXT[kind],
+                account,
+                int(amount * HUNDRED),  # ore(), inlined
+                objects,
+                None if day is None else day.isoformat(),
+                text_,
+                None if qty is None else str(qty),
+                signature,
+                line,
+            )
+        )
+    return out, posted
