@@ -108,8 +108,11 @@ class FieldDecoder:
             return hit[0]
         if data.isascii():
             return data.decode("ascii")
-        enc = guess(data, self._prior or CP437)
-        if self.speculative and guess(data, CP437) != guess(data, CP1252):
+        prior = self._prior or CP437
+        enc = guess(data, prior)
+        # Would the other prior have decided otherwise?  (A UTF-8 prior
+        # decides as CP437 does, so one more guess tells.)
+        if self.speculative and enc != guess(data, CP437 if prior == CP1252 else CP1252):
             self.prior_dependent = True
         self._count(enc)
         if enc not in self.first_line:

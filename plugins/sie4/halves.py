@@ -45,6 +45,7 @@ from .normalize import SieNormalizer
 from .reader import BOM
 
 MIN_BYTES = 24 << 20  # below this a fork costs more than it saves
+MAIN_SHARE = 0.52  # of the vouchers between header and tail; measured on a 1M-voucher file
 _PERIOD_LINES = re.compile(rb"^[ \t]*#P(?:SALDO|BUDGET)[ \t][^\n]*\n", re.M)
 _WINDOW = 1 << 20
 _ZERO = Decimal(0)
@@ -62,7 +63,9 @@ def plan(path: Path, size: int) -> tuple[int, int, int] | None:
         if i < 0:
             return None
         tail = size - len(end) + i + 1
-        mid = (header_end + tail) // 2
+        # The worker is the slower per byte (it decodes speculatively and
+        # counts the lines before its half): this process takes a bit more.
+        mid = header_end + int((tail - header_end) * MAIN_SHARE)
         f.seek(mid)
         window = f.read(_WINDOW)
         j = window.find(b"\n#VER")
