@@ -252,3 +252,50 @@ def test_c_accelerator_is_built() -> None:
             pytest.fail("the C accelerator ekonomi.plugins.sie4._scan was not built (see setup.py)")
         pytest.skip("the C accelerator is not built here (no C compiler?); the pure-Python path is tested")
     assert callable(normalize._scan.read_blocks)
+
+
+# Voucher blocks made from the grammar's pieces, right and slightly wrong, so
+# that the fast paths' accept/refuse decisions and field handling are tried
+# far beyond the generator's shapes.
+_SEP = st.sampled_from([b" ", b"  ", b"\t", b" \t"])
+_QUOTED_CHARS = st.sampled_from([b"a", b"Z", b" ", b"\\", b'\\"', b"\x94", b"\xc3\xa5", b"\xe5", b"{", b"}", b"1", b"\t"])
+
+
+def _quoted() -> st.SearchStrategy[bytes]:
+    return st.lists(_QUOTED_CHARS, max_size=5).map(lambda xs: b'"' + b"".join(xs) + b'"')
+
+
+_FIELD = st.one_of(st.sampled_from([b"A", b"12", b"B\\1", b"\x8e"]), _quoted())
+_DATE = st.sampled_from([b"20230105", b"20231231", b"20230230", b"2023010", b"202301051", b'""'])
+_AMOUNT = st.sampled_from([b"1", b"-1", b"1.5", b"1.50", b"-0.01", b"1.234", b"1.", b"0", b"-0", b"12345678901234567890.12", b"x"])
+_OBJECTS = st.sampled_from([b"{}", b"{ }", b'{1 "10"}', b'{1 "10" 6 "P1"}', b'{ 1 "\x94" }', b'{1 10}', b'{"1" "10"}', b'{1234567890 "x"}'])
+_EOL = st.sampled_from([b"\n", b"\r\n", b" \n", b"\t\r\n"])
+
+
+@st.composite
+def _block(draw: st.DrawFn) -> bytes:
+    head = [b"#VER", draw(_FIELD), draw(_FIELD), draw(_DATE)]
+    for extra in (_quoted(), st.one_of(_DATE, st.just(b'""')), _quoted()):
+        if not draw(st.booleans()):
+            break
+        head.append(draw(extra))
+    lines = [draw(_SEP).join(head) + draw(_EOL), draw(st.sampled_from([b"{", b" {", b"{ "])) + draw(_EOL)]
+    for _ in range(draw(st.integers(1, 4))):
+        row = [b"#TRANS", draw(st.sampled_from([b"1910", b"3010", b"9999", b"19x"])), draw(_OBJECTS), draw(_AMOUNT)]
+        for extra in (_DATE, _quoted(), st.sampled_from([b"2", b"-1.5", b'""', b"3,5"]), _quoted()):
+            if not draw(st.booleans()):
+                break
+            row.append(draw(extra))
+        lines.append(draw(st.sampled_from([b"", b"   ", b"\t"])) + draw(_SEP).join(row) + draw(_EOL))
+    lines.append(draw(st.sampled_from([b"}", b" }", b"} "])) + draw(_EOL))
+    return b"".join(lines)
+
+
+@settings(max_examples=EXAMPLES * 4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(blocks=st.lists(_block(), min_size=1, max_size=3), with_sum=st.booleans())
+def test_made_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, blocks: list[bytes], with_sum: bool) -> None:
+    head = b'#FLAGGA 0\n#SIETYP 4\n#RAR 0 20230101 20231231\n#KONTO 1910 "Kassa"\n'
+    body = head + (b"#KSUMMA\n" if with_sum else b"") + _EDGE_BLOCKS[0] + b"".join(blocks) + _EDGE_BLOCKS[0]
+    path = tmp_path / "made.se"
+    path.write_bytes(body + (b"#KSUMMA 1\n" if with_sum else b""))
+    _same_on_every_path(path, monkeypatch)
