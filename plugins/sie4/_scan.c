@@ -25,7 +25,8 @@
  * ctx is a tuple: accounts (bytes -> str), objects (bytes -> (pairs, crc)),
  * dates (bytes -> date|None), movements (str -> Decimal), decode(bytes, line),
  * plain_date(bytes), object_list(bytes, line), row_date(bytes, line), Decimal,
- * VoucherRow, Voucher, RowKind.POSTED, Decimal(0), issues (list).
+ * VoucherRow, Voucher, RowKind.POSTED, Decimal(0), issues (list), and the
+ * field decoder with its _cache, counts and first_line and the name "cp437".
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -34,7 +35,8 @@
 
 enum {
     C_ACCOUNTS, C_OBJECTS, C_DATES, C_MOVEMENTS, C_DECODE, C_PLAIN_DATE, C_OBJECT_LIST,
-    C_ROW_DATE, C_DECIMAL, C_ROWTYPE, C_VOUCHERTYPE, C_POSTED, C_ZERO, C_ISSUES, C_SIZE
+    C_ROW_DATE, C_DECIMAL, C_ROWTYPE, C_VOUCHERTYPE, C_POSTED, C_ZERO, C_ISSUES,
+    C_DECODER, C_DEC_CACHE, C_DEC_COUNTS, C_DEC_FIRST, C_CP437_NAME, C_SIZE
 };
 
 typedef struct {
@@ -242,6 +244,71 @@ static int is_ascii(Span sp) {
     return 1;
 }
 
+static Py_UCS4 cp437[256]; /* filled at import from Python's own cp437 codec */
+static PyObject *one;        /* 1, for counts[enc] += 1 */
+
+/* FieldDecoder.decode's two common cases, step for step (encoding.py): a
+ * remembered text whose encoding is the prior, and a text that is CP437 for
+ * certain (the prior is CP437, no byte >= 0xC0, CP437 already used, not
+ * reading speculatively).  Anything else (NULL, no error) goes to decode(). */
+static PyObject *decode_common(PyObject *b, PyObject *ctx) {
+    PyObject *decoder = PyTuple_GET_ITEM(ctx, C_DECODER), *counts = PyTuple_GET_ITEM(ctx, C_DEC_COUNTS);
+    PyObject *cache = PyTuple_GET_ITEM(ctx, C_DEC_CACHE), *name = PyTuple_GET_ITEM(ctx, C_CP437_NAME);
+    PyObject *prior = PyObject_GetAttrString(decoder, "_prior");
+    if (!prior) return NULL;
+    PyObject *text = NULL, *enc = NULL;
+    PyObject *hit = PyDict_GetItemWithError(cache, b);
+    if (hit) {
+        if (!PyTuple_Check(hit) || PyTuple_GET_SIZE(hit) != 2) goto out;
+        enc = PyTuple_GET_ITEM(hit, 1);
+        int same = PyObject_RichCompareBool(enc, prior, Py_EQ);
+        if (same <= 0) goto out;
+        text = Py_NewRef(PyTuple_GET_ITEM(hit, 0));
+    } else {
+        if (PyErr_Occurred()) goto out;
+        int certain = PyUnicode_Check(prior) && PyUnicode_Compare(prior, name) == 0;
+        PyObject *spec = certain ? PyObject_GetAttrString(decoder, "speculative") : NULL;
+        if (certain && !spec) goto out;
+        certain = certain && spec == Py_False && PyDict_Contains(PyTuple_GET_ITEM(ctx, C_DEC_FIRST), name) == 1;
+        Py_XDECREF(spec);
+        const unsigned char *s = (const unsigned char *)PyBytes_AS_STRING(b);
+        Py_ssize_t n = PyBytes_GET_SIZE(b);
+        Py_UCS4 top = 0;
+        for (Py_ssize_t i = 0; certain && i < n; i++) {
+            if (s[i] >= 0xC0) certain = 0;
+            else if (cp437[s[i]] > top) top = cp437[s[i]];
+        }
+        if (!certain) goto out;
+        if (!(text = PyUnicode_New(n, top))) goto out;
+        int kind = PyUnicode_KIND(text);
+        void *data = PyUnicode_DATA(text);
+        for (Py_ssize_t i = 0; i < n; i++) PyUnicode_WRITE(kind, data, i, cp437[s[i]]);
+        enc = name;
+        if (PyDict_GET_SIZE(cache) < 20000) { /* as decode() remembers CP437 texts */
+            PyObject *pair = PyTuple_Pack(2, text, name);
+            if (!pair || PyDict_SetItem(cache, b, pair) < 0) {
+                Py_XDECREF(pair);
+                Py_CLEAR(text);
+                goto out;
+            }
+            Py_DECREF(pair);
+        }
+    }
+    /* counts[enc] += 1: the prior stays the prior */
+    PyObject *was = PyDict_GetItemWithError(counts, enc);
+    PyObject *now = was ? PyNumber_Add(was, one) : NULL;
+    if (!now || PyDict_SetItem(counts, enc, now) < 0) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_RuntimeError, "decoder counts out of step");
+        Py_XDECREF(now);
+        Py_CLEAR(text);
+        goto out;
+    }
+    Py_DECREF(now);
+out:
+    Py_DECREF(prior);
+    return text;
+}
+
 /* A text field as str: ASCII directly, else through the reader's decoder. */
 static PyObject *text_of(Span sp, long line, PyObject *ctx) {
     if (!sp.esc && is_ascii(sp)) return PyUnicode_DecodeASCII(sp.s, sp.n, NULL);
@@ -252,7 +319,8 @@ static PyObject *text_of(Span sp, long line, PyObject *ctx) {
         return t;
     }
     if (!b) return NULL;
-    PyObject *t = PyObject_CallFunction(PyTuple_GET_ITEM(ctx, C_DECODE), "Ol", b, line);
+    PyObject *t = decode_common(b, ctx);
+    if (!t && !PyErr_Occurred()) t = PyObject_CallFunction(PyTuple_GET_ITEM(ctx, C_DECODE), "Ol", b, line);
     Py_DECREF(b);
     return t;
 }
@@ -605,4 +673,13 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_scan", "Plain SIE voucher blocks read whole.", -1, methods};
 
-PyMODINIT_FUNC PyInit__scan(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__scan(void) {
+    unsigned char all[256];
+    for (int i = 0; i < 256; i++) all[i] = (unsigned char)i;
+    PyObject *table = PyUnicode_Decode((const char *)all, 256, "cp437", "strict");
+    if (!table) return NULL;
+    for (int i = 0; i < 256; i++) cp437[i] = PyUnicode_ReadChar(table, i);
+    Py_DECREF(table);
+    if (!one && !(one = PyLong_FromLong(1))) return NULL;
+    return PyModule_Create(&module);
+}

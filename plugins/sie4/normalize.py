@@ -48,7 +48,7 @@ from ekonomi.core.records import (
 
 from . import validate
 from .checksum import Checksum
-from .encoding import FieldDecoder
+from .encoding import CP437, FieldDecoder
 from .labels import BALANCE_KINDS, LABELS
 from .lexer import Field, checksum_bytes, split_fields
 from .reader import LineReader
@@ -507,7 +507,15 @@ class SieNormalizer:
     def _scan_context(self) -> tuple:
         """What the C reader (``_scan.read_blocks``) works with: this reader's caches and callbacks."""
         ctx = self._scan_ctx
-        if ctx is None or ctx[3] is not self.stats.movements or ctx[4] != self.decoder.decode:
+        dec = self.decoder
+        if (
+            ctx is None
+            or ctx[3] is not self.stats.movements
+            or ctx[14] is not dec
+            or ctx[15] is not dec._cache
+            or ctx[16] is not dec.counts
+            or ctx[17] is not dec.first_line
+        ):
 
             def object_list(inner: bytes, line: int) -> tuple:
                 self.line = line
@@ -520,6 +528,7 @@ class SieNormalizer:
             self._scan_ctx = (
                 self._account_cache, self._object_cache, self._dates, self.stats.movements, self.decoder.decode,
                 self._plain_date, object_list, row_date, Decimal, VoucherRow, Voucher, POSTED, _ZERO, self._issues,
+                dec, dec._cache, dec.counts, dec.first_line, CP437,
             )  # fmt: skip
             ctx = self._scan_ctx
         return ctx
