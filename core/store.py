@@ -35,13 +35,14 @@ from sqlalchemy.engine import Connection, Engine
 
 from . import records as r
 from . import settings
-try:  # the row loops in C (core/_rows.c); optional, same results
-    from . import _rows
-except ImportError:  # not built: the Python loops
-    _rows = None  # type: ignore[assignment]
 from .bulk import HUNDRED, BALANCE_COLS, INVOICE_COLS, PERIOD_COLS, ROW_COLS, VOUCHER_COLS, iso_or_none, ore, text_or_none
 from .errors import EkonomiError
 from .target import open_target
+
+try:  # the row loop in C (core/_rows.c); optional, same results
+    from . import _rows
+except ImportError:  # not built: the Python loop (_store_rows)
+    _rows = None  # type: ignore[assignment]
 
 _POSTED = r.RowKind.POSTED
 _KIND_TEXT = {kind: kind.value for kind in r.RowKind}  # plain str: cheaper to bind and to pickle
@@ -634,7 +635,7 @@ def _store_rows(
                 fid,
                 _KIND_TEXT[kind],
                 account,
-                int(amount * HUNDRED),  # ore(), inlined
+                ore(amount),
                 objects,
                 None if day is None else day.isoformat(),
                 text_,

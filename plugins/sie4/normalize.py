@@ -199,7 +199,6 @@ class SieNormalizer:
         self._period_objects: dict[bytes, tuple[tuple[int, str], ...]] = {}
         self._object_cache[b""] = ((), b"")
         self._handlers = self._make_handlers()
-        self._scan_ctx: tuple | None = None
 
     # -- issues --------------------------------------------------------------
     def _issue(self, severity: Severity, code: str, message: str, line: int | None = None, column: int | None = 1) -> None:
@@ -505,33 +504,24 @@ class SieNormalizer:
         return (yield from self._piece_py(data, line))
 
     def _scan_context(self) -> tuple:
-        """What the C reader (``_scan.read_blocks``) works with: this reader's caches and callbacks."""
-        ctx = self._scan_ctx
+        """What the C reader (``_scan.read_blocks``) works with: this reader's
+        caches and callbacks.  Made per piece (a few thousand times in a big
+        file), not kept: kept on the reader it would make a reference cycle."""
+
+        def object_list(inner: bytes, line: int) -> tuple:
+            self.line = line
+            return self._object_list(inner)
+
+        def row_date(value: bytes, line: int) -> date | None:
+            self.line = line
+            return self._date(value, "transaction date", required=False)
+
         dec = self.decoder
-        if (
-            ctx is None
-            or ctx[3] is not self.stats.movements
-            or ctx[14] is not dec
-            or ctx[15] is not dec._cache
-            or ctx[16] is not dec.counts
-            or ctx[17] is not dec.first_line
-        ):
-
-            def object_list(inner: bytes, line: int) -> tuple:
-                self.line = line
-                return self._object_list(inner)
-
-            def row_date(value: bytes, line: int) -> date | None:
-                self.line = line
-                return self._date(value, "transaction date", required=False)
-
-            self._scan_ctx = (
-                self._account_cache, self._object_cache, self._dates, self.stats.movements, self.decoder.decode,
-                self._plain_date, object_list, row_date, Decimal, VoucherRow, Voucher, POSTED, _ZERO, self._issues,
-                dec, dec._cache, dec.counts, dec.first_line, CP437,
-            )  # fmt: skip
-            ctx = self._scan_ctx
-        return ctx
+        return (
+            self._account_cache, self._object_cache, self._dates, self.stats.movements, dec.decode,
+            self._plain_date, object_list, row_date, Decimal, VoucherRow, Voucher, POSTED, _ZERO, self._issues,
+            dec, dec._cache, dec.counts, dec.first_line, CP437,
+        )  # fmt: skip
 
     def _piece_c(self, data: bytes, line: int) -> Generator[Record, None, int]:
         """``_piece`` with plain voucher blocks read by the C accelerator (_scan.c).
