@@ -98,6 +98,9 @@ class FieldDecoder:
     def decode(self, data: bytes, line: int) -> str:
         # A voucher text is decoded per voucher, a million times in a big
         # file: the common cases (remembered, or the prior) skip the calls.
+        # _scan.c (decode_common) repeats the remembered case and the certain
+        # CP437 case step for step: change them together (the differential
+        # tests in tests/test_sie_fastpaths.py compare the decisions).
         hit = self._cache.get(data)  # holds non-ASCII texts only
         if hit is not None:
             enc = hit[1]
