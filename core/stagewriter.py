@@ -4,10 +4,15 @@ A staging file is a plain SQLite database with the bulk tables, no indexes,
 no journal: nothing in it needs to survive a crash, it only has to be
 copied into the main database at commit (target.StagedTarget).
 
-For big inputs the rows are written by a separate process with its own
-interpreter lock, so reading the input (main process) and binding rows into
-SQLite (this process) run on two cores instead of taking turns.  Only this
-module and the standard library are loaded there.
+Binding rows into SQLite costs about as much as reading them from the input,
+so it runs on the other core.  Two ways:
+
+- ``PackedStageWriter`` (core/_stage.c, the usual way): rows are packed into
+  batches as the store makes them, and a thread binds each batch in C with
+  the interpreter lock released.  No second process, no pickling.
+- Without the C modules, big inputs are written by a separate process with
+  its own interpreter lock (``serve``: only this module and the standard
+  library are loaded there), small ones by a thread (bulk.BulkWriter).
 """
 
 from __future__ import annotations
@@ -16,23 +21,105 @@ import sqlite3
 from multiprocessing.connection import Connection as Pipe
 from typing import Any
 
-from .bulk import TABLE_COLS
+from collections.abc import Sequence
+
+from .bulk import BATCH_ROWS, TABLE_COLS, BulkWriter
+
+try:  # optional C modules (setup.py); without them the Python ways below
+    from . import _rows, _stage
+except ImportError:
+    _rows = _stage = None  # type: ignore[assignment]
+
+
+def stage_schema() -> list[str]:
+    """The staging file's settings and tables, then its one transaction."""
+    pragmas = ("journal_mode=OFF", "synchronous=OFF", "temp_store=MEMORY", "cache_size=-32768")
+    tables = [f"CREATE TABLE {table} ({', '.join(cols)})" for table, cols in TABLE_COLS.items()]
+    return [f"PRAGMA {p}" for p in pragmas] + tables + ["BEGIN"]
+
+
+def insert_sql(table: str, cols: Sequence[str]) -> str:
+    return f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
 
 
 def open_stage(path: str) -> sqlite3.Connection:
     """Create the staging file's tables and open its one transaction."""
     con = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    for pragma in ("journal_mode=OFF", "synchronous=OFF", "temp_store=MEMORY", "cache_size=-32768"):
-        con.execute(f"PRAGMA {pragma}")
-    for table, cols in TABLE_COLS.items():
-        con.execute(f"CREATE TABLE {table} ({', '.join(cols)})")
-    con.execute("BEGIN")
+    for sql in stage_schema():
+        con.execute(sql)
     return con
 
 
 def insert(con: sqlite3.Connection, table: str, cols: Any, rows: list[tuple[Any, ...]]) -> None:
-    marks = ", ".join("?" * len(cols))
-    con.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", rows)
+    con.executemany(insert_sql(table, cols), rows)
+
+
+def packed_available() -> bool:
+    return _stage is not None and _rows is not None
+
+
+class PackedStageWriter(BulkWriter):
+    """Rows packed into batches (core/_pack.h) as they come, written to the
+    staging file by a thread that binds them in C without the interpreter
+    lock.  ``packed``/``added`` let the store's C row loop pack voucher rows
+    straight into the current batch, with no tuple made per row."""
+
+    def __init__(self, path: str) -> None:
+        self.stage = _stage.Stage(path)
+        for sql in stage_schema():
+            self.stage.execute(sql)
+        self.statements: dict[str, int] = {}
+        self.counts: dict[str, int] = {}
+        self.stage_open = True
+        super().__init__(self.stage, postgres=False)
+
+    def packed(self, table: str, cols: Sequence[str]) -> bytearray:
+        buf = self.buffers.get(table)
+        if buf is None:
+            buf = self.buffers[table] = (cols, bytearray())  # type: ignore[assignment]
+            self.counts[table] = 0
+        return buf[1]  # type: ignore[return-value]
+
+    def added(self, table: str, n: int) -> None:
+        count = self.counts[table] = self.counts[table] + n
+        if count >= BATCH_ROWS:
+            self._hand_over(table)
+
+    def add(self, table: str, cols: Sequence[str], row: tuple[Any, ...]) -> None:
+        _stage.pack_row(self.packed(table, cols), row)
+        self.added(table, 1)
+
+    def add_many(self, table: str, cols: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        buf = self.packed(table, cols)
+        for row in rows:
+            _stage.pack_row(buf, row)
+        self.added(table, len(rows))
+
+    def _hand_over(self, table: str) -> None:
+        if self.error is not None:
+            raise self.error
+        cols, data = self.buffers[table]
+        self.buffers[table] = (cols, bytearray())  # type: ignore[assignment]
+        self.counts[table] = 0
+        self.queue.put((table, cols, data))  # type: ignore[arg-type]
+
+    def _write(self, table: str, cols: Sequence[str], data: Any) -> None:  # on the writer thread
+        stmt = self.statements.get(table)
+        if stmt is None:
+            stmt = self.statements[table] = self.stage.prepare(insert_sql(table, cols))
+        self.stage.insert(stmt, len(cols), data)
+
+    def close(self) -> None:
+        """Stop the thread, then commit the staging file (if all went well)
+        and close it."""
+        super().close()
+        if self.stage_open:
+            self.stage_open = False
+            try:
+                if self.error is None:
+                    self.stage.execute("COMMIT")
+            finally:
+                self.stage.close()
 
 
 def serve(path: str, pipe: Pipe) -> None:

@@ -118,6 +118,11 @@ class Store:
         self.duplicates = 0
         self.year_ends: list[tuple[int, date]] = []  # stored years whose end changed
         self.objects_json: dict[tuple[r.ObjectRef, ...], str] = {}  # few distinct object lists: encode each once
+        self.packer = None  # vouchers packed in C when the writer takes packed batches (core/_rows.c)
+        if _rows is not None and self.writer.packed("voucher", VOUCHER_COLS) is not None:
+            self.packer = _rows.VoucherPacker(
+                company_id, self.accounts, self.used_unknown, self.objects_json, json.dumps, _KIND_TEXT, HUNDRED, _POSTED
+            )
         self._handlers: dict[type, Callable[[Any], None]] = {
             r.Voucher: self._voucher,
             r.Balance: self._balance,
@@ -297,33 +302,24 @@ class Store:
             self.source_ids.append(v.source_id)
         self.voucher_years.add(fid)
         vid = self.target.voucher_id()
-        cid, add = self.company_id, self.writer.add
-        add(
-            "voucher",
-            VOUCHER_COLS,
-            (
-                vid,
-                cid,
-                fid,
-                self.import_id,
-                v.series,
-                v.number,
-                v.date.isoformat(),
-                v.text,
-                iso_or_none(v.registration_date),
-                v.signature,
-                v.source_id,
-                content_hash,
-                v.line,
-            ),
-        )
+        writer = self.writer
+        if self.packer is not None:  # C packs the voucher and its rows straight into the writer's batches
+            n, posted = self.packer.pack(
+                v, vid, fid, self.import_id, content_hash, writer.packed("voucher", VOUCHER_COLS), writer.packed("voucher_row", ROW_COLS)
+            )
+            writer.added("voucher", 1)
+            writer.added("voucher_row", n)
+            self.counts["rows"] += posted
+            return
+        cid = self.company_id
+        writer.add("voucher", VOUCHER_COLS, _voucher_tuple(v, vid, cid, fid, self.import_id, content_hash))
         if _rows is not None:  # the same loop in C (core/_rows.c)
             rows, posted = _rows.store_rows(
                 v.rows, vid, cid, fid, self.accounts, self.used_unknown, self.objects_json, json.dumps, _KIND_TEXT, HUNDRED, _POSTED
             )
         else:
             rows, posted = _store_rows(v.rows, vid, cid, fid, self.accounts, self.used_unknown, self.objects_json)
-        self.writer.add_many("voucher_row", ROW_COLS, rows)
+        writer.add_many("voucher_row", ROW_COLS, rows)
         self.counts["rows"] += posted
 
     def _content_hash(self, v: r.Voucher) -> str:
@@ -600,6 +596,26 @@ def stored_fiscal_years(conn: Connection, company_id: int) -> list[r.FiscalYear]
         text('SELECT start, "end" FROM fiscal_year WHERE company_id = :c ORDER BY start'), {"c": company_id}
     ).all()
     return [r.FiscalYear(_date(s), _date(e)) for s, e in rows]
+
+
+def _voucher_tuple(v: r.Voucher, vid: int, cid: int, fid: int, import_id: int, content_hash: str | None) -> tuple[Any, ...]:
+    """A voucher as its voucher table tuple (VOUCHER_COLS); core/_rows.c's
+    VoucherPacker packs the same values."""
+    return (
+        vid,
+        cid,
+        fid,
+        import_id,
+        v.series,
+        v.number,
+        v.date.isoformat(),
+        v.text,
+        iso_or_none(v.registration_date),
+        v.signature,
+        v.source_id,
+        content_hash,
+        v.line,
+    )
 
 
 def _store_rows(

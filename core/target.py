@@ -32,7 +32,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from .bulk import BATCH_ROWS, TABLE_COLS, BulkWriter, ProcessBulkWriter
 from .db import writer
-from .stagewriter import open_stage
+from .stagewriter import PackedStageWriter, open_stage, packed_available
 
 
 class DirectTarget:
@@ -108,7 +108,9 @@ class StagedTarget:
         self.path = _stage_folder(engine) / f".ekonomi-import-{import_id}-{uuid.uuid4().hex[:8]}.stage"
         self.stage: sqlite3.Connection | None = None
         self.writer: BulkWriter
-        if _use_writer_process(size_hint):
+        if packed_available():
+            self.writer = PackedStageWriter(str(self.path))
+        elif _use_writer_process(size_hint):
             self.writer = ProcessBulkWriter(str(self.path))
         else:
             self.stage = open_stage(str(self.path))
@@ -205,7 +207,7 @@ class _Rows:
 
 
 def _use_writer_process(size_hint: int) -> bool:
-    """A writer process pays off for big inputs (it costs ~0.2 s to start);
+    """Without core/_stage.c: a writer process pays off for big inputs (it costs ~0.2 s to start);
     a daemonic process (a Celery prefork worker) may not have children."""
     import multiprocessing
 

@@ -1,0 +1,91 @@
+/* The packed form of database rows, shared by core/_rows.c (which writes it)
+ * and core/_stage.c (which binds it into SQLite).
+ *
+ * A batch is the rows of one table, one after another; a row is its values in
+ * column order; a value is a tag byte and its payload:
+ *
+ *     'n'                       NULL
+ *     'i' int64                 an integer, native byte order
+ *     't' uint32 len, bytes     a text, UTF-8
+ *
+ * The batch never leaves the process (a writer thread reads it), so native
+ * byte order and alignment-free memcpy are enough.  Only what the store binds
+ * is packable: None, int and str.  Money is integer öre, dates ISO text.
+ */
+
+#ifndef EKONOMI_PACK_H
+#define EKONOMI_PACK_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+#define PACK_NULL 'n'
+#define PACK_INT 'i'
+#define PACK_TEXT 't'
+
+/* One value, measured before the row is written (so a row costs one resize). */
+typedef struct {
+    char tag;
+    long long num;
+    const char *text;
+    Py_ssize_t len;
+} packed_value;
+
+/* Read a value for packing; -1 with an exception set if it cannot be packed. */
+static int pack_measure(PyObject *value, packed_value *out, Py_ssize_t *size) {
+    if (value == Py_None) {
+        out->tag = PACK_NULL;
+        *size += 1;
+        return 0;
+    }
+    if (PyLong_Check(value)) {
+        int overflow = 0;
+        out->num = PyLong_AsLongLongAndOverflow(value, &overflow);
+        if (overflow) {
+            PyErr_SetString(PyExc_OverflowError, "an integer to store does not fit in 64 bits");
+            return -1;
+        }
+        if (out->num == -1 && PyErr_Occurred()) return -1;
+        out->tag = PACK_INT;
+        *size += 1 + 8;
+        return 0;
+    }
+    if (PyUnicode_Check(value)) {
+        out->text = PyUnicode_AsUTF8AndSize(value, &out->len);
+        if (!out->text) return -1;
+        if (out->len > INT_MAX) { /* sqlite3_bind_text takes an int */
+            PyErr_SetString(PyExc_OverflowError, "a text to store is longer than 2 GB");
+            return -1;
+        }
+        out->tag = PACK_TEXT;
+        *size += 1 + 4 + out->len;
+        return 0;
+    }
+    PyErr_Format(PyExc_TypeError, "cannot store a value of type %.100s (only None, int and str)", Py_TYPE(value)->tp_name);
+    return -1;
+}
+
+/* Append measured values (``size`` bytes in all) to a bytearray. */
+static int pack_write(PyObject *buf, const packed_value *values, Py_ssize_t n, Py_ssize_t size) {
+    Py_ssize_t at = PyByteArray_GET_SIZE(buf);
+    if (PyByteArray_Resize(buf, at + size) < 0) return -1;
+    char *p = PyByteArray_AS_STRING(buf) + at;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        *p++ = values[i].tag;
+        if (values[i].tag == PACK_INT) {
+            int64_t num = (int64_t)values[i].num;
+            memcpy(p, &num, 8);
+            p += 8;
+        } else if (values[i].tag == PACK_TEXT) {
+            uint32_t len = (uint32_t)values[i].len;
+            memcpy(p, &len, 4);
+            memcpy(p + 4, values[i].text, values[i].len);
+            p += 4 + values[i].len;
+        }
+    }
+    return 0;
+}
+
+#endif

@@ -1,0 +1,182 @@
+"""The staging file written in C from packed batches (core/_stage.c,
+core/_pack.h): what goes in comes out of SQLite exactly as Python's sqlite3
+module would have stored it, bad values and bad batches are refused with an
+error (never a crash or a wrong row), and the store's C packer packs the
+same values the Python store would hand over as tuples."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ekonomi.core import stagewriter, store
+from ekonomi.core.bulk import HUNDRED, ROW_COLS
+from ekonomi.core.records import RowKind, Voucher, VoucherRow
+
+_stage, _rows = stagewriter._stage, stagewriter._rows
+pytestmark = pytest.mark.skipif(
+    _stage is None and os.environ.get("CI") != "true", reason="core/_stage.c is not built here (no sqlite3.h?)"
+)
+
+COLS = ("a", "b", "c")
+value = st.one_of(
+    st.none(),
+    st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    st.text(st.characters(blacklist_categories=("Cs",))),  # any text that has a UTF-8 form
+)
+
+
+def _built() -> None:
+    if _stage is None or _rows is None:
+        pytest.fail("core/_stage.c or core/_rows.c was not built (see setup.py)")
+
+
+def _stage_file(tmp_path: Path, name: str = "s.stage"):
+    st_ = _stage.Stage(str(tmp_path / name))
+    st_.execute("CREATE TABLE t (a, b, c); BEGIN")
+    return st_, st_.prepare(stagewriter.insert_sql("t", COLS))
+
+
+def _read(path: Path) -> list[tuple]:
+    con = sqlite3.connect(path)
+    try:
+        return con.execute("SELECT a, b, c FROM t ORDER BY rowid").fetchall()
+    finally:
+        con.close()
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.tuples(value, value, value), max_size=40))
+def test_packed_rows_come_back_as_python_would_store_them(tmp_path_factory, rows) -> None:
+    _built()
+    tmp = tmp_path_factory.mktemp("stage")
+    stage, stmt = _stage_file(tmp)
+    buf = bytearray()
+    for row in rows:
+        _stage.pack_row(buf, row)
+    assert stage.insert(stmt, 3, buf) == len(rows)
+    stage.execute("COMMIT")
+    stage.close()
+    con = sqlite3.connect(tmp / "py.db")
+    con.execute("CREATE TABLE t (a, b, c)")
+    con.executemany("INSERT INTO t VALUES (?, ?, ?)", rows)
+    con.commit()
+    con.close()
+    got, want = _read(tmp / "s.stage"), _read(tmp / "py.db")
+    assert got == want == [tuple(r) for r in rows]
+    assert [type(x) for r in got for x in r] == [type(x) for r in want for x in r]
+
+
+def test_values_that_cannot_be_stored_are_refused() -> None:
+    _built()
+    buf = bytearray()
+    for bad in (1.5, Decimal("1.50"), date(2024, 1, 1), b"bytes", 2**63, -(2**63) - 1, "\ud800"):
+        with pytest.raises((TypeError, OverflowError, UnicodeEncodeError)):
+            _stage.pack_row(buf, (None, bad, None))
+        assert buf == bytearray()  # a refused row leaves no part of itself behind
+    with pytest.raises(TypeError):
+        _stage.pack_row(buf, [1, 2, 3])  # a row is a tuple
+    _stage.pack_row(buf, (True, 0, ""))  # bool is an int, as sqlite3 binds it
+    assert len(buf) == 1 + 8 + 1 + 8 + 1 + 4
+
+
+def test_malformed_batches_are_errors_not_crashes(tmp_path) -> None:
+    _built()
+    stage, stmt = _stage_file(tmp_path)
+    good = bytearray()
+    _stage.pack_row(good, (1, "två", None))
+    for bad in (good[:-1], good[:5], good + b"x", good + b"i\x01", bytes(good[:1]) + b"t\xff\xff\xff\x7fab"):
+        with pytest.raises(_stage.StageError):
+            stage.insert(stmt, 3, bad)
+    with pytest.raises(_stage.StageError):
+        stage.insert(stmt, 2, good)  # not the statement's number of columns
+    with pytest.raises(_stage.StageError):
+        stage.insert(stmt + 1, 3, good)  # no such statement
+    with pytest.raises(_stage.StageError, match="no such table"):
+        stage.execute("INSERT INTO nowhere VALUES (1)")
+    assert stage.insert(stmt, 3, good) == 1  # the statement still works after the errors
+    stage.execute("COMMIT")
+    stage.close()
+    with pytest.raises(_stage.StageError, match="closed"):
+        stage.execute("SELECT 1")
+    rows = _read(tmp_path / "s.stage")
+    # Only whole rows before the fault landed, never a half row.
+    assert rows[-1] == (1, "två", None) and all(r == (1, "två", None) for r in rows)
+
+
+def test_sqlite_errors_are_reported(tmp_path) -> None:
+    _built()
+    stage = _stage.Stage(str(tmp_path / "s.stage"))
+    stage.execute("CREATE TABLE t (a NOT NULL, b, c)")
+    stmt = stage.prepare(stagewriter.insert_sql("t", COLS))
+    buf = bytearray()
+    _stage.pack_row(buf, (None, 1, 2))
+    with pytest.raises(_stage.StageError, match="NOT NULL"):
+        stage.insert(stmt, 3, buf)
+    with pytest.raises(_stage.StageError):
+        _stage.Stage(str(tmp_path / "no" / "such" / "folder" / "s.stage"))
+    stage.close()
+
+
+def test_voucher_packer_packs_what_the_python_store_hands_over(tmp_path) -> None:
+    """VoucherPacker (the store's C path for packed batches) gives, byte for
+    byte, the voucher tuple and row tuples of the Python store, packed; with
+    the same side effects; and a voucher it refuses leaves the batches as
+    they were."""
+    _built()
+    P = RowKind.POSTED
+    day = date(2023, 1, 5)
+    vouchers = [
+        Voucher("A", "1", day, "Hyra", (
+            VoucherRow("1910", Decimal("1.50"), (), None, None, None, P, None, 3),
+            VoucherRow("3010", Decimal("-1.5"), ((1, "10"), (6, "P1")), day, "tåg", Decimal("-2.125"), P, "sig", 4),
+        ), date(2023, 1, 9), "AB", "src-1", 2),
+        Voucher("B", "x", date(2024, 2, 29), "", (
+            VoucherRow("9999", Decimal("5"), (), None, None, None, RowKind.ADDED, None, 7),
+            VoucherRow("8888", Decimal("-5"), ((1, "å"),), None, None, Decimal("0"), RowKind.REMOVED, None, None),
+        )),
+        Voucher("C", "", day, "tom", ()),
+    ]
+    accounts = {"1910": None}
+    unknown_c: set[str] = set()
+    unknown_py: set[str] = set()
+    json_c: dict = {}
+    json_py: dict = {}
+    packer = _rows.VoucherPacker(7, accounts, unknown_c, json_c, json.dumps, store._KIND_TEXT, HUNDRED, P)
+    vbuf, rbuf = bytearray(), bytearray()
+    want_v, want_r, every_row = bytearray(), bytearray(), []
+    for i, v in enumerate(vouchers):
+        got = packer.pack(v, i, 3, 42, f"hash{i}" if i else None, vbuf, rbuf)
+        _stage.pack_row(want_v, store._voucher_tuple(v, i, 7, 3, 42, f"hash{i}" if i else None))
+        tuples, posted = store._store_rows(v.rows, i, 7, 3, accounts, unknown_py, json_py)
+        for t in tuples:
+            _stage.pack_row(want_r, t)
+        every_row += tuples
+        assert got == (len(tuples), posted)
+        assert (vbuf, rbuf) == (want_v, want_r)
+    assert unknown_c == unknown_py == {"3010", "9999", "8888"}
+    assert list(json_c.items()) == list(json_py.items())
+    # A voucher with a row that cannot be stored: nothing of it stays.
+    bad = Voucher("D", "9", day, "", (VoucherRow("1910", Decimal("1"), (), None, None, None, P, None, 1), ("not", "a", "row")))
+    with pytest.raises(TypeError):
+        packer.pack(bad, 9, 3, 42, None, vbuf, rbuf)
+    assert (vbuf, rbuf) == (want_v, want_r)
+    with pytest.raises(TypeError):
+        packer.pack(vouchers[0], 1, 3, 42, None, b"", rbuf)  # a batch is a bytearray
+    # And SQLite gets exactly the Python store's rows.
+    stage = _stage.Stage(str(tmp_path / "rows.stage"))
+    stage.execute(f"CREATE TABLE voucher_row ({', '.join(ROW_COLS)})")
+    stmt = stage.prepare(stagewriter.insert_sql("voucher_row", ROW_COLS))
+    assert stage.insert(stmt, len(ROW_COLS), rbuf) == len(every_row) == 4
+    stage.close()
+    con = sqlite3.connect(tmp_path / "rows.stage")
+    assert con.execute("SELECT * FROM voucher_row ORDER BY rowid").fetchall() == every_row
+    con.close()
