@@ -1,5 +1,7 @@
-/* The packed form of database rows, shared by core/_rows.c (which writes it)
- * and core/_stage.c (which binds it into SQLite).
+/* Database rows in the two forms the bulk writers take, built in C from the
+ * store's values (core/_rows.c) so no tuple is made per row:
+ *
+ * 1. The packed form, bound into a SQLite staging file by core/_stage.c.
  *
  * A batch is the rows of one table, one after another; a row is its values in
  * column order; a value is a tag byte and its payload:
@@ -9,8 +11,14 @@
  *     't' uint32 len, bytes     a text, UTF-8
  *
  * The batch never leaves the process (a writer thread reads it), so native
- * byte order and alignment-free memcpy are enough.  Only what the store binds
- * is packable: None, int and str.  Money is integer öre, dates ISO text.
+ * byte order and alignment-free memcpy are enough.
+ *
+ * 2. PostgreSQL's COPY text format (UTF-8), sent as it is by bulk.CopyWriter:
+ * values separated by a tab, rows ended by a newline, NULL as \N, and in
+ * texts a backslash, tab, newline or carriage return escaped.
+ *
+ * Only what the store binds is packable: None, int and str.  Money is
+ * integer öre, dates ISO text.
  */
 
 #ifndef EKONOMI_PACK_H
@@ -34,7 +42,7 @@ typedef struct {
 } packed_value;
 
 /* Read a value for packing; -1 with an exception set if it cannot be packed. */
-static int pack_measure(PyObject *value, packed_value *out, Py_ssize_t *size) {
+static inline int pack_measure(PyObject *value, packed_value *out, Py_ssize_t *size) {
     if (value == Py_None) {
         out->tag = PACK_NULL;
         *size += 1;
@@ -68,7 +76,7 @@ static int pack_measure(PyObject *value, packed_value *out, Py_ssize_t *size) {
 }
 
 /* Append measured values (``size`` bytes in all) to a bytearray. */
-static int pack_write(PyObject *buf, const packed_value *values, Py_ssize_t n, Py_ssize_t size) {
+static inline int pack_write(PyObject *buf, const packed_value *values, Py_ssize_t n, Py_ssize_t size) {
     Py_ssize_t at = PyByteArray_GET_SIZE(buf);
     if (PyByteArray_Resize(buf, at + size) < 0) return -1;
     char *p = PyByteArray_AS_STRING(buf) + at;
@@ -86,6 +94,75 @@ static int pack_write(PyObject *buf, const packed_value *values, Py_ssize_t n, P
         }
     }
     return 0;
+}
+
+/* The COPY text form of one value: its length, and writing it. */
+static inline Py_ssize_t copy_length(const packed_value *v) {
+    if (v->tag == PACK_NULL) return 2;
+    if (v->tag == PACK_INT) {
+        unsigned long long u = v->num < 0 ? 0ULL - (unsigned long long)v->num : (unsigned long long)v->num;
+        Py_ssize_t digits = 1;
+        while (u >= 10) {
+            u /= 10;
+            digits++;
+        }
+        return digits + (v->num < 0);
+    }
+    Py_ssize_t len = v->len;
+    for (Py_ssize_t i = 0; i < v->len; i++) {
+        char ch = v->text[i];
+        len += ch == '\\' || ch == '\t' || ch == '\n' || ch == '\r';
+    }
+    return len;
+}
+
+static inline char *copy_value(char *p, const packed_value *v) {
+    if (v->tag == PACK_NULL) {
+        *p++ = '\\';
+        *p++ = 'N';
+    } else if (v->tag == PACK_INT) {
+        char digits[24];
+        unsigned long long u = v->num < 0 ? 0ULL - (unsigned long long)v->num : (unsigned long long)v->num;
+        int k = 0;
+        do {
+            digits[k++] = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        if (v->num < 0) *p++ = '-';
+        while (k) *p++ = digits[--k];
+    } else {
+        for (Py_ssize_t i = 0; i < v->len; i++) {
+            char ch = v->text[i];
+            switch (ch) {
+            case '\\': *p++ = '\\'; *p++ = '\\'; break;
+            case '\t': *p++ = '\\'; *p++ = 't'; break;
+            case '\n': *p++ = '\\'; *p++ = 'n'; break;
+            case '\r': *p++ = '\\'; *p++ = 'r'; break;
+            default: *p++ = ch;
+            }
+        }
+    }
+    return p;
+}
+
+/* Append measured values to a bytearray as one COPY text row. */
+static inline int copy_write(PyObject *buf, const packed_value *values, Py_ssize_t n) {
+    Py_ssize_t size = n; /* n - 1 tabs and the newline */
+    for (Py_ssize_t i = 0; i < n; i++) size += copy_length(&values[i]);
+    Py_ssize_t at = PyByteArray_GET_SIZE(buf);
+    if (PyByteArray_Resize(buf, at + size) < 0) return -1;
+    char *p = PyByteArray_AS_STRING(buf) + at;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (i) *p++ = '\t';
+        p = copy_value(p, &values[i]);
+    }
+    *p = '\n';
+    return 0;
+}
+
+/* Append measured values in the chosen form (copy: COPY text, else packed). */
+static inline int row_write(PyObject *buf, const packed_value *values, Py_ssize_t n, Py_ssize_t packed_size, int copy) {
+    return copy ? copy_write(buf, values, n) : pack_write(buf, values, n, packed_size);
 }
 
 #endif

@@ -1,4 +1,5 @@
-/* The two loops over voucher rows that every import runs, in C.
+/* The two loops over voucher rows that every import runs, in C, and the
+ * packing of rows for the bulk writers.
  *
  * An import of a million vouchers goes over four million rows twice: the
  * ledger rules add them up (checks.py) and the store turns them into database
@@ -10,10 +11,13 @@
  *       -> (posted, other, [(account, line), ...] newly undeclared, in order)
  *   store_rows(rows, vid, cid, fid, accounts, unknown, objects_json, dumps, kind_text, HUNDRED, POSTED)
  *       -> (tuples, posted count)
- *   VoucherPacker(cid, accounts, unknown, objects_json, dumps, kind_text, HUNDRED, POSTED)
+ *   VoucherPacker(cid, accounts, unknown, objects_json, dumps, kind_text, HUNDRED, POSTED, *, copy=False)
  *       .pack(voucher, vid, fid, import_id, content_hash, voucher_batch, row_batch) -> (rows, posted count)
- *       the same loop, and the voucher's own tuple, appended in packed form
- *       (core/_pack.h) to the writer's batches (stagewriter.PackedStageWriter)
+ *       the same loop, and the voucher's own tuple, appended to the writer's
+ *       batches (bulk.PackedWriter) in the packed form or, with copy=True,
+ *       in PostgreSQL's COPY text form (core/_pack.h)
+ *   pack_row(batch, tuple), copy_row(batch, tuple)
+ *       any other row appended in those forms
  *
  * rows: a sequence of VoucherRow (account, amount, objects, date, text,
  * quantity, kind, signature, line).
@@ -94,6 +98,7 @@ static PyObject *str_or_none(PyObject *value) {
 /* What the store's loop needs besides the rows (all borrowed). */
 typedef struct {
     PyObject *cid, *accounts, *unknown, *objects_json, *dumps, *kind_text, *hundred, *posted_kind, *iso_cache;
+    int copy; /* packed rows in COPY text form, not the staging form */
 } store_ctx;
 
 /* A voucher_row has twelve values (bulk.ROW_COLS). */
@@ -156,7 +161,7 @@ static int store_loop(store_ctx *c, PyObject *rows, PyObject *vid, PyObject *fid
             packed_value pv[ROW_NCOLS];
             Py_ssize_t size = 0;
             for (int k = 0; k < ROW_NCOLS && !bad; k++) bad = pack_measure(values[k], &pv[k], &size) < 0;
-            if (!bad) bad = pack_write(packed, pv, ROW_NCOLS, size) < 0;
+            if (!bad) bad = row_write(packed, pv, ROW_NCOLS, size, c->copy) < 0;
         } else {
             PyObject *tuple = PyTuple_New(ROW_NCOLS);
             if (tuple) {
@@ -199,13 +204,17 @@ typedef struct {
     PyObject_HEAD
     PyObject *refs[8]; /* cid, accounts, unknown, objects_json, dumps, kind_text, hundred, posted_kind */
     PyObject *iso_cache;
+    int copy;
 } VoucherPacker;
 
 static int packer_init(VoucherPacker *self, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"cid", "accounts", "unknown", "objects_json", "dumps", "kind_text", "hundred", "posted", "copy", NULL};
     PyObject *r[8];
-    if (!PyArg_ParseTuple(args, "OOO!O!OO!OO", &r[0], &r[1], &PySet_Type, &r[2], &PyDict_Type, &r[3], &r[4], &PyDict_Type, &r[5],
-                          &r[6], &r[7]))
+    int copy = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOO!O!OO!OO|$p", kwlist, &r[0], &r[1], &PySet_Type, &r[2], &PyDict_Type, &r[3], &r[4],
+                                     &PyDict_Type, &r[5], &r[6], &r[7], &copy))
         return -1;
+    self->copy = copy;
     for (int i = 0; i < 8; i++) Py_XSETREF(self->refs[i], Py_NewRef(r[i]));
     Py_XSETREF(self->iso_cache, PyDict_New());
     return self->iso_cache ? 0 : -1;
@@ -256,17 +265,17 @@ static PyObject *packer_pack(VoucherPacker *self, PyObject *args) {
                                        PyTuple_GET_ITEM(v, 3), reg, PyTuple_GET_ITEM(v, 6), PyTuple_GET_ITEM(v, 7), content_hash,
                                        PyTuple_GET_ITEM(v, 8)};
     packed_value pv[VOUCHER_NCOLS];
-    Py_ssize_t size = 0;
+    Py_ssize_t size = 0, at_v = PyByteArray_GET_SIZE(vbuf);
     int bad = 0;
     for (int k = 0; k < VOUCHER_NCOLS && !bad; k++) bad = pack_measure(values[k], &pv[k], &size) < 0;
-    if (!bad) bad = pack_write(vbuf, pv, VOUCHER_NCOLS, size) < 0;
+    if (!bad) bad = row_write(vbuf, pv, VOUCHER_NCOLS, size, self->copy) < 0;
     Py_DECREF(day);
     Py_DECREF(reg);
     if (bad) return NULL;
     PyObject *rows = PySequence_Fast(PyTuple_GET_ITEM(v, 4), "rows must be a sequence");
     if (!rows) return NULL;
     store_ctx c = {self->refs[0], self->refs[1], self->refs[2], self->refs[3], self->refs[4],
-                   self->refs[5], self->refs[6], self->refs[7], self->iso_cache};
+                   self->refs[5], self->refs[6], self->refs[7], self->iso_cache, self->copy};
     long posted = 0;
     Py_ssize_t at = PyByteArray_GET_SIZE(rbuf), n = PySequence_Fast_GET_SIZE(rows);
     if (store_loop(&c, rows, vid, fid, NULL, rbuf, &posted) < 0) {
@@ -274,7 +283,7 @@ static PyObject *packer_pack(VoucherPacker *self, PyObject *args) {
         PyObject *type, *value, *tb;
         PyErr_Fetch(&type, &value, &tb);
         PyByteArray_Resize(rbuf, at);
-        PyByteArray_Resize(vbuf, PyByteArray_GET_SIZE(vbuf) - size);
+        PyByteArray_Resize(vbuf, at_v);
         PyErr_Restore(type, value, tb);
         Py_DECREF(rows);
         return NULL;
@@ -294,7 +303,7 @@ static PyTypeObject VoucherPackerType = {
     .tp_name = "ekonomi.core._rows.VoucherPacker",
     .tp_basicsize = sizeof(VoucherPacker),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
-    .tp_doc = "VoucherPacker(cid, accounts, unknown, objects_json, dumps, kind_text, HUNDRED, POSTED)",
+    .tp_doc = "VoucherPacker(cid, accounts, unknown, objects_json, dumps, kind_text, HUNDRED, POSTED, *, copy=False)",
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)packer_init,
     .tp_dealloc = (destructor)packer_dealloc,
@@ -303,7 +312,27 @@ static PyTypeObject VoucherPackerType = {
     .tp_methods = packer_methods,
 };
 
+/* One row (a tuple of None, int and str) appended to a batch. */
+static PyObject *append_row(PyObject *args, int copy) {
+    PyObject *buf, *row;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyByteArray_Type, &buf, &PyTuple_Type, &row)) return NULL;
+    Py_ssize_t n = PyTuple_GET_SIZE(row), size = 0;
+    packed_value small[16], *values = n <= 16 ? small : PyMem_New(packed_value, n);
+    if (!values) return PyErr_NoMemory();
+    int bad = 0;
+    for (Py_ssize_t i = 0; i < n && !bad; i++) bad = pack_measure(PyTuple_GET_ITEM(row, i), &values[i], &size) < 0;
+    if (!bad) bad = row_write(buf, values, n, size, copy) < 0;
+    if (values != small) PyMem_Free(values);
+    if (bad) return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *pack_row(PyObject *module, PyObject *args) { return append_row(args, 0); }
+static PyObject *copy_row(PyObject *module, PyObject *args) { return append_row(args, 1); }
+
 static PyMethodDef methods[] = {
+    {"pack_row", pack_row, METH_VARARGS, "pack_row(batch, row): append a row in the packed form (core/_pack.h)."},
+    {"copy_row", copy_row, METH_VARARGS, "copy_row(batch, row): append a row in PostgreSQL's COPY text form."},
     {"ledger_rows", ledger_rows, METH_VARARGS, "The ledger rules' loop over a voucher's rows (checks.py)."},
     {"store_rows", store_rows, METH_VARARGS, "The store's loop over a voucher's rows (store.py)."},
     {NULL, NULL, 0, NULL},

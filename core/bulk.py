@@ -1,6 +1,12 @@
-"""Bulk writing: the column lists of the bulk tables, and a writer that
-inserts whole batches by the fastest path the database has (``executemany``
-on SQLite, ``COPY`` on PostgreSQL) on a second thread."""
+"""Bulk writing: the column lists of the bulk tables, and writers that
+insert whole batches by the fastest path the database has (``executemany``
+on SQLite, ``COPY`` on PostgreSQL) on a second thread.
+
+Where core/_rows.c is built, rows are not handed over as tuples at all: the
+store's C packer appends them to the current batch as bytes, in COPY text
+for PostgreSQL (``CopyWriter``) or in the staging form for SQLite
+(stagewriter.PackedStageWriter), and the writer thread sends the batch whole.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,11 @@ from collections.abc import Sequence
 from decimal import Decimal
 from datetime import date
 from typing import Any
+
+try:  # optional C module (setup.py): rows packed as bytes, no tuple per row
+    from . import _rows
+except ImportError:
+    _rows = None  # type: ignore[assignment]
 
 BATCH_ROWS = 5000
 
@@ -135,13 +146,15 @@ class BulkWriter:
         self.thread = threading.Thread(target=self._drain, name="ekonomi-bulk-writer", daemon=True)
         self.thread.start()
 
+    pack_format: str | None = None  # "copy" or "stage": the batches are bytes in that form (PackedWriter)
+
     def packed(self, table: str, cols: Sequence[str]) -> bytearray | None:
-        """The current batch in packed form, for writers that take one
-        (stagewriter.PackedStageWriter); None: this writer takes tuples."""
+        """The current batch as bytes, for writers that take them
+        (PackedWriter); None: this writer takes tuples."""
         return None
 
     def added(self, table: str, n: int) -> None:
-        """``n`` rows were packed into ``packed(table)``'s batch."""
+        """``n`` rows were appended to ``packed(table)``'s batch."""
         raise NotImplementedError
 
     def add(self, table: str, cols: Sequence[str], row: tuple[Any, ...]) -> None:
@@ -208,6 +221,65 @@ class BulkWriter:
                 cur.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", rows)
             finally:
                 cur.close()
+
+
+class PackedWriter(BulkWriter):
+    """Batches as bytes (core/_pack.h), appended row by row in C: by the
+    store's VoucherPacker straight into ``packed(table)``, or by ``add``.
+    Subclasses send a whole batch in ``_write``, on the writer thread."""
+
+    def __init__(self, raw: Any, postgres: bool) -> None:
+        self.counts: dict[str, int] = {}
+        super().__init__(raw, postgres)
+        self._append = _rows.copy_row if self.pack_format == "copy" else _rows.pack_row
+
+    def packed(self, table: str, cols: Sequence[str]) -> bytearray:
+        buf = self.buffers.get(table)
+        if buf is None:
+            buf = self.buffers[table] = (cols, bytearray())  # type: ignore[assignment]
+            self.counts[table] = 0
+        return buf[1]  # type: ignore[return-value]
+
+    def added(self, table: str, n: int) -> None:
+        count = self.counts[table] = self.counts[table] + n
+        if count >= BATCH_ROWS:
+            self._hand_over(table)
+
+    def add(self, table: str, cols: Sequence[str], row: tuple[Any, ...]) -> None:
+        self._append(self.packed(table, cols), row)
+        self.added(table, 1)
+
+    def add_many(self, table: str, cols: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        buf, append = self.packed(table, cols), self._append
+        for row in rows:
+            append(buf, row)
+        self.added(table, len(rows))
+
+    def _hand_over(self, table: str) -> None:
+        if self.error is not None:
+            raise self.error
+        cols, data = self.buffers[table]
+        self.buffers[table] = (cols, bytearray())  # type: ignore[assignment]
+        self.counts[table] = 0
+        self.queue.put((table, cols, data))  # type: ignore[arg-type]
+
+
+class CopyWriter(PackedWriter):
+    """PostgreSQL: each batch, already in COPY text form, is one COPY.  The
+    connection must speak UTF-8 (``copy_writer_fits``)."""
+
+    pack_format = "copy"
+
+    def _write(self, table: str, cols: Sequence[str], data: Any) -> None:
+        with self.raw.cursor() as cur:
+            with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+                copy.write(data)
+
+
+def copy_writer_fits(raw: Any) -> bool:
+    """The C packer is built and the psycopg connection's client encoding is
+    UTF-8, the encoding the packer writes texts in."""
+    return _rows is not None and str(getattr(raw.info, "encoding", "")).lower().replace("-", "") == "utf8"
 
 
 class ProcessBulkWriter(BulkWriter):

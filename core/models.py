@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from typing import Optional
 
 from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import text as sql
 from sqlmodel import Field, SQLModel
 
 
@@ -204,13 +205,28 @@ class PeriodBudget(_PeriodAmount, table=True):
 class Voucher(SQLModel, table=True):
     """A verifikation.  No unique constraint on (series, number): real
     programs repeat them.  ``content_hash`` identifies appended vouchers (4I)
-    so the same file imported twice adds nothing."""
+    so the same file imported twice adds nothing.  Its two lookup indexes
+    hold only the vouchers that have the key (partial indexes): a SIE file's
+    vouchers have neither, and a million of them need not be indexed twice
+    under NULL (migration 0004)."""
 
     __tablename__ = "voucher"
     __table_args__ = (
         Index("ix_voucher_year", "fiscal_year_id", "import_id"),
-        Index("ix_voucher_source_id", "company_id", "source_id"),
-        Index("ix_voucher_content", "company_id", "content_hash"),
+        Index(
+            "ix_voucher_source_id",
+            "company_id",
+            "source_id",
+            sqlite_where=sql("source_id IS NOT NULL"),
+            postgresql_where=sql("source_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_voucher_content",
+            "company_id",
+            "content_hash",
+            sqlite_where=sql("content_hash IS NOT NULL"),
+            postgresql_where=sql("content_hash IS NOT NULL"),
+        ),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     company_id: int

@@ -23,7 +23,7 @@ from typing import Any
 
 from collections.abc import Sequence
 
-from .bulk import BATCH_ROWS, TABLE_COLS, BulkWriter
+from .bulk import TABLE_COLS, PackedWriter
 
 try:  # optional C modules (setup.py); without them the Python ways below
     from . import _rows, _stage
@@ -58,50 +58,19 @@ def packed_available() -> bool:
     return _stage is not None and _rows is not None
 
 
-class PackedStageWriter(BulkWriter):
-    """Rows packed into batches (core/_pack.h) as they come, written to the
-    staging file by a thread that binds them in C without the interpreter
-    lock.  ``packed``/``added`` let the store's C row loop pack voucher rows
-    straight into the current batch, with no tuple made per row."""
+class PackedStageWriter(PackedWriter):
+    """Batches packed in C (core/_pack.h), written to the staging file by a
+    thread that binds them in C without the interpreter lock."""
+
+    pack_format = "stage"
 
     def __init__(self, path: str) -> None:
         self.stage = _stage.Stage(path)
         for sql in stage_schema():
             self.stage.execute(sql)
         self.statements: dict[str, int] = {}
-        self.counts: dict[str, int] = {}
         self.stage_open = True
         super().__init__(self.stage, postgres=False)
-
-    def packed(self, table: str, cols: Sequence[str]) -> bytearray:
-        buf = self.buffers.get(table)
-        if buf is None:
-            buf = self.buffers[table] = (cols, bytearray())  # type: ignore[assignment]
-            self.counts[table] = 0
-        return buf[1]  # type: ignore[return-value]
-
-    def added(self, table: str, n: int) -> None:
-        count = self.counts[table] = self.counts[table] + n
-        if count >= BATCH_ROWS:
-            self._hand_over(table)
-
-    def add(self, table: str, cols: Sequence[str], row: tuple[Any, ...]) -> None:
-        _stage.pack_row(self.packed(table, cols), row)
-        self.added(table, 1)
-
-    def add_many(self, table: str, cols: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-        buf = self.packed(table, cols)
-        for row in rows:
-            _stage.pack_row(buf, row)
-        self.added(table, len(rows))
-
-    def _hand_over(self, table: str) -> None:
-        if self.error is not None:
-            raise self.error
-        cols, data = self.buffers[table]
-        self.buffers[table] = (cols, bytearray())  # type: ignore[assignment]
-        self.counts[table] = 0
-        self.queue.put((table, cols, data))  # type: ignore[arg-type]
 
     def _write(self, table: str, cols: Sequence[str], data: Any) -> None:  # on the writer thread
         stmt = self.statements.get(table)

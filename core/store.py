@@ -119,9 +119,17 @@ class Store:
         self.year_ends: list[tuple[int, date]] = []  # stored years whose end changed
         self.objects_json: dict[tuple[r.ObjectRef, ...], str] = {}  # few distinct object lists: encode each once
         self.packer = None  # vouchers packed in C when the writer takes packed batches (core/_rows.c)
-        if _rows is not None and self.writer.packed("voucher", VOUCHER_COLS) is not None:
+        if _rows is not None and self.writer.pack_format is not None:
             self.packer = _rows.VoucherPacker(
-                company_id, self.accounts, self.used_unknown, self.objects_json, json.dumps, _KIND_TEXT, HUNDRED, _POSTED
+                company_id,
+                self.accounts,
+                self.used_unknown,
+                self.objects_json,
+                json.dumps,
+                _KIND_TEXT,
+                HUNDRED,
+                _POSTED,
+                copy=self.writer.pack_format == "copy",
             )
         self._handlers: dict[type, Callable[[Any], None]] = {
             r.Voucher: self._voucher,

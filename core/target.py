@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
-from .bulk import BATCH_ROWS, TABLE_COLS, BulkWriter, ProcessBulkWriter
+from .bulk import BATCH_ROWS, TABLE_COLS, BulkWriter, CopyWriter, ProcessBulkWriter, copy_writer_fits
 from .db import writer
 from .stagewriter import PackedStageWriter, open_stage, packed_available
 
@@ -42,7 +42,8 @@ class DirectTarget:
         self.engine = engine
         self.conn = engine.connect()
         self.conn.begin()
-        self.writer = BulkWriter(self.conn.connection.driver_connection, postgres=True)
+        raw = self.conn.connection.driver_connection
+        self.writer = CopyWriter(raw, postgres=True) if copy_writer_fits(raw) else BulkWriter(raw, postgres=True)
         self._ids: list[int] = []
         self.year_map: dict[int, int] = {}
 

@@ -61,7 +61,7 @@ def test_packed_rows_come_back_as_python_would_store_them(tmp_path_factory, rows
     stage, stmt = _stage_file(tmp)
     buf = bytearray()
     for row in rows:
-        _stage.pack_row(buf, row)
+        _rows.pack_row(buf, row)
     assert stage.insert(stmt, 3, buf) == len(rows)
     stage.execute("COMMIT")
     stage.close()
@@ -80,11 +80,11 @@ def test_values_that_cannot_be_stored_are_refused() -> None:
     buf = bytearray()
     for bad in (1.5, Decimal("1.50"), date(2024, 1, 1), b"bytes", 2**63, -(2**63) - 1, "\ud800"):
         with pytest.raises((TypeError, OverflowError, UnicodeEncodeError)):
-            _stage.pack_row(buf, (None, bad, None))
+            _rows.pack_row(buf, (None, bad, None))
         assert buf == bytearray()  # a refused row leaves no part of itself behind
     with pytest.raises(TypeError):
-        _stage.pack_row(buf, [1, 2, 3])  # a row is a tuple
-    _stage.pack_row(buf, (True, 0, ""))  # bool is an int, as sqlite3 binds it
+        _rows.pack_row(buf, [1, 2, 3])  # a row is a tuple
+    _rows.pack_row(buf, (True, 0, ""))  # bool is an int, as sqlite3 binds it
     assert len(buf) == 1 + 8 + 1 + 8 + 1 + 4
 
 
@@ -92,7 +92,7 @@ def test_malformed_batches_are_errors_not_crashes(tmp_path) -> None:
     _built()
     stage, stmt = _stage_file(tmp_path)
     good = bytearray()
-    _stage.pack_row(good, (1, "två", None))
+    _rows.pack_row(good, (1, "två", None))
     for bad in (good[:-1], good[:5], good + b"x", good + b"i\x01", bytes(good[:1]) + b"t\xff\xff\xff\x7fab"):
         with pytest.raises(_stage.StageError):
             stage.insert(stmt, 3, bad)
@@ -118,7 +118,7 @@ def test_sqlite_errors_are_reported(tmp_path) -> None:
     stage.execute("CREATE TABLE t (a NOT NULL, b, c)")
     stmt = stage.prepare(stagewriter.insert_sql("t", COLS))
     buf = bytearray()
-    _stage.pack_row(buf, (None, 1, 2))
+    _rows.pack_row(buf, (None, 1, 2))
     with pytest.raises(_stage.StageError, match="NOT NULL"):
         stage.insert(stmt, 3, buf)
     with pytest.raises(_stage.StageError):
@@ -155,10 +155,10 @@ def test_voucher_packer_packs_what_the_python_store_hands_over(tmp_path) -> None
     want_v, want_r, every_row = bytearray(), bytearray(), []
     for i, v in enumerate(vouchers):
         got = packer.pack(v, i, 3, 42, f"hash{i}" if i else None, vbuf, rbuf)
-        _stage.pack_row(want_v, store._voucher_tuple(v, i, 7, 3, 42, f"hash{i}" if i else None))
+        _rows.pack_row(want_v, store._voucher_tuple(v, i, 7, 3, 42, f"hash{i}" if i else None))
         tuples, posted = store._store_rows(v.rows, i, 7, 3, accounts, unknown_py, json_py)
         for t in tuples:
-            _stage.pack_row(want_r, t)
+            _rows.pack_row(want_r, t)
         every_row += tuples
         assert got == (len(tuples), posted)
         assert (vbuf, rbuf) == (want_v, want_r)
