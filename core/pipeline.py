@@ -173,6 +173,28 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
+def _sha256_meanwhile(path: Path | None) -> Callable[[], str | None]:
+    """The input's sha256, computed on a thread while the import reads the
+    file (hashlib lets go of the interpreter lock for big blocks), so a big
+    file costs its hash no wall time.  Returns the function that waits for it."""
+    if path is None:
+        return lambda: None
+    found: list[str | None] = [None]
+
+    def work() -> None:
+        with contextlib.suppress(OSError):  # the import itself reports an unreadable file
+            found[0] = sha256_of(path)
+
+    thread = threading.Thread(target=work, name="ekonomi-sha256", daemon=True)
+    thread.start()
+
+    def result() -> str | None:
+        thread.join()
+        return found[0]
+
+    return result
+
+
 def submit(engine: Engine, pm: PluginManager, req: ImportRequest) -> int:
     """Check the rules and write a queued ImportRun; returns its id.
 
@@ -187,7 +209,6 @@ def submit(engine: Engine, pm: PluginManager, req: ImportRequest) -> int:
             if req.file is not None:
                 if not req.file.path.is_file():
                     raise NotFound(f"File not found: {req.file.path}")
-                run.sha256 = sha256_of(req.file.path)
             source = _choose_source(session, pm, company, req)
             run.source = source.name
             run.plugin = pm.plugin_of(source.name)
@@ -197,6 +218,8 @@ def submit(engine: Engine, pm: PluginManager, req: ImportRequest) -> int:
                 rules.check_can_import(session, session.get(m.User, req.user_id), company)
         except EkonomiError as exc:
             run.source = run.source or (req.source or "unknown")
+            if req.file is not None and req.file.path.is_file():
+                run.sha256 = sha256_of(req.file.path)  # which file was refused
             exc.import_id = _log_refused(session, run, exc)  # type: ignore[attr-defined]
             raise
         session.add(run)
@@ -288,9 +311,11 @@ def execute(
     started, started_at = time.monotonic(), m.utcnow()
     outcome: dict[str, Any] = {}
     error: str | None = None
+    sha256: Callable[[], str | None] = lambda: None
     try:
         with company_lock(engine, company_id):
             started, started_at = time.monotonic(), m.utcnow()  # the wait in the queue is not the import's time
+            sha256 = _sha256_meanwhile(file.path if file is not None else None)
             source = pm.source(source_name)  # the plugin may have gone since the import was queued
             with writer(engine).begin() as conn:
                 _sweep_stale(conn, company_id, import_id)
@@ -310,7 +335,7 @@ def execute(
             # Fetching (an API pull may take minutes) happens before the
             # database transaction, so no lock is held while the network works.
             raw = _fetch(pm, source, ctx, issues)
-            outcome = _run(engine, pm, source, raw, ctx, company_id, import_id, issues, (started, started_at))
+            outcome = _run(engine, pm, source, raw, ctx, company_id, import_id, issues, (started, started_at), sha256)
     except ImportRejected:
         error = f"The data has {issues.errors} error(s); nothing was imported."
     except EkonomiError as exc:
@@ -324,7 +349,7 @@ def execute(
         reporter.close()
     if error is not None:
         with writer(engine).begin() as conn:
-            _finish_run(conn, import_id, "failed", outcome, issues, started, started_at, error)
+            _finish_run(conn, import_id, "failed", outcome, issues, started, started_at, error, sha256())
     result = load_result(engine, import_id)
     pm.emit(Event("import_failed" if error else "import_finished", orgnr, import_id, started_by, result))
     return result
@@ -357,6 +382,7 @@ def _run(
     import_id: int,
     issues: IssueLog,
     started: tuple[float, Any],
+    sha256: Callable[[], str | None],
 ) -> dict[str, Any]:
     """normalise → check → store, then commit the rows and the import log
     together.  Raises ImportRejected when the data has errors."""
@@ -381,7 +407,7 @@ def _run(
             if summary.state is not None:
                 _save_state(conn, company_id, source.name, summary.state)
             outcome = {"fiscal_years": summary.fiscal_years, "counts": summary.counts}
-            _finish_run(conn, import_id, "succeeded", outcome, issues, started[0], started[1], None)
+            _finish_run(conn, import_id, "succeeded", outcome, issues, started[0], started[1], None, sha256())
 
         summary = store.commit(log_success)
         ctx.progress("store", 1, 1)
@@ -434,11 +460,12 @@ def _finish_run(
     started: float,
     started_at: Any,
     error: str | None,
+    sha256: str | None = None,
 ) -> None:
     now = m.utcnow()
     conn.execute(
         text(
-            "UPDATE import_run SET status = :s, finished_at = :f, started_at = :st, "
+            "UPDATE import_run SET status = :s, finished_at = :f, started_at = :st, sha256 = coalesce(:sha, sha256), "
             "duration_s = :d, fiscal_years = :fy, counts = :c, error = :e, worker = :w, "
             "phase = CASE WHEN :done THEN 'done' ELSE phase END WHERE id = :id"
         ),
@@ -451,6 +478,7 @@ def _finish_run(
             "fy": json.dumps(outcome.get("fiscal_years", [])),
             "c": json.dumps(outcome.get("counts", {})),
             "e": error,
+            "sha": sha256,
             "w": WORKER,
             "id": import_id,
         },

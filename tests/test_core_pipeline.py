@@ -3,6 +3,8 @@ re-import without duplicates, the ImportRun's contents."""
 
 from __future__ import annotations
 
+import hashlib
+
 from pathlib import Path
 
 import pytest
@@ -45,7 +47,8 @@ def snapshot(engine) -> dict[str, list]:
 
 
 def test_import_stores_everything_and_logs_it(engine, pm, company, tmp_path):
-    result = do_import(engine, pm, company, write(tmp_path, ledger(vouchers=3)))
+    path = write(tmp_path, ledger(vouchers=3))
+    result = do_import(engine, pm, company, path)
     assert result["status"] == "succeeded", result
     assert result["source"] == "fake"
     assert result["company"] == company
@@ -54,7 +57,7 @@ def test_import_stores_everything_and_logs_it(engine, pm, company, tmp_path):
     assert result["counts"]["rows"] == 6
     assert result["counts"]["accounts"] == 2
     assert result["counts"]["balances"] == 1
-    assert result["sha256"] and len(result["sha256"]) == 64
+    assert result["sha256"] == hashlib.sha256(path.path.read_bytes()).hexdigest()  # hashed while the import read it
     assert result["file"] == "books.fake"
     assert result["plugin_version"] == "1.0"
     assert result["started_at"].endswith("Z") and result["finished_at"].endswith("Z")
