@@ -133,6 +133,15 @@ _EDGE_BLOCKS = [
     b'#VER "" "" 20230105\n{ \n#TRANS 1910 {}  1\n#TRANS 3010 { } -1\n} x\n',
     b'#VER A 17 20230105\n{\n#TRANS 1910 {} -0\n#TRANS 3010 {} 0.00\n}\n',
     b'#VER A 18 20230105\n{\n#TRANS 1910 {} 1 20230105 "t" -2.125\n#TRANS 3010 {} -1 "" "" 3,5\n}\n',
+    # The sums (debit, credit, per-account movements, their exponents and the
+    # order accounts first appear in): 0, 1 and 2 decimals mixed on one
+    # account, negative zeros, a 16-digit amount among small ones, 15-digit
+    # amounts that overflow 64-bit öre when added, more accounts in one read
+    # than the C reader's table holds.
+    b'#VER A 19 20230105\n{\n#TRANS 2000 {} 5\n#TRANS 1910 {} -0.5\n#TRANS 2000 {} 0.25\n#TRANS 4000 {} -0.00\n#TRANS 1910 {} -4.75\n}\n',
+    b'#VER A 20 20230105\n{\n#TRANS 4000 {} 1.10\n#TRANS 5000 {} 1234567890123456\n#TRANS 6000 {} -7\n#TRANS 4000 {} -1234567890123457.10\n}\n',
+    b'#VER A 21 20230105\n{\n' + b'#TRANS 7000 {} 999999999999999\n#TRANS 7001 {} -99999999999999.9\n' * 120 + b'}\n',
+    b'#VER A 22 20230105\n{\n' + b''.join(b'#TRANS %d {} %d.5\n#TRANS 1910 {} -%d.50\n' % (1000 + i, i, i) for i in range(700)) + b'}\n',
 ]
 
 

@@ -31,6 +31,8 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <limits.h>
+#include <stdint.h>
 #include <string.h>
 
 enum {
@@ -398,8 +400,196 @@ static PyObject *new_record(PyObject *type, Py_ssize_t n) {
     return tp->tp_alloc(tp, n);
 }
 
+/* ---- a lookup cache in front of the reader's dicts -------------------------
+ * The account and object-list caches are dicts keyed by bytes: each lookup
+ * made a bytes object and hashed it.  This remembers, per dict, the last
+ * value found for a short key, keyed by the raw span, so a repeated key costs
+ * a memcmp.  It only repeats what the dict says (a miss goes to the dict and
+ * its callback as before), and holds the dict so a slot never answers for
+ * another reader's dict. */
+#define SPAN_CACHE_SLOTS 1024
+#define SPAN_KEY_MAX 48
+
+typedef struct {
+    PyObject *dict;  /* strong */
+    PyObject *value; /* strong */
+    Py_ssize_t n;
+    char key[SPAN_KEY_MAX];
+} SpanSlot;
+
+static SpanSlot account_slots[SPAN_CACHE_SLOTS], object_slots[SPAN_CACHE_SLOTS];
+
+static SpanSlot *span_slot(SpanSlot *slots, const char *s, Py_ssize_t n) {
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (Py_ssize_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return &slots[h & (SPAN_CACHE_SLOTS - 1)];
+}
+
+/* A borrowed value, or NULL (not cached). */
+static PyObject *span_cached(SpanSlot *slot, PyObject *dict, Span sp) {
+    if (slot->dict == dict && slot->n == sp.n && memcmp(slot->key, sp.s, sp.n) == 0) return slot->value;
+    return NULL;
+}
+
+static void span_remember(SpanSlot *slot, PyObject *dict, Span sp, PyObject *value) {
+    if (sp.n > SPAN_KEY_MAX) return;
+    Py_XSETREF(slot->dict, Py_NewRef(dict));
+    Py_XSETREF(slot->value, Py_NewRef(value));
+    slot->n = sp.n;
+    memcpy(slot->key, sp.s, sp.n);
+}
+
+/* ---- sums in öre -------------------------------------------------------------
+ * The Python path adds each amount as a Decimal to the debit or credit total
+ * and to its account's movement.  Here amounts of up to 15 digits are added
+ * as integer öre, with the most decimals any of them had, and handed to
+ * Python once per read_blocks call: the same sums, with the same exponent (a
+ * Decimal sum keeps the finest exponent of its terms), and new accounts join
+ * the movements dict in the order they were first seen, as in Python. */
+typedef struct {
+    long long ore;
+    int decimals;
+} Ore;
+
+typedef struct {
+    PyObject *acc; /* strong */
+    Ore sum;
+} Movement;
+
+#define MOVE_SLOTS 1024 /* a power of two; flushed when half full */
+
+typedef struct {
+    Ore debit, credit;
+    Movement moves[MOVE_SLOTS / 2]; /* first-seen order */
+    int index[MOVE_SLOTS];          /* open addressing: position in moves + 1, or 0 */
+    int n;
+} OreSums;
+
+/* Amount text (-?digits[.d{0,2}], the grammar's) as öre; 0 if it has more than
+ * 15 digits (then the Decimal path adds it). */
+static int ore_of(Span sp, Ore *out) {
+    const char *p = sp.s, *end = sp.s + sp.n;
+    int neg = 0, digits = 0, decimals = 0, after = 0;
+    long long v = 0;
+    if (p < end && *p == '-') {
+        neg = 1;
+        p++;
+    }
+    for (; p < end; p++) {
+        if (*p == '.') {
+            after = 1;
+            continue;
+        }
+        if (++digits > 15) return 0;
+        v = v * 10 + (*p - '0');
+        decimals += after;
+    }
+    for (int i = decimals; i < 2; i++) v *= 10;
+    out->ore = neg ? -v : v;
+    out->decimals = decimals;
+    return 1;
+}
+
+/* a += b; 0 if it would leave 64 bits. */
+static int ore_add(Ore *a, Ore b) {
+    if ((b.ore > 0 && a->ore > LLONG_MAX - b.ore) || (b.ore < 0 && a->ore < LLONG_MIN - b.ore)) return 0;
+    a->ore += b.ore;
+    if (b.decimals > a->decimals) a->decimals = b.decimals;
+    return 1;
+}
+
+/* The Decimal of a sum: its öre written with its number of decimals. */
+static PyObject *ore_decimal(Ore o, PyObject *ctx) {
+    static const unsigned long long scale[3] = {1, 10, 100};
+    char text[48];
+    unsigned long long u = o.ore < 0 ? 0ULL - (unsigned long long)o.ore : (unsigned long long)o.ore;
+    u /= scale[2 - o.decimals]; /* exact: no term had more decimals */
+    const char *sign = o.ore < 0 ? "-" : "";
+    if (o.decimals == 0) snprintf(text, sizeof text, "%s%llu", sign, u);
+    else snprintf(text, sizeof text, "%s%llu.%0*llu", sign, u / scale[o.decimals], o.decimals, u % scale[o.decimals]);
+    PyObject *s = PyUnicode_FromString(text);
+    if (!s) return NULL;
+    PyObject *d = PyObject_CallOneArg(PyTuple_GET_ITEM(ctx, C_DECIMAL), s);
+    Py_DECREF(s);
+    return d;
+}
+
+/* *total += sum, as Decimals. */
+static int decimal_add(PyObject **total, Ore sum, PyObject *ctx) {
+    PyObject *d = ore_decimal(sum, ctx);
+    if (!d) return -1;
+    PyObject *after = PyNumber_Add(*total, d);
+    Py_DECREF(d);
+    if (!after) return -1;
+    Py_SETREF(*total, after);
+    return 0;
+}
+
+/* Hand the öre sums to Python: movements[acc] += each (first-seen order),
+ * then debit and credit.  The table is empty after, whatever happened. */
+static int ore_flush(OreSums *os, PyObject *ctx, PyObject **debit, PyObject **credit) {
+    PyObject *movements = PyTuple_GET_ITEM(ctx, C_MOVEMENTS), *zero = PyTuple_GET_ITEM(ctx, C_ZERO);
+    int bad = 0;
+    for (int i = 0; i < os->n; i++) {
+        Movement *m = &os->moves[i];
+        if (!bad) {
+            PyObject *total = PyDict_GetItemWithError(movements, m->acc);
+            if (!total && PyErr_Occurred()) {
+                bad = 1;
+            } else {
+                total = Py_NewRef(total ? total : zero);
+                bad = decimal_add(&total, m->sum, ctx) < 0 || PyDict_SetItem(movements, m->acc, total) < 0;
+                Py_DECREF(total);
+            }
+        }
+        Py_CLEAR(m->acc);
+    }
+    os->n = 0;
+    memset(os->index, 0, sizeof os->index);
+    if (!bad && os->debit.decimals >= 0) bad = decimal_add(debit, os->debit, ctx) < 0;
+    if (!bad && os->credit.decimals >= 0) bad = decimal_add(credit, os->credit, ctx) < 0;
+    os->debit.ore = os->credit.ore = 0;
+    os->debit.decimals = os->credit.decimals = -1; /* -1: nothing added */
+    return bad ? -1 : 0;
+}
+
+/* Add one amount to the öre sums; 0 if it cannot (then flush and add it as a Decimal). */
+static int ore_note(OreSums *os, PyObject *acc, Ore amount) {
+    Ore *side = amount.ore > 0 ? &os->debit : &os->credit;
+    size_t h = ((size_t)acc >> 4) & (MOVE_SLOTS - 1);
+    while (os->index[h] && os->moves[os->index[h] - 1].acc != acc) h = (h + 1) & (MOVE_SLOTS - 1);
+    Movement *m = os->index[h] ? &os->moves[os->index[h] - 1] : NULL;
+    if (!m && os->n == MOVE_SLOTS / 2) return 0;
+    Ore side_after = *side, move_after = m ? m->sum : (Ore){0, 0};
+    if (side_after.decimals < 0) side_after.decimals = 0;
+    if (!ore_add(&side_after, amount) || !ore_add(&move_after, amount)) return 0;
+    if (!m) {
+        m = &os->moves[os->n++];
+        m->acc = Py_NewRef(acc);
+        os->index[h] = os->n;
+    }
+    *side = side_after;
+    m->sum = move_after;
+    return 1;
+}
+
+static OreSums *ore_new(void) {
+    OreSums *os = PyMem_Calloc(1, sizeof(OreSums));
+    if (!os) return (OreSums *)PyErr_NoMemory();
+    os->debit.decimals = os->credit.decimals = -1;
+    return os;
+}
+
+/* Drop the sums (the read failed: nobody reads them). */
+static void ore_free(OreSums *os) {
+    if (!os) return;
+    for (int i = 0; i < os->n; i++) Py_CLEAR(os->moves[i].acc);
+    PyMem_Free(os);
+}
+
 typedef struct {
     PyObject *debit, *credit; /* owned */
+    OreSums *ore;
 } Sums;
 
 /* One row's record; updates the sums and movements.  Appends its checksum bytes. */
@@ -409,28 +599,45 @@ static PyObject *make_row(Row *r, long row_line, PyObject *ctx, Sums *sums, Buf 
     PyObject *row = NULL, *acc = NULL, *cached = NULL, *amount = NULL;
     PyObject *day = NULL, *text = NULL, *qty = NULL, *sign = NULL;
 
-    PyObject *key = PyBytes_FromStringAndSize(r->account.s, r->account.n);
-    if (!key) return NULL;
-    acc = PyDict_GetItemWithError(accounts, key);
+    SpanSlot *slot = span_slot(account_slots, r->account.s, r->account.n);
+    acc = span_cached(slot, accounts, r->account);
     if (acc) {
         Py_INCREF(acc);
-    } else if (!PyErr_Occurred()) {
-        acc = PyUnicode_DecodeASCII(r->account.s, r->account.n, NULL);
-        if (acc && PyDict_SetItem(accounts, key, acc) < 0) Py_CLEAR(acc);
+    } else {
+        PyObject *key = PyBytes_FromStringAndSize(r->account.s, r->account.n);
+        if (!key) return NULL;
+        acc = PyDict_GetItemWithError(accounts, key);
+        if (acc) {
+            Py_INCREF(acc);
+        } else if (!PyErr_Occurred()) {
+            acc = PyUnicode_DecodeASCII(r->account.s, r->account.n, NULL);
+            if (acc && PyDict_SetItem(accounts, key, acc) < 0) Py_CLEAR(acc);
+        }
+        Py_DECREF(key);
+        if (!acc) return NULL;
+        span_remember(slot, accounts, r->account, acc);
     }
-    Py_DECREF(key);
-    if (!acc) return NULL;
 
-    key = PyBytes_FromStringAndSize(r->objects.s, r->objects.n);
-    if (!key) goto fail;
-    cached = PyDict_GetItemWithError(objects, key);
+    slot = span_slot(object_slots, r->objects.s, r->objects.n);
+    cached = span_cached(slot, objects, r->objects);
     if (cached) {
         Py_INCREF(cached);
-    } else if (!PyErr_Occurred()) {
-        cached = PyObject_CallFunction(PyTuple_GET_ITEM(ctx, C_OBJECT_LIST), "Ol", key, row_line);
+    } else {
+        PyObject *key = PyBytes_FromStringAndSize(r->objects.s, r->objects.n);
+        if (!key) goto fail;
+        cached = PyDict_GetItemWithError(objects, key);
+        if (cached) {
+            Py_INCREF(cached);
+        } else if (!PyErr_Occurred()) {
+            cached = PyObject_CallFunction(PyTuple_GET_ITEM(ctx, C_OBJECT_LIST), "Ol", key, row_line);
+        }
+        /* Only what the dict holds is remembered: the callback's answer is
+         * cached by the reader itself, or asked again next time. */
+        PyObject *held = cached ? PyDict_GetItemWithError(objects, key) : NULL;
+        Py_DECREF(key);
+        if (!cached || (!held && PyErr_Occurred())) goto fail;
+        if (held == cached) span_remember(slot, objects, r->objects, cached);
     }
-    Py_DECREF(key);
-    if (!cached) goto fail;
     if (!PyTuple_Check(cached) || PyTuple_GET_SIZE(cached) != 2 || !PyBytes_Check(PyTuple_GET_ITEM(cached, 1))) {
         PyErr_SetString(PyExc_TypeError, "object_list must give (pairs, bytes)");
         goto fail;
@@ -482,6 +689,11 @@ static PyObject *make_row(Row *r, long row_line, PyObject *ctx, Sums *sums, Buf 
     if (!num) goto fail;
     PyTuple_SET_ITEM(row, 8, num);
 
+    Ore ore;
+    if (ore_of(r->amount, &ore) && ore_note(sums->ore, acc, ore)) goto done;
+    /* A huge amount, or a full table: what is summed so far goes first, so
+     * the order of the movements stays that of the Python path. */
+    if (ore_flush(sums->ore, ctx, &sums->debit, &sums->credit) < 0) goto fail;
     /* if amount > 0: debit += amount  else: credit += amount */
     PyObject *zero = PyTuple_GET_ITEM(ctx, C_ZERO);
     int positive = PyObject_RichCompareBool(amount, zero, Py_GT);
@@ -499,7 +711,7 @@ static PyObject *make_row(Row *r, long row_line, PyObject *ctx, Sums *sums, Buf 
     int bad = PyDict_SetItem(movements, acc, after);
     Py_DECREF(after);
     if (bad < 0) goto fail;
-
+done:
     Py_DECREF(acc);
     Py_DECREF(cached);
     Py_DECREF(amount);
@@ -537,9 +749,9 @@ static PyObject *read_blocks(PyObject *self, PyObject *args) {
     PyObject *vouchers = PyList_New(0);
     Row *rows = PyMem_Malloc(sizeof(Row) * MAX_ROWS);
     Buf ck = {NULL, 0, 0};
-    Sums sums = {Py_NewRef(debit), Py_NewRef(credit)};
+    Sums sums = {Py_NewRef(debit), Py_NewRef(credit), ore_new()};
     long nrows = 0;
-    if (!vouchers || !rows) {
+    if (!vouchers || !rows || !sums.ore) {
         if (!rows) PyErr_NoMemory();
         goto fail;
     }
@@ -651,12 +863,15 @@ static PyObject *read_blocks(PyObject *self, PyObject *args) {
         Py_XDECREF(voucher);
         goto fail;
     }
+    if (ore_flush(sums.ore, ctx, &sums.debit, &sums.credit) < 0) goto fail;
+    ore_free(sums.ore);
     PyMem_Free(rows);
     PyMem_Free(ck.buf);
     PyBuffer_Release(&view);
     PyObject *out = Py_BuildValue("(NnllNN)", vouchers, (Py_ssize_t)(p - data), line, nrows, sums.debit, sums.credit);
     return out;
 fail:
+    ore_free(sums.ore);
     PyMem_Free(rows);
     PyMem_Free(ck.buf);
     PyBuffer_Release(&view);
