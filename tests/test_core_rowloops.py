@@ -10,6 +10,7 @@ quantities, texts, a list instead of a tuple)."""
 from __future__ import annotations
 
 import json
+import random
 import os
 import subprocess
 import sys
@@ -86,3 +87,36 @@ def test_bad_rows_are_refused() -> None:
         _rows.ledger_rows((("1910", Decimal(1)),), P, Decimal(0), set(), set())
     with pytest.raises(TypeError):
         _rows.store_rows(42, 1, 1, 1, {}, set(), {}, json.dumps, store._KIND_TEXT, HUNDRED, P)
+
+
+def _amount_texts() -> list[str]:
+    edge = ["0", "-0", "-0.00", "1.5", "-1.50", "0.10", "5.", "1E+3", "1E-2", "0.5E1", "1.234", "-0.001",
+            "9999999999999999", "-99999999999999.99", "12345678901234567", "123456789012345678",
+            "1234567890123456789", "100000000000000000000.01"]  # fmt: skip
+    rnd = random.Random(5)
+    made = []
+    for _ in range(5000):
+        digits = "".join(rnd.choice("0123456789") for _ in range(rnd.randint(1, 22)))
+        k = rnd.randint(0, min(4, len(digits)))
+        text = (digits[:-k] + "." + digits[-k:]) if k else digits
+        made.append(rnd.choice(["", "-"]) + text + rnd.choice(["", "", "", "", "E+3", "E-2"]))
+    return edge + made
+
+
+def test_ore_is_int_of_amount_times_hundred() -> None:
+    """The C loop reads öre from a Decimal's text where it can (core/_rows.c,
+    ore_of); it must give int(amount * 100), as bulk.ore does, for every
+    amount: exponents, more than two decimals and more digits than 64 bits
+    hold included, and fail the same way on NaN and infinities."""
+    if _rows is None:
+        pytest.fail("core/_rows.c was not built (see setup.py)")
+    for text in _amount_texts():
+        row = VoucherRow("1910", Decimal(text))
+        got = _rows.store_rows((row,), 1, 1, 1, {}, set(), {}, json.dumps, store._KIND_TEXT, HUNDRED, P)[0][0][5]
+        assert (got, type(got)) == (int(Decimal(text) * HUNDRED), int), text
+    for text in ("NaN", "Infinity", "-Infinity"):
+        row = VoucherRow("1910", Decimal(text))
+        with pytest.raises((ValueError, OverflowError)) as c_err:
+            _rows.store_rows((row,), 1, 1, 1, {}, set(), {}, json.dumps, store._KIND_TEXT, HUNDRED, P)
+        with pytest.raises(c_err.type):
+            store._store_rows((row,), 1, 1, 1, {}, set(), {})
