@@ -1,14 +1,15 @@
 """Where one import's rows go until it commits, per database.
 
 ``DirectTarget`` (PostgreSQL): one transaction from the first row to the
-commit; rows are COPYed straight into the tables.  PostgreSQL lets other
+commit; rows are COPYed straight into the tables (as COPY text made in C,
+bulk.CopyWriter, where core/_rows.c is built).  PostgreSQL lets other
 writers work meanwhile, so nothing else waits.
 
 ``StagedTarget`` (SQLite): SQLite has one write lock for the whole database,
 so an import that wrote straight into it would make every other writer (a
 second upload, a settings change) wait until it ended.  Rows go instead into
-a private staging database beside the main one (no journal, no indexes), and
-only the commit takes the write lock: attach the staging file, copy its
+a private staging database beside the main one (no journal, no indexes;
+written as stagewriter.py says), and only the commit takes the write lock: attach the staging file, copy its
 tables across in C (``INSERT … SELECT``), apply the replace rules, commit.
 The lock is held for the copy, not for the reading of the file.
 
