@@ -25,8 +25,10 @@
  * ctx is a tuple: accounts (bytes -> str), objects (bytes -> (pairs, crc)),
  * dates (bytes -> date|None), movements (str -> Decimal), decode(bytes, line),
  * plain_date(bytes), object_list(bytes, line), row_date(bytes, line), Decimal,
- * VoucherRow, Voucher, RowKind.POSTED, Decimal(0), issues (list), and the
- * field decoder with its _cache, counts and first_line and the name "cp437".
+ * VoucherRow, Voucher, RowKind.POSTED, Decimal(0), issues (list), the
+ * field decoder with its _cache, counts and first_line, the name "cp437",
+ * and the reader's pending sums (new_sums; the reader calls flush_sums before
+ * it adds to the same totals itself and at the end of a read).
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -38,7 +40,7 @@
 enum {
     C_ACCOUNTS, C_OBJECTS, C_DATES, C_MOVEMENTS, C_DECODE, C_PLAIN_DATE, C_OBJECT_LIST,
     C_ROW_DATE, C_DECIMAL, C_ROWTYPE, C_VOUCHERTYPE, C_POSTED, C_ZERO, C_ISSUES,
-    C_DECODER, C_DEC_CACHE, C_DEC_COUNTS, C_DEC_FIRST, C_CP437_NAME, C_SIZE
+    C_DECODER, C_DEC_CACHE, C_DEC_COUNTS, C_DEC_FIRST, C_CP437_NAME, C_SUMS, C_SIZE
 };
 
 typedef struct {
@@ -443,9 +445,11 @@ static void span_remember(SpanSlot *slot, PyObject *dict, Span sp, PyObject *val
  * The Python path adds each amount as a Decimal to the debit or credit total
  * and to its account's movement.  Here amounts of up to 15 digits are added
  * as integer öre, with the most decimals any of them had, and handed to
- * Python once per read_blocks call: the same sums, with the same exponent (a
+ * Python later in one go: the same sums, with the same exponent (a
  * Decimal sum keeps the finest exponent of its terms), and new accounts join
- * the movements dict in the order they were first seen, as in Python. */
+ * the movements dict in the order they were first seen, as in Python.  They
+ * are handed over when the reader flushes them (flush_sums), or when the
+ * table is full or an amount cannot be summed here. */
 typedef struct {
     long long ore;
     int decimals;
@@ -499,7 +503,7 @@ static int ore_add(Ore *a, Ore b) {
 }
 
 /* The Decimal of a sum: its öre written with its number of decimals. */
-static PyObject *ore_decimal(Ore o, PyObject *ctx) {
+static PyObject *ore_decimal(Ore o, PyObject *decimal) {
     static const unsigned long long scale[3] = {1, 10, 100};
     char text[48];
     unsigned long long u = o.ore < 0 ? 0ULL - (unsigned long long)o.ore : (unsigned long long)o.ore;
@@ -509,14 +513,14 @@ static PyObject *ore_decimal(Ore o, PyObject *ctx) {
     else snprintf(text, sizeof text, "%s%llu.%0*llu", sign, u / scale[o.decimals], o.decimals, u % scale[o.decimals]);
     PyObject *s = PyUnicode_FromString(text);
     if (!s) return NULL;
-    PyObject *d = PyObject_CallOneArg(PyTuple_GET_ITEM(ctx, C_DECIMAL), s);
+    PyObject *d = PyObject_CallOneArg(decimal, s);
     Py_DECREF(s);
     return d;
 }
 
 /* *total += sum, as Decimals. */
-static int decimal_add(PyObject **total, Ore sum, PyObject *ctx) {
-    PyObject *d = ore_decimal(sum, ctx);
+static int decimal_add(PyObject **total, Ore sum, PyObject *decimal) {
+    PyObject *d = ore_decimal(sum, decimal);
     if (!d) return -1;
     PyObject *after = PyNumber_Add(*total, d);
     Py_DECREF(d);
@@ -527,8 +531,7 @@ static int decimal_add(PyObject **total, Ore sum, PyObject *ctx) {
 
 /* Hand the öre sums to Python: movements[acc] += each (first-seen order),
  * then debit and credit.  The table is empty after, whatever happened. */
-static int ore_flush(OreSums *os, PyObject *ctx, PyObject **debit, PyObject **credit) {
-    PyObject *movements = PyTuple_GET_ITEM(ctx, C_MOVEMENTS), *zero = PyTuple_GET_ITEM(ctx, C_ZERO);
+static int ore_flush(OreSums *os, PyObject *movements, PyObject *decimal, PyObject *zero, PyObject **debit, PyObject **credit) {
     int bad = 0;
     for (int i = 0; i < os->n; i++) {
         Movement *m = &os->moves[i];
@@ -538,7 +541,7 @@ static int ore_flush(OreSums *os, PyObject *ctx, PyObject **debit, PyObject **cr
                 bad = 1;
             } else {
                 total = Py_NewRef(total ? total : zero);
-                bad = decimal_add(&total, m->sum, ctx) < 0 || PyDict_SetItem(movements, m->acc, total) < 0;
+                bad = decimal_add(&total, m->sum, decimal) < 0 || PyDict_SetItem(movements, m->acc, total) < 0;
                 Py_DECREF(total);
             }
         }
@@ -546,8 +549,8 @@ static int ore_flush(OreSums *os, PyObject *ctx, PyObject **debit, PyObject **cr
     }
     os->n = 0;
     memset(os->index, 0, sizeof os->index);
-    if (!bad && os->debit.decimals >= 0) bad = decimal_add(debit, os->debit, ctx) < 0;
-    if (!bad && os->credit.decimals >= 0) bad = decimal_add(credit, os->credit, ctx) < 0;
+    if (!bad && os->debit.decimals >= 0) bad = decimal_add(debit, os->debit, decimal) < 0;
+    if (!bad && os->credit.decimals >= 0) bad = decimal_add(credit, os->credit, decimal) < 0;
     os->debit.ore = os->credit.ore = 0;
     os->debit.decimals = os->credit.decimals = -1; /* -1: nothing added */
     return bad ? -1 : 0;
@@ -573,18 +576,41 @@ static int ore_note(OreSums *os, PyObject *acc, Ore amount) {
     return 1;
 }
 
-static OreSums *ore_new(void) {
-    OreSums *os = PyMem_Calloc(1, sizeof(OreSums));
-    if (!os) return (OreSums *)PyErr_NoMemory();
-    os->debit.decimals = os->credit.decimals = -1;
-    return os;
-}
+/* The sums live in a capsule the reader keeps (new_sums), so they pile up
+ * over many read_blocks calls and reach Python only when the reader asks
+ * (flush_sums): before its line-by-line path adds to the same totals, and
+ * at the end of a read. */
+#define SUMS_CAPSULE "ekonomi.sie4._scan.sums"
 
-/* Drop the sums (the read failed: nobody reads them). */
-static void ore_free(OreSums *os) {
+static void sums_capsule_free(PyObject *capsule) {
+    OreSums *os = PyCapsule_GetPointer(capsule, SUMS_CAPSULE);
     if (!os) return;
     for (int i = 0; i < os->n; i++) Py_CLEAR(os->moves[i].acc);
     PyMem_Free(os);
+}
+
+static PyObject *new_sums(PyObject *self, PyObject *unused) {
+    OreSums *os = PyMem_Calloc(1, sizeof(OreSums));
+    if (!os) return PyErr_NoMemory();
+    os->debit.decimals = os->credit.decimals = -1;
+    PyObject *capsule = PyCapsule_New(os, SUMS_CAPSULE, sums_capsule_free);
+    if (!capsule) PyMem_Free(os);
+    return capsule;
+}
+
+static PyObject *flush_sums(PyObject *self, PyObject *args) {
+    PyObject *capsule, *movements, *decimal, *zero, *debit, *credit;
+    if (!PyArg_ParseTuple(args, "OO!OOOO", &capsule, &PyDict_Type, &movements, &decimal, &zero, &debit, &credit)) return NULL;
+    OreSums *os = PyCapsule_GetPointer(capsule, SUMS_CAPSULE);
+    if (!os) return NULL;
+    Py_INCREF(debit);
+    Py_INCREF(credit);
+    if (ore_flush(os, movements, decimal, zero, &debit, &credit) < 0) {
+        Py_DECREF(debit);
+        Py_DECREF(credit);
+        return NULL;
+    }
+    return Py_BuildValue("(NN)", debit, credit);
 }
 
 typedef struct {
@@ -693,7 +719,9 @@ static PyObject *make_row(Row *r, long row_line, PyObject *ctx, Sums *sums, Buf 
     if (ore_of(r->amount, &ore) && ore_note(sums->ore, acc, ore)) goto done;
     /* A huge amount, or a full table: what is summed so far goes first, so
      * the order of the movements stays that of the Python path. */
-    if (ore_flush(sums->ore, ctx, &sums->debit, &sums->credit) < 0) goto fail;
+    if (ore_flush(sums->ore, PyTuple_GET_ITEM(ctx, C_MOVEMENTS), PyTuple_GET_ITEM(ctx, C_DECIMAL), PyTuple_GET_ITEM(ctx, C_ZERO),
+                  &sums->debit, &sums->credit) < 0)
+        goto fail;
     /* if amount > 0: debit += amount  else: credit += amount */
     PyObject *zero = PyTuple_GET_ITEM(ctx, C_ZERO);
     int positive = PyObject_RichCompareBool(amount, zero, Py_GT);
@@ -749,7 +777,7 @@ static PyObject *read_blocks(PyObject *self, PyObject *args) {
     PyObject *vouchers = PyList_New(0);
     Row *rows = PyMem_Malloc(sizeof(Row) * MAX_ROWS);
     Buf ck = {NULL, 0, 0};
-    Sums sums = {Py_NewRef(debit), Py_NewRef(credit), ore_new()};
+    Sums sums = {Py_NewRef(debit), Py_NewRef(credit), PyCapsule_GetPointer(PyTuple_GET_ITEM(ctx, C_SUMS), SUMS_CAPSULE)};
     long nrows = 0;
     if (!vouchers || !rows || !sums.ore) {
         if (!rows) PyErr_NoMemory();
@@ -863,15 +891,12 @@ static PyObject *read_blocks(PyObject *self, PyObject *args) {
         Py_XDECREF(voucher);
         goto fail;
     }
-    if (ore_flush(sums.ore, ctx, &sums.debit, &sums.credit) < 0) goto fail;
-    ore_free(sums.ore);
     PyMem_Free(rows);
     PyMem_Free(ck.buf);
     PyBuffer_Release(&view);
     PyObject *out = Py_BuildValue("(NnllNN)", vouchers, (Py_ssize_t)(p - data), line, nrows, sums.debit, sums.credit);
     return out;
 fail:
-    ore_free(sums.ore);
     PyMem_Free(rows);
     PyMem_Free(ck.buf);
     PyBuffer_Release(&view);
@@ -883,6 +908,9 @@ fail:
 
 static PyMethodDef methods[] = {
     {"read_blocks", read_blocks, METH_VARARGS, "Read consecutive plain voucher blocks (see the module's source)."},
+    {"new_sums", new_sums, METH_NOARGS, "The integer-öre sums a reader keeps between read_blocks calls."},
+    {"flush_sums", flush_sums, METH_VARARGS,
+     "flush_sums(sums, movements, Decimal, ZERO, debit, credit) -> (debit, credit): the pending sums added in."},
     {NULL, NULL, 0, NULL},
 };
 

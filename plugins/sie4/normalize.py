@@ -192,6 +192,8 @@ class SieNormalizer:
         self._dates: dict[bytes, date | None] = {}
         self._object_cache: dict[bytes, tuple[tuple[tuple[int, str], ...], bytes]] = {}
         self._account_cache: dict[bytes, str] = {}
+        # The C reader's sums in öre, kept between its calls (see _flush_c_sums).
+        self._c_sums = _scan.new_sums() if _scan is not None else None
         self.decoded_objects = False  # an object list's ids went through the decoder
         self.lines_read = 0
         self._header_state: tuple | None = None  # record counts when the header was yielded
@@ -319,6 +321,7 @@ class SieNormalizer:
         for data in self.reader.pieces(start, end):
             line = yield from self._piece(data, line)
             self.checksum.flush()
+        self._flush_c_sums()
         self.lines_read = line
         return line
 
@@ -326,6 +329,7 @@ class SieNormalizer:
         """Like ``read``, for whole lines already in memory."""
         line = yield from self._piece(data, line)
         self.checksum.flush()
+        self._flush_c_sums()
         self.lines_read = line
         return line
 
@@ -520,8 +524,15 @@ class SieNormalizer:
         return (
             self._account_cache, self._object_cache, self._dates, self.stats.movements, dec.decode,
             self._plain_date, object_list, row_date, Decimal, VoucherRow, Voucher, POSTED, _ZERO, self._issues,
-            dec, dec._cache, dec.counts, dec.first_line, CP437,
+            dec, dec._cache, dec.counts, dec.first_line, CP437, self._c_sums,
         )  # fmt: skip
+
+    def _flush_c_sums(self) -> None:
+        """Add what the C reader summed in öre to the stats (it keeps its sums
+        between calls): before the line path adds to them, and at a read's end."""
+        if self._c_sums is not None:
+            st = self.stats
+            st.debit, st.credit = _scan.flush_sums(self._c_sums, st.movements, Decimal, _ZERO, st.debit, st.credit)
 
     def _piece_c(self, data: bytes, line: int) -> Generator[Record, None, int]:
         """``_piece`` with plain voucher blocks read by the C accelerator (_scan.c).
@@ -568,6 +579,7 @@ class SieNormalizer:
             lines = data[pos:stop].split(b"\n")
             if not lines[-1]:
                 lines.pop()
+            self._flush_c_sums()  # the line path adds to the same totals, in file order
             yield from self._lines(lines, line)
             line += len(lines)
             pos = stop
