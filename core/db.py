@@ -81,11 +81,20 @@ def init_db(engine: Engine) -> str:
         return MigrationContext.configure(conn).get_current_revision() or ""
 
 
-def schema_is_current(engine: Engine) -> bool:
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
+# The newest migration (core/migrations/versions).  Every command checks the
+# schema; reading the revision here, not from Alembic's scripts, keeps Alembic
+# out of a command's start-up (0.2 s).  tests/test_core_schema.py checks it is
+# Alembic's head.
+SCHEMA_HEAD = "0004"
 
-    script = ScriptDirectory.from_config(alembic_config(engine))
-    with engine.connect() as conn:
-        current = MigrationContext.configure(conn).get_current_revision()
-    return current == script.get_current_head()
+
+def schema_is_current(engine: Engine) -> bool:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        with engine.connect() as conn:
+            current = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    except DBAPIError:  # no alembic_version table: never initialised
+        return False
+    return current == [SCHEMA_HEAD]

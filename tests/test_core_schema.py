@@ -43,3 +43,24 @@ def test_upgrade_from_the_first_revision_keeps_data(tmp_path):
         cols = {row[1] for row in conn.execute(text("PRAGMA table_info(attachment)"))}
     assert "links" in cols
     eng.dispose()
+
+
+def test_schema_head_is_alembics_head(engine):
+    """db.SCHEMA_HEAD (what every command checks) is the newest migration."""
+    from alembic.script import ScriptDirectory
+
+    from ekonomi.core.db import SCHEMA_HEAD, alembic_config
+
+    assert ScriptDirectory.from_config(alembic_config(engine)).get_current_head() == SCHEMA_HEAD
+
+
+def test_an_empty_or_old_database_is_not_current(tmp_path):
+    from ekonomi.core.db import make_engine
+
+    empty = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    assert not schema_is_current(empty)
+    with empty.begin() as conn:
+        conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
+        conn.execute(text("INSERT INTO alembic_version VALUES ('0003')"))
+    assert not schema_is_current(empty)
+    empty.dispose()
