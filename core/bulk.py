@@ -137,6 +137,8 @@ class BulkWriter:
     next ``add``).
     """
 
+    pack_format: str | None = None  # "copy" or "stage": the batches are bytes in that form (PackedWriter)
+
     def __init__(self, raw: Any, postgres: bool) -> None:
         self.postgres = postgres
         self.raw = raw  # the DBAPI connection (sqlite3 or psycopg)
@@ -145,8 +147,6 @@ class BulkWriter:
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._drain, name="ekonomi-bulk-writer", daemon=True)
         self.thread.start()
-
-    pack_format: str | None = None  # "copy" or "stage": the batches are bytes in that form (PackedWriter)
 
     def packed(self, table: str, cols: Sequence[str]) -> bytearray | None:
         """The current batch as bytes, for writers that take them

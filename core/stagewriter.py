@@ -18,10 +18,9 @@ so it runs on the other core.  Two ways:
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from multiprocessing.connection import Connection as Pipe
 from typing import Any
-
-from collections.abc import Sequence
 
 from .bulk import TABLE_COLS, PackedWriter
 

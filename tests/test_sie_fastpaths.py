@@ -14,6 +14,7 @@ hypothesis-mutated generator files.  Budget: SIE_FASTPATH_EXAMPLES (default 30).
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import subprocess
@@ -154,6 +155,21 @@ def test_edge_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
             body = head + (b"#KSUMMA\n" if with_sum else b"") + _EDGE_BLOCKS[0] + block + b"\n" + _EDGE_BLOCKS[0]
             path.write_bytes(body + (b"#KSUMMA 1\n" if with_sum else b""))
             _same_on_every_path(path, monkeypatch)
+
+
+def test_the_c_reader_holds_nothing_of_a_reader_after_it(generated: dict[str, Path]) -> None:
+    """The C reader's lookup slots and sums belong to one reader: once the
+    reader is gone, nothing in C still holds its caches (a worker reading
+    file after file must not keep them all)."""
+    if normalize._scan is None:
+        pytest.skip("the C reader is not built")
+    reader = normalize.SieNormalizer(generated["valid"])
+    assert sum(1 for _ in reader.records()) > 100
+    accounts, objects = reader._account_cache, reader._object_cache
+    assert accounts and len(objects) > 1
+    del reader
+    gc.collect()
+    assert sys.getrefcount(accounts) == sys.getrefcount(objects) == 2  # the name here, and the call's argument
 
 
 def test_halves_equal_one_pass(sie_corpus: Path, generated: dict[str, Path]) -> None:

@@ -27,8 +27,9 @@
  * plain_date(bytes), object_list(bytes, line), row_date(bytes, line), Decimal,
  * VoucherRow, Voucher, RowKind.POSTED, Decimal(0), issues (list), the
  * field decoder with its _cache, counts and first_line, the name "cp437",
- * and the reader's pending sums (new_sums; the reader calls flush_sums before
- * it adds to the same totals itself and at the end of a read).
+ * and the reader's own C state (new_state: lookup slots and pending sums;
+ * the reader calls flush_sums before it adds to the same totals itself, and
+ * at the end of a read).
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -40,7 +41,7 @@
 enum {
     C_ACCOUNTS, C_OBJECTS, C_DATES, C_MOVEMENTS, C_DECODE, C_PLAIN_DATE, C_OBJECT_LIST,
     C_ROW_DATE, C_DECIMAL, C_ROWTYPE, C_VOUCHERTYPE, C_POSTED, C_ZERO, C_ISSUES,
-    C_DECODER, C_DEC_CACHE, C_DEC_COUNTS, C_DEC_FIRST, C_CP437_NAME, C_SUMS, C_SIZE
+    C_DECODER, C_DEC_CACHE, C_DEC_COUNTS, C_DEC_FIRST, C_CP437_NAME, C_STATE, C_SIZE
 };
 
 typedef struct {
@@ -404,22 +405,21 @@ static PyObject *new_record(PyObject *type, Py_ssize_t n) {
 
 /* ---- a lookup cache in front of the reader's dicts -------------------------
  * The account and object-list caches are dicts keyed by bytes: each lookup
- * made a bytes object and hashed it.  This remembers, per dict, the last
- * value found for a short key, keyed by the raw span, so a repeated key costs
- * a memcmp.  It only repeats what the dict says (a miss goes to the dict and
- * its callback as before), and holds the dict so a slot never answers for
- * another reader's dict. */
+ * made a bytes object and hashed it.  This remembers the last value found for
+ * a short key, keyed by the raw span, so a repeated key costs a memcmp.  It
+ * only repeats what the dict says (a miss goes to the dict and its callback
+ * as before).  The slots belong to the reader (ReaderState, below), as do its
+ * dicts, which it keeps for its whole life and never empties; a slot also
+ * notes which dict it answers for. */
 #define SPAN_CACHE_SLOTS 1024
 #define SPAN_KEY_MAX 48
 
 typedef struct {
-    PyObject *dict;  /* strong */
+    PyObject *dict;  /* borrowed: compared, never used */
     PyObject *value; /* strong */
     Py_ssize_t n;
     char key[SPAN_KEY_MAX];
 } SpanSlot;
-
-static SpanSlot account_slots[SPAN_CACHE_SLOTS], object_slots[SPAN_CACHE_SLOTS];
 
 static SpanSlot *span_slot(SpanSlot *slots, const char *s, Py_ssize_t n) {
     uint32_t h = 2166136261u; /* FNV-1a */
@@ -435,7 +435,7 @@ static PyObject *span_cached(SpanSlot *slot, PyObject *dict, Span sp) {
 
 static void span_remember(SpanSlot *slot, PyObject *dict, Span sp, PyObject *value) {
     if (sp.n > SPAN_KEY_MAX) return;
-    Py_XSETREF(slot->dict, Py_NewRef(dict));
+    slot->dict = dict;
     Py_XSETREF(slot->value, Py_NewRef(value));
     slot->n = sp.n;
     memcpy(slot->key, sp.s, sp.n);
@@ -576,33 +576,44 @@ static int ore_note(OreSums *os, PyObject *acc, Ore amount) {
     return 1;
 }
 
-/* The sums live in a capsule the reader keeps (new_sums), so they pile up
- * over many read_blocks calls and reach Python only when the reader asks
- * (flush_sums): before its line-by-line path adds to the same totals, and
- * at the end of a read. */
-#define SUMS_CAPSULE "ekonomi.sie4._scan.sums"
+/* What the C reader keeps per reader, between read_blocks calls, in a
+ * capsule the reader holds (new_state): the lookup slots, and the sums, which
+ * pile up over many calls and reach Python only when the reader asks
+ * (flush_sums): before its line-by-line path adds to the same totals, and at
+ * the end of a read. */
+typedef struct {
+    OreSums sums;
+    SpanSlot accounts[SPAN_CACHE_SLOTS], objects[SPAN_CACHE_SLOTS];
+} ReaderState;
 
-static void sums_capsule_free(PyObject *capsule) {
-    OreSums *os = PyCapsule_GetPointer(capsule, SUMS_CAPSULE);
-    if (!os) return;
-    for (int i = 0; i < os->n; i++) Py_CLEAR(os->moves[i].acc);
-    PyMem_Free(os);
+#define STATE_CAPSULE "ekonomi.sie4._scan.state"
+
+static void state_capsule_free(PyObject *capsule) {
+    ReaderState *st = PyCapsule_GetPointer(capsule, STATE_CAPSULE);
+    if (!st) return;
+    for (int i = 0; i < st->sums.n; i++) Py_CLEAR(st->sums.moves[i].acc);
+    for (int i = 0; i < SPAN_CACHE_SLOTS; i++) {
+        Py_CLEAR(st->accounts[i].value);
+        Py_CLEAR(st->objects[i].value);
+    }
+    PyMem_Free(st);
 }
 
-static PyObject *new_sums(PyObject *self, PyObject *unused) {
-    OreSums *os = PyMem_Calloc(1, sizeof(OreSums));
-    if (!os) return PyErr_NoMemory();
-    os->debit.decimals = os->credit.decimals = -1;
-    PyObject *capsule = PyCapsule_New(os, SUMS_CAPSULE, sums_capsule_free);
-    if (!capsule) PyMem_Free(os);
+static PyObject *new_state(PyObject *self, PyObject *unused) {
+    ReaderState *st = PyMem_Calloc(1, sizeof(ReaderState));
+    if (!st) return PyErr_NoMemory();
+    st->sums.debit.decimals = st->sums.credit.decimals = -1;
+    PyObject *capsule = PyCapsule_New(st, STATE_CAPSULE, state_capsule_free);
+    if (!capsule) PyMem_Free(st);
     return capsule;
 }
 
 static PyObject *flush_sums(PyObject *self, PyObject *args) {
     PyObject *capsule, *movements, *decimal, *zero, *debit, *credit;
     if (!PyArg_ParseTuple(args, "OO!OOOO", &capsule, &PyDict_Type, &movements, &decimal, &zero, &debit, &credit)) return NULL;
-    OreSums *os = PyCapsule_GetPointer(capsule, SUMS_CAPSULE);
-    if (!os) return NULL;
+    ReaderState *st = PyCapsule_GetPointer(capsule, STATE_CAPSULE);
+    if (!st) return NULL;
+    OreSums *os = &st->sums;
     Py_INCREF(debit);
     Py_INCREF(credit);
     if (ore_flush(os, movements, decimal, zero, &debit, &credit) < 0) {
@@ -615,7 +626,7 @@ static PyObject *flush_sums(PyObject *self, PyObject *args) {
 
 typedef struct {
     PyObject *debit, *credit; /* owned */
-    OreSums *ore;
+    ReaderState *state;
 } Sums;
 
 /* One row's record; updates the sums and movements.  Appends its checksum bytes. */
@@ -625,7 +636,7 @@ static PyObject *make_row(Row *r, long row_line, PyObject *ctx, Sums *sums, Buf 
     PyObject *row = NULL, *acc = NULL, *cached = NULL, *amount = NULL;
     PyObject *day = NULL, *text = NULL, *qty = NULL, *sign = NULL;
 
-    SpanSlot *slot = span_slot(account_slots, r->account.s, r->account.n);
+    SpanSlot *slot = span_slot(sums->state->accounts, r->account.s, r->account.n);
     acc = span_cached(slot, accounts, r->account);
     if (acc) {
         Py_INCREF(acc);
@@ -644,7 +655,7 @@ static PyObject *make_row(Row *r, long row_line, PyObject *ctx, Sums *sums, Buf 
         span_remember(slot, accounts, r->account, acc);
     }
 
-    slot = span_slot(object_slots, r->objects.s, r->objects.n);
+    slot = span_slot(sums->state->objects, r->objects.s, r->objects.n);
     cached = span_cached(slot, objects, r->objects);
     if (cached) {
         Py_INCREF(cached);
@@ -716,10 +727,10 @@ static PyObject *make_row(Row *r, long row_line, PyObject *ctx, Sums *sums, Buf 
     PyTuple_SET_ITEM(row, 8, num);
 
     Ore ore;
-    if (ore_of(r->amount, &ore) && ore_note(sums->ore, acc, ore)) goto done;
+    if (ore_of(r->amount, &ore) && ore_note(&sums->state->sums, acc, ore)) goto done;
     /* A huge amount, or a full table: what is summed so far goes first, so
      * the order of the movements stays that of the Python path. */
-    if (ore_flush(sums->ore, PyTuple_GET_ITEM(ctx, C_MOVEMENTS), PyTuple_GET_ITEM(ctx, C_DECIMAL), PyTuple_GET_ITEM(ctx, C_ZERO),
+    if (ore_flush(&sums->state->sums, PyTuple_GET_ITEM(ctx, C_MOVEMENTS), PyTuple_GET_ITEM(ctx, C_DECIMAL), PyTuple_GET_ITEM(ctx, C_ZERO),
                   &sums->debit, &sums->credit) < 0)
         goto fail;
     /* if amount > 0: debit += amount  else: credit += amount */
@@ -777,9 +788,9 @@ static PyObject *read_blocks(PyObject *self, PyObject *args) {
     PyObject *vouchers = PyList_New(0);
     Row *rows = PyMem_Malloc(sizeof(Row) * MAX_ROWS);
     Buf ck = {NULL, 0, 0};
-    Sums sums = {Py_NewRef(debit), Py_NewRef(credit), PyCapsule_GetPointer(PyTuple_GET_ITEM(ctx, C_SUMS), SUMS_CAPSULE)};
+    Sums sums = {Py_NewRef(debit), Py_NewRef(credit), PyCapsule_GetPointer(PyTuple_GET_ITEM(ctx, C_STATE), STATE_CAPSULE)};
     long nrows = 0;
-    if (!vouchers || !rows || !sums.ore) {
+    if (!vouchers || !rows || !sums.state) {
         if (!rows) PyErr_NoMemory();
         goto fail;
     }
@@ -908,7 +919,7 @@ fail:
 
 static PyMethodDef methods[] = {
     {"read_blocks", read_blocks, METH_VARARGS, "Read consecutive plain voucher blocks (see the module's source)."},
-    {"new_sums", new_sums, METH_NOARGS, "The integer-öre sums a reader keeps between read_blocks calls."},
+    {"new_state", new_state, METH_NOARGS, "What a reader keeps for read_blocks between calls: lookup slots and öre sums."},
     {"flush_sums", flush_sums, METH_VARARGS,
      "flush_sums(sums, movements, Decimal, ZERO, debit, credit) -> (debit, credit): the pending sums added in."},
     {NULL, NULL, 0, NULL},

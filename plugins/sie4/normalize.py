@@ -192,8 +192,9 @@ class SieNormalizer:
         self._dates: dict[bytes, date | None] = {}
         self._object_cache: dict[bytes, tuple[tuple[tuple[int, str], ...], bytes]] = {}
         self._account_cache: dict[bytes, str] = {}
-        # The C reader's sums in öre, kept between its calls (see _flush_c_sums).
-        self._c_sums = _scan.new_sums() if _scan is not None else None
+        # The C reader's own state, kept between its calls: lookup slots and
+        # sums in öre (see _flush_c_sums).
+        self._c_state = _scan.new_state() if _scan is not None else None
         self.decoded_objects = False  # an object list's ids went through the decoder
         self.lines_read = 0
         self._header_state: tuple | None = None  # record counts when the header was yielded
@@ -524,15 +525,15 @@ class SieNormalizer:
         return (
             self._account_cache, self._object_cache, self._dates, self.stats.movements, dec.decode,
             self._plain_date, object_list, row_date, Decimal, VoucherRow, Voucher, POSTED, _ZERO, self._issues,
-            dec, dec._cache, dec.counts, dec.first_line, CP437, self._c_sums,
+            dec, dec._cache, dec.counts, dec.first_line, CP437, self._c_state,
         )  # fmt: skip
 
     def _flush_c_sums(self) -> None:
         """Add what the C reader summed in öre to the stats (it keeps its sums
         between calls): before the line path adds to them, and at a read's end."""
-        if self._c_sums is not None:
+        if self._c_state is not None:
             st = self.stats
-            st.debit, st.credit = _scan.flush_sums(self._c_sums, st.movements, Decimal, _ZERO, st.debit, st.credit)
+            st.debit, st.credit = _scan.flush_sums(self._c_state, st.movements, Decimal, _ZERO, st.debit, st.credit)
 
     def _piece_c(self, data: bytes, line: int) -> Generator[Record, None, int]:
         """``_piece`` with plain voucher blocks read by the C accelerator (_scan.c).
