@@ -93,8 +93,15 @@ def test_malformed_batches_are_errors_not_crashes(tmp_path) -> None:
     stage, stmt = _stage_file(tmp_path)
     good = bytearray()
     _rows.pack_row(good, (1, "två", None))
-    for bad in (good[:-1], good[:5], good + b"x", good + b"i\x01", bytes(good[:1]) + b"t\xff\xff\xff\x7fab"):
-        with pytest.raises(_stage.StageError):
+    cut_short = [
+        ("ends inside a row", good[:-1]),  # the last value of the row is missing
+        ("ends inside a number", good[:5]),  # an int with 4 of its 8 bytes
+        ("unknown value tag", good + b"x"),  # a value that is none of n, i, t
+        ("ends inside a number", good + b"i\x01"),  # the next row breaks off in its first number
+        ("ends inside a text", b"t\xff\xff\xff\x7fab"),  # a text that says it is 2 GB long, in 7 bytes
+    ]
+    for why, bad in cut_short:
+        with pytest.raises(_stage.StageError, match=why):
             stage.insert(stmt, 3, bad)
     with pytest.raises(_stage.StageError):
         stage.insert(stmt, 2, good)  # not the statement's number of columns
