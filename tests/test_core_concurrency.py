@@ -11,6 +11,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
@@ -143,8 +144,9 @@ def test_killed_import_leaves_nothing_and_is_marked_failed(engine, database_url,
 
 def test_other_writes_do_not_wait_for_a_running_import(engine, pm, company, tmp_path, monkeypatch):
     """While an import reads its input, other companies can be added and other
-    imports queued at once (on SQLite too: the import stages its rows and
-    takes the write lock only to commit them)."""
+    imports queued at once (on SQLite too: an input under
+    EKONOMI_SQLITE_DIRECT_MB stages its rows and takes the write lock only
+    to commit them)."""
     from ekonomi.core.companies import add_company
     from ekonomi.core.db import writer
 
@@ -171,3 +173,38 @@ def test_other_writes_do_not_wait_for_a_running_import(engine, pm, company, tmp_
     runner.shutdown()
     assert load_result(engine, first)["status"] == "succeeded"
     assert load_result(engine, second)["status"] == "succeeded"
+
+
+def test_other_writes_wait_for_a_big_sqlite_import_and_then_land(engine, pm, company, tmp_path, monkeypatch):
+    """A big input on SQLite holds the write lock from its first row
+    (target.SqliteDirectTarget): another writer waits its turn, is not
+    refused, and lands once the import has committed."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's path")
+    from ekonomi.core import stagewriter
+    from ekonomi.core.companies import add_company
+    from ekonomi.core.db import writer
+
+    if not stagewriter.packed_available():
+        pytest.skip("core/_stage.c is not built here")  # test_core_stage fails in CI then
+    monkeypatch.setenv("EKONOMI_FILE_STORE", str(tmp_path / "store"))
+    monkeypatch.setenv("EKONOMI_SQLITE_DIRECT_MB", "0")  # this small input counts as big
+    runner = ThreadRunner(engine, pm, workers=1)
+    slow = tmp_path / "slow.fake"
+    slow.write_text(ledger(vouchers=200, extra="sleep 1.5\n"), encoding="utf-8")
+    first = runner.submit(ImportRequest(company, FileInput(slow, slow.name)))
+    deadline = time.time() + 10
+    while load_result(engine, first)["progress"]["phase"] != "read" and time.time() < deadline:
+        time.sleep(0.05)
+    t0 = time.monotonic()
+    with Session(writer(engine)) as session:
+        add_company(session, "556000-0019", "Andra AB")
+        session.commit()
+    waited = time.monotonic() - t0
+    assert load_result(engine, first)["status"] == "succeeded"  # the write came after the commit
+    assert waited > 0.5, f"the write did not wait ({waited:.2f}s): was the import direct?"
+    runner.wait(first, timeout=60)
+    runner.shutdown()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM company WHERE orgnr = '556000-0019'")).scalar_one() == 1
+        assert conn.execute(text("SELECT count(*) FROM voucher")).scalar_one() == 200

@@ -187,3 +187,78 @@ def test_voucher_packer_packs_what_the_python_store_hands_over(tmp_path) -> None
     con = sqlite3.connect(tmp_path / "rows.stage")
     assert con.execute("SELECT * FROM voucher_row ORDER BY rowid").fetchall() == every_row
     con.close()
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=st.lists(st.tuples(value, value, value), max_size=30), per=st.integers(1, 7))
+def test_several_rows_a_step_store_the_same_rows(tmp_path_factory, rows, per) -> None:
+    """A statement that takes ``per`` rows a step, with the one-row statement
+    for the remainder, stores every row once, in order, whatever the count."""
+    _built()
+    tmp = tmp_path_factory.mktemp("many")
+    stage, one = _stage_file(tmp)
+    many = stage.prepare(stagewriter.insert_sql("t", COLS, per))
+    buf = bytearray()
+    for row in rows:
+        _rows.pack_row(buf, row)
+    assert stage.insert(many, 3, buf, one) == len(rows)
+    stage.execute("COMMIT")
+    stage.close()
+    assert _read(tmp / "s.stage") == [tuple(r) for r in rows]
+
+
+def test_a_fault_inside_a_many_row_step_is_an_error(tmp_path) -> None:
+    _built()
+    stage, one = _stage_file(tmp_path)
+    many = stage.prepare(stagewriter.insert_sql("t", COLS, 4))
+    good = bytearray()
+    for i in range(4):
+        _rows.pack_row(good, (i, "x", None))
+    with pytest.raises(_stage.StageError, match="unknown value tag"):
+        stage.insert(many, 3, good + b"z" + good[1:16], one)  # the fifth row's first value has no known tag
+    with pytest.raises(_stage.StageError):
+        stage.insert(one, 3, good, many)  # the one-row statement must take exactly ncols
+    with pytest.raises(_stage.StageError):
+        stage.insert(many, 2, good, one)  # not the one-row statement's number of columns
+    assert stage.insert(many, 3, good, one) == 4  # both still work
+    stage.execute("COMMIT")
+    stage.close()
+    rows = _read(tmp_path / "s.stage")
+    assert rows[-4:] == [(i, "x", None) for i in range(4)] and len(rows) == 8  # the whole first step, then the good batch
+
+
+def test_a_borrowed_connection_writes_inside_its_own_transaction(tmp_path) -> None:
+    """stagewriter.borrow: a Stage on a Python sqlite3 connection's own
+    handle writes inside that connection's transaction (rolled back with
+    it), leaves the connection open when closed, and is refused for
+    anything it cannot be sure is such a handle."""
+    _built()
+    import _sqlite3
+
+    con = sqlite3.connect(tmp_path / "main.db", isolation_level=None, check_same_thread=False)
+    con.execute("CREATE TABLE t (a, b, c)")
+    stage, why = stagewriter.borrow(con)
+    assert stage is not None, why
+    assert Path(stage.filename()).resolve() == (tmp_path / "main.db").resolve()
+    many = stage.prepare(stagewriter.insert_sql("t", COLS, 2))
+    one = stage.prepare(stagewriter.insert_sql("t", COLS))
+    buf = bytearray()
+    for i in range(5):
+        _rows.pack_row(buf, (i, "å", None))
+    con.execute("BEGIN IMMEDIATE")
+    assert stage.insert(many, 3, buf, one) == 5
+    assert con.execute("SELECT count(*) FROM t").fetchone() == (5,)  # the connection sees its own rows
+    con.execute("ROLLBACK")
+    assert con.execute("SELECT count(*) FROM t").fetchone() == (0,)
+    con.execute("BEGIN IMMEDIATE")
+    stage.insert(many, 3, buf, one)
+    con.execute("COMMIT")
+    stage.close()
+    assert con.execute("SELECT a, b FROM t ORDER BY rowid").fetchall() == [(i, "å") for i in range(5)]  # still open
+    con.close()
+    with pytest.raises(_stage.StageError, match="not a sqlite3.Connection"):
+        _stage.borrow(object(), _sqlite3.__file__)
+    with pytest.raises(_stage.StageError, match="does not use the SQLite library"):
+        _stage.borrow(sqlite3.connect(":memory:"), _rows.__file__)  # a module without SQLite
+    with pytest.raises(_stage.StageError, match="closed"):
+        _stage.borrow(con, _sqlite3.__file__)

@@ -291,6 +291,67 @@ def test_every_staging_way_gives_the_same_books(engine, pm, gen_sie4, tmp_path, 
     assert not list(tmp_path.glob("*.stage"))
 
 
+def test_big_sqlite_imports_write_straight_into_the_tables(engine, pm, gen_sie4, tmp_path, monkeypatch):
+    """Inputs of EKONOMI_SQLITE_DIRECT_MB or more are written straight into
+    the tables inside the import's transaction (target.SqliteDirectTarget):
+    the same books as staging, ids after the stored ones, a re-import
+    replaces without duplicates, and a failed import leaves the database
+    exactly as it was."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's path")
+    from ekonomi.core import stagewriter, target
+
+    if not stagewriter.packed_available():
+        if os.environ.get("CI") == "true":
+            pytest.fail("core/_stage.c was not built (see setup.py)")
+        pytest.skip("core/_stage.c is not built here")
+    path, _ = _generate(gen_sie4, tmp_path, 300, 9)
+    other_path = tmp_path / "other.se"
+    subprocess.run(
+        [sys.executable, str(gen_sie4), "--vouchers", "40", "--seed", "5", "--orgnr", "556000-0019", "--out", str(other_path), "--summary", str(tmp_path / "o.json")],
+        check=True,
+        capture_output=True,
+    )
+    orgnr = company_for(engine, path)
+    assert do_import(engine, pm, orgnr, path)["status"] == "succeeded"
+    staged = books(engine)
+
+    direct = make_engine(f"sqlite:///{tmp_path / 'direct.db'}")
+    init_db(direct)
+    company_for(direct, path)
+    other = company_for(direct, other_path)
+    assert do_import(direct, pm, other, other_path)["status"] == "succeeded"  # stored before: ids must follow these
+    opened: list[object] = []
+    real_open = target.SqliteDirectTarget.open.__func__
+    monkeypatch.setattr(target.SqliteDirectTarget, "open", classmethod(lambda cls, e: opened.append(real_open(cls, e)) or opened[-1]))
+    monkeypatch.setenv("EKONOMI_SQLITE_DIRECT_MB", "0")
+    for _ in range(2):  # the second time replaces the first
+        result = do_import(direct, pm, orgnr, path)
+        assert result["status"] == "succeeded", result["issues"][:3]
+    assert len(opened) == 2 and all(isinstance(t, target.SqliteDirectTarget) for t in opened)
+    with direct.connect() as conn:
+        cid = conn.execute(text("SELECT id FROM company WHERE orgnr = :o"), {"o": orgnr}).scalar_one()
+        ids = conn.execute(text("SELECT id, company_id FROM voucher ORDER BY id")).all()
+        rows = conn.execute(text("SELECT count(*) FROM voucher_row r JOIN voucher v ON v.id = r.voucher_id WHERE v.company_id = :c"), {"c": cid}).scalar_one()
+    assert len({i for i, _ in ids}) == len(ids) and ids[-1][1] == cid
+    assert rows == len(staged["voucher_row"])
+    mine = make_engine(f"sqlite:///{tmp_path / 'mine.db'}")  # the direct books of this company alone
+    init_db(mine)
+    company_for(mine, path)
+    assert do_import(mine, pm, orgnr, path)["status"] == "succeeded"
+    assert books(mine) == staged
+    mine.dispose()
+
+    before = books(direct)
+    broken = tmp_path / "broken.se"
+    text_ = path.read_bytes().rsplit(b"#TRANS", 1)
+    broken.write_bytes(text_[0] + b"#TRANS 1910 {} 0.01\r\n#TRANS" + text_[1])  # the last voucher no longer balances
+    result = do_import(direct, pm, orgnr, broken)
+    assert result["status"] == "failed" and len(opened) == 4  # two, the books alone, this one
+    assert books(direct) == before
+    direct.dispose()
+
+
 def test_copy_text_and_row_by_row_copy_give_the_same_books(engine, pm, gen_sie4, tmp_path, monkeypatch):
     """PostgreSQL imports send batches made in C as COPY text (bulk.CopyWriter);
     without the C module, psycopg writes row by row.  The same books."""
