@@ -142,26 +142,37 @@ def test_killed_import_leaves_nothing_and_is_marked_failed(engine, database_url,
     assert not list(Path(tmp_path).rglob("*.stage")), "the killed import's staging file was not removed"
 
 
+def _slow_import_reading(engine, pm, company, tmp_path, monkeypatch, workers: int, sleep: float):
+    """An import of 200 vouchers that pauses ``sleep`` seconds while reading;
+    returns once it is reading."""
+    monkeypatch.setenv("EKONOMI_FILE_STORE", str(tmp_path / "store"))
+    runner = ThreadRunner(engine, pm, workers=workers)
+    slow = tmp_path / "slow.fake"
+    slow.write_text(ledger(vouchers=200, extra=f"sleep {sleep}\n"), encoding="utf-8")
+    first = runner.submit(ImportRequest(company, FileInput(slow, slow.name)))
+    deadline = time.time() + 10
+    while load_result(engine, first)["progress"]["phase"] != "read" and time.time() < deadline:
+        time.sleep(0.05)
+    return runner, first
+
+
+def _add_other_company(engine) -> None:
+    from ekonomi.core.companies import add_company
+    from ekonomi.core.db import writer
+
+    with Session(writer(engine)) as session:
+        add_company(session, "556000-0019", "Andra AB")
+        session.commit()
+
+
 def test_other_writes_do_not_wait_for_a_running_import(engine, pm, company, tmp_path, monkeypatch):
     """While an import reads its input, other companies can be added and other
     imports queued at once (on SQLite too: an input under
     EKONOMI_SQLITE_DIRECT_MB stages its rows and takes the write lock only
     to commit them)."""
-    from ekonomi.core.companies import add_company
-    from ekonomi.core.db import writer
-
-    monkeypatch.setenv("EKONOMI_FILE_STORE", str(tmp_path / "store"))
-    runner = ThreadRunner(engine, pm, workers=2)
-    slow = tmp_path / "slow.fake"
-    slow.write_text(ledger(vouchers=200, extra="sleep 2\n"), encoding="utf-8")
-    first = runner.submit(ImportRequest(company, FileInput(slow, slow.name)))
-    deadline = time.time() + 10
-    while load_result(engine, first)["progress"]["phase"] != "read" and time.time() < deadline:
-        time.sleep(0.05)
+    runner, first = _slow_import_reading(engine, pm, company, tmp_path, monkeypatch, workers=2, sleep=2)
     t0 = time.monotonic()
-    with Session(writer(engine)) as session:
-        add_company(session, "556000-0019", "Andra AB")
-        session.commit()
+    _add_other_company(engine)
     quick = tmp_path / "quick.fake"
     quick.write_text(ledger(orgnr="556000-0019", vouchers=1), encoding="utf-8")
     second = runner.submit(ImportRequest("556000-0019", FileInput(quick, quick.name)))
@@ -182,24 +193,13 @@ def test_other_writes_wait_for_a_big_sqlite_import_and_then_land(engine, pm, com
     if engine.dialect.name != "sqlite":
         pytest.skip("SQLite's path")
     from ekonomi.core import stagewriter
-    from ekonomi.core.companies import add_company
-    from ekonomi.core.db import writer
 
     if not stagewriter.packed_available():
         pytest.skip("core/_stage.c is not built here")  # test_core_stage fails in CI then
-    monkeypatch.setenv("EKONOMI_FILE_STORE", str(tmp_path / "store"))
     monkeypatch.setenv("EKONOMI_SQLITE_DIRECT_MB", "0")  # this small input counts as big
-    runner = ThreadRunner(engine, pm, workers=1)
-    slow = tmp_path / "slow.fake"
-    slow.write_text(ledger(vouchers=200, extra="sleep 1.5\n"), encoding="utf-8")
-    first = runner.submit(ImportRequest(company, FileInput(slow, slow.name)))
-    deadline = time.time() + 10
-    while load_result(engine, first)["progress"]["phase"] != "read" and time.time() < deadline:
-        time.sleep(0.05)
+    runner, first = _slow_import_reading(engine, pm, company, tmp_path, monkeypatch, workers=1, sleep=1.5)
     t0 = time.monotonic()
-    with Session(writer(engine)) as session:
-        add_company(session, "556000-0019", "Andra AB")
-        session.commit()
+    _add_other_company(engine)
     waited = time.monotonic() - t0
     assert load_result(engine, first)["status"] == "succeeded"  # the write came after the commit
     assert waited > 0.5, f"the write did not wait ({waited:.2f}s): was the import direct?"
