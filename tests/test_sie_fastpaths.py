@@ -113,6 +113,31 @@ def test_blocks_read_whole_equal_line_by_line(sie_corpus: Path, generated: dict[
         _same_on_every_path(path, monkeypatch)
 
 
+def test_pieces_of_any_size_read_alike(sie_corpus: Path, generated: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reader's pieces end before a #VER line where they can (so a block
+    lies whole in one piece), else at any line end (a block longer than a
+    piece, a file without #VER): whatever the piece size, the pieces are
+    the file, and the records, stats and summary are the same."""
+    from ekonomi.plugins.sie4 import reader
+
+    for path in [*_inputs(sie_corpus, generated)[:6], generated["valid"], generated["crlf"], generated["truncated"]]:
+        usual = _stream(path)
+        data = path.read_bytes()
+        for size in (7, 100, 4096):
+            with monkeypatch.context() as m:
+                m.setattr(reader, "CHUNK", size)
+                pieces = list(reader.LineReader(path).pieces())
+                assert b"".join(pieces) == data.removeprefix(reader.BOM), (path.name, size)
+                assert all(p.endswith(b"\n") for p in pieces[:-1])
+                if size == 4096:  # past the header, each piece starts at a #VER line, unless no #VER followed in 4 KB
+                    first_ver, at = data.find(b"\n#VER"), 0
+                    for p, nxt in zip(pieces, pieces[1:]):
+                        at += len(p)
+                        if first_ver >= 0 and at > first_ver and b"\n#VER" in p[-4096:]:
+                            assert nxt.startswith(b"#VER"), (path.name, at, nxt[:20])
+                assert _stream(path) == usual, (path.name, size)
+
+
 # Blocks at the edges of what the fast paths take: each must come out as the
 # line path reads it, taken whole or left to it.
 _EDGE_BLOCKS = [

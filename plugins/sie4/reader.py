@@ -1,6 +1,8 @@
 """Reading a file in pieces of whole lines, without holding it whole.
 
-Pieces end at an LF; the caller splits them into lines (a CR before the LF is
+Pieces end at an LF, where they can just before a ``#VER`` line, so that a
+voucher block lies whole in one piece (the block readers take it at once;
+cut in two, both halves would go line by line); the caller splits them into lines (a CR before the LF is
 removed with the other surrounding blanks by its ``strip``) or matches whole
 voucher blocks in them.  A UTF-8 byte-order mark is taken off the
 first line and remembered.  ``progress(done, total)`` is called once per chunk
@@ -31,7 +33,8 @@ class LineReader:
     def pieces(self, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         """The bytes ``[start, end)`` of the file (all of it by default) as
         pieces of whole lines of about CHUNK bytes: every piece ends with LF except
-        perhaps the last (a file without a final line end).  ``start`` and
+        perhaps the last (a file without a final line end), before a #VER
+        line where the piece has one.  ``start`` and
         ``end`` must be line starts; a BOM is taken off at offset 0 only."""
         done = start
         rest = b""
@@ -49,7 +52,7 @@ class LineReader:
                 done += got
                 if rest:
                     data = rest + data
-                cut = data.rfind(b"\n") + 1
+                cut = data.rfind(b"\n#VER") + 1 or data.rfind(b"\n") + 1
                 rest = data[cut:]
                 if cut:
                     yield data[:cut] if rest else data
