@@ -41,9 +41,12 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
-from .bulk import BATCH_ROWS, TABLE_COLS, BulkWriter, CopyWriter, ProcessBulkWriter, copy_writer_fits
+from .bulk import TABLE_COLS, BulkWriter, CopyWriter, ProcessBulkWriter, copy_writer_fits
 from .db import writer
 from .stagewriter import DirectStageWriter, PackedStageWriter, borrow, open_stage, packed_available
+
+
+ID_BLOCK = 20_000  # voucher ids drawn at a time (PostgreSQL); what a failed import drew is skipped
 
 
 class DirectTarget:
@@ -77,7 +80,7 @@ class DirectTarget:
             with self.engine.connect() as own:
                 self._ids = list(
                     own.execute(
-                        text(f"SELECT nextval(pg_get_serial_sequence('voucher', 'id')) FROM generate_series(1, {BATCH_ROWS})")
+                        text(f"SELECT nextval(pg_get_serial_sequence('voucher', 'id')) FROM generate_series(1, {ID_BLOCK})")
                     ).scalars()
                 )
                 own.commit()

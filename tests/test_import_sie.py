@@ -352,6 +352,34 @@ def test_big_sqlite_imports_write_straight_into_the_tables(engine, pm, gen_sie4,
     direct.dispose()
 
 
+@pytest.mark.parametrize("direct", [False, True])
+def test_many_small_batches_give_the_same_books(engine, pm, gen_sie4, tmp_path, monkeypatch, direct):
+    """Batches are handed to the writer thread as they fill (2 MB); with
+    4 KB batches an import makes hundreds of them, in every writer (COPY,
+    SQLite staging, SQLite straight into the tables): the same books."""
+    from ekonomi.core import bulk
+
+    if direct and engine.dialect.name != "sqlite":
+        pytest.skip("straight into the tables is SQLite's big-file path; PostgreSQL always is")
+    path, _ = _generate(gen_sie4, tmp_path, 300, 9)
+    orgnr = company_for(engine, path)
+    assert do_import(engine, pm, orgnr, path)["status"] == "succeeded"
+    usual = books(engine)
+    handed: list[str] = []
+    real = bulk.PackedWriter._hand_over
+    monkeypatch.setattr(bulk.PackedWriter, "_hand_over", lambda self, table: (handed.append(table), real(self, table))[1])
+    monkeypatch.setattr(bulk, "BATCH_BYTES", 4096)
+    if direct:
+        monkeypatch.setenv("EKONOMI_SQLITE_DIRECT_MB", "0")
+    result = do_import(engine, pm, orgnr, path)  # replaces the first import's year
+    assert result["status"] == "succeeded", result["issues"][:3]
+    if bulk._rows is not None:
+        assert handed.count("voucher_row") > 10 and handed.count("voucher") > 3
+    elif os.environ.get("CI") == "true":
+        pytest.fail("core/_rows.c was not built (see setup.py)")
+    assert books(engine) == usual
+
+
 def test_copy_text_and_row_by_row_copy_give_the_same_books(engine, pm, gen_sie4, tmp_path, monkeypatch):
     """PostgreSQL imports send batches made in C as COPY text (bulk.CopyWriter);
     without the C module, psycopg writes row by row.  The same books."""
