@@ -30,6 +30,7 @@ same batch as their voucher, and fiscal-year ids for years the import brings.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sqlite3
 import uuid
@@ -45,6 +46,7 @@ from .bulk import TABLE_COLS, BulkWriter, CopyWriter, ProcessBulkWriter, copy_wr
 from .db import writer
 from .stagewriter import DirectStageWriter, PackedStageWriter, borrow, open_stage, packed_available
 
+log = logging.getLogger(__name__)
 
 ID_BLOCK = 20_000  # voucher ids drawn at a time (PostgreSQL); what a failed import drew is skipped
 
@@ -113,7 +115,6 @@ class SqliteDirectTarget(DirectTarget):
         # Nobody else can add vouchers while we hold the lock: ids follow the stored ones.
         self.next_voucher = conn.execute(text("SELECT coalesce(max(id), 0) + 1 FROM voucher")).scalar_one()
         self.writer = DirectStageWriter(stage)
-        self._ids: list[int] = []
         self.year_map: dict[int, int] = {}
 
     @classmethod
@@ -123,8 +124,11 @@ class SqliteDirectTarget(DirectTarget):
         conn = writer(engine).connect()
         try:
             raw = conn.connection.driver_connection
-            stage, _why = borrow(raw)
-            if stage is None or not _same_file(stage.filename(), engine.url.database):
+            stage, why = borrow(raw)
+            if stage is not None and not _same_file(stage.filename(), engine.url.database):
+                stage, why = None, f"the connection's file is not {engine.url.database}"
+            if stage is None:
+                log.info("A big SQLite import stages its rows instead of writing them straight in: %s", why)
                 conn.close()
                 return None
             raw.execute("PRAGMA main.cache_size=-32768")  # 32 MB: the indexes being appended to stay in memory

@@ -349,6 +349,11 @@ def test_big_sqlite_imports_write_straight_into_the_tables(engine, pm, gen_sie4,
     result = do_import(direct, pm, orgnr, broken)
     assert result["status"] == "failed" and len(opened) == 4  # two, the books alone, this one
     assert books(direct) == before
+    # Where the handle cannot be borrowed, the import stages its rows instead.
+    monkeypatch.setattr(target, "borrow", lambda raw: (None, "not here"))
+    result = do_import(direct, pm, orgnr, path)
+    assert result["status"] == "succeeded" and opened[-1] is None
+    assert books(direct) == before
     direct.dispose()
 
 
