@@ -19,7 +19,7 @@ for a million vouchers) and comes after the reading, on the same core.
 Such an import takes the write lock at its start instead and its writer
 thread binds the rows straight into the tables, on the import's own
 connection, while the file is read: no staging file, no copy; the import
-ends about a third sooner and holds the lock about twice as long.  Other
+ends a quarter or so sooner and holds the lock about twice as long.  Other
 writers wait their turn meanwhile (``db.SQLITE_BUSY_TIMEOUT_S``); they are
 never refused.
 
