@@ -159,8 +159,8 @@ class BulkWriter:
         (PackedWriter); None: this writer takes tuples."""
         return None
 
-    def added(self, table: str, n: int) -> None:
-        """``n`` rows were appended to ``packed(table)``'s batch."""
+    def added(self, table: str) -> None:
+        """Rows were appended to ``packed(table)``'s batch."""
         raise NotImplementedError
 
     def add(self, table: str, cols: Sequence[str], row: tuple[Any, ...]) -> None:
@@ -244,20 +244,20 @@ class PackedWriter(BulkWriter):
             buf = self.buffers[table] = (cols, bytearray())  # type: ignore[assignment]
         return buf[1]  # type: ignore[return-value]
 
-    def added(self, table: str, n: int) -> None:
-        """``n`` rows were appended to ``packed(table)``."""
+    def added(self, table: str) -> None:
+        """Rows were appended to ``packed(table)``: hand it over once full."""
         if len(self.buffers[table][1]) >= BATCH_BYTES:
             self._hand_over(table)
 
     def add(self, table: str, cols: Sequence[str], row: tuple[Any, ...]) -> None:
         self._append(self.packed(table, cols), row)
-        self.added(table, 1)
+        self.added(table)
 
     def add_many(self, table: str, cols: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         buf, append = self.packed(table, cols), self._append
         for row in rows:
             append(buf, row)
-        self.added(table, len(rows))
+        self.added(table)
 
     def _hand_over(self, table: str) -> None:
         if self.error is not None:

@@ -65,19 +65,20 @@ def packed_available() -> bool:
     return _stage is not None and _rows is not None
 
 
-class PackedStageWriter(PackedWriter):
-    """Batches packed in C (core/_pack.h), written to the staging file by a
-    thread that binds them in C without the interpreter lock."""
+class PackedSqliteWriter(PackedWriter):
+    """Batches packed in C (core/_pack.h), bound into SQLite by the writer
+    thread with a Stage (core/_stage.c), without the interpreter lock and
+    many rows a statement.  Here the Stage's transaction is its owner's
+    (target.SqliteDirectTarget: the import's own connection); closing
+    finalizes the statements and leaves the connection open."""
 
     pack_format = "stage"
 
-    def __init__(self, path: str) -> None:
-        self.stage = _stage.Stage(path)
-        for sql in stage_schema():
-            self.stage.execute(sql)
+    def __init__(self, stage: Any) -> None:
+        self.stage = stage
         self.statements: dict[str, tuple[int, int]] = {}
         self.stage_open = True
-        super().__init__(self.stage, postgres=False)
+        super().__init__(stage, postgres=False)
 
     def _write(self, table: str, cols: Sequence[str], data: Any) -> None:  # on the writer thread
         stmts = self.statements.get(table)
@@ -88,32 +89,32 @@ class PackedStageWriter(PackedWriter):
         self.stage.insert(stmts[0], len(cols), data, stmts[1])
 
     def close(self) -> None:
-        """Stop the thread, then commit the staging file (if all went well)
-        and close it."""
+        """Stop the thread, finish (``_finish``) and close the Stage; once."""
         super().close()
         if self.stage_open:
             self.stage_open = False
             try:
-                if self.error is None:
-                    self.stage.execute("COMMIT")
+                self._finish()
             finally:
                 self.stage.close()
 
+    def _finish(self) -> None:
+        """Nothing: the transaction is the caller's to commit."""
 
-class DirectStageWriter(PackedStageWriter):
-    """The same batches, bound straight into the main database's tables on
-    the import's own connection, inside its transaction (the caller's to
-    commit): target.SqliteDirectTarget."""
 
-    def __init__(self, stage: Any) -> None:
-        self.stage = stage
-        self.statements = {}
-        self.stage_open = False  # nothing of its own to commit
-        PackedWriter.__init__(self, stage, postgres=False)
+class PackedStageWriter(PackedSqliteWriter):
+    """The same, into a staging file of its own (its one transaction is
+    committed at close if all went well)."""
 
-    def close(self) -> None:
-        super().close()
-        self.stage.close()  # its statements only: the connection stays open
+    def __init__(self, path: str) -> None:
+        stage = _stage.Stage(path)
+        for sql in stage_schema():
+            stage.execute(sql)
+        super().__init__(stage)
+
+    def _finish(self) -> None:
+        if self.error is None:
+            self.stage.execute("COMMIT")
 
 
 def borrow(raw: sqlite3.Connection) -> tuple[Any, str]:

@@ -312,11 +312,11 @@ class Store:
         vid = self.target.voucher_id()
         writer = self.writer
         if self.packer is not None:  # C packs the voucher and its rows straight into the writer's batches
-            n, posted = self.packer.pack(
+            _, posted = self.packer.pack(
                 v, vid, fid, self.import_id, content_hash, writer.packed("voucher", VOUCHER_COLS), writer.packed("voucher_row", ROW_COLS)
             )
-            writer.added("voucher", 1)
-            writer.added("voucher_row", n)
+            writer.added("voucher")
+            writer.added("voucher_row")
             self.counts["rows"] += posted
             return
         cid = self.company_id

@@ -44,7 +44,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from .bulk import TABLE_COLS, BulkWriter, CopyWriter, ProcessBulkWriter, copy_writer_fits
 from .db import writer
-from .stagewriter import DirectStageWriter, PackedStageWriter, borrow, open_stage, packed_available
+from .stagewriter import PackedSqliteWriter, PackedStageWriter, borrow, open_stage, packed_available
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ class SqliteDirectTarget(DirectTarget):
         self.conn = conn
         # Nobody else can add vouchers while we hold the lock: ids follow the stored ones.
         self.next_voucher = conn.execute(text("SELECT coalesce(max(id), 0) + 1 FROM voucher")).scalar_one()
-        self.writer = DirectStageWriter(stage)
+        self.writer = PackedSqliteWriter(stage)
         self.year_map: dict[int, int] = {}
 
     @classmethod
