@@ -30,8 +30,8 @@ from .records import (
 )
 
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
-try:  # the row loops in C (core/_rows.c); optional, same results
-    from . import _rows
+try:  # the row loops in C (core/engine/_rows.c); optional, same results
+    from .engine import _rows
 except ImportError:  # not built: the Python loops
     _rows = None  # type: ignore[assignment]
 
@@ -228,7 +228,7 @@ class LedgerChecks(RecordCheck):
 
     def _voucher(self, v: Voucher) -> list[Issue]:
         issues: list[Issue] = []
-        if _rows is not None:  # the same loop in C (core/_rows.c)
+        if _rows is not None:  # the same loop in C (core/engine/_rows.c)
             posted, other, fresh = _rows.ledger_rows(v.rows, _POSTED, _ZERO, self.accounts, self.undeclared)
         else:
             posted, other, fresh = _ledger_rows(v.rows, self.accounts, self.undeclared)
@@ -309,7 +309,7 @@ def _ledger_rows(
     rows: tuple[VoucherRow, ...], accounts: set[str], undeclared: set[str]
 ) -> tuple[Decimal, Decimal, list[tuple[str, int | None]]]:
     """Σ posted, Σ other rows, and the accounts first seen undeclared here (with
-    their row's line), which join ``undeclared``.  core/_rows.c is this loop in C."""
+    their row's line), which join ``undeclared``.  core/engine/_rows.c is this loop in C."""
     posted = other = _ZERO
     fresh = []
     for account, amount, _objects, _date, _text, _qty, kind, _sign, line in rows:  # VoucherRow, in field order

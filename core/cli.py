@@ -32,7 +32,7 @@ class State:
 
     def writer(self) -> Engine:
         """The engine for commands that write (see db.writer)."""
-        from .db import writer
+        from .books.db import writer
 
         return writer(self.engine())
 
@@ -40,7 +40,7 @@ class State:
         """The database; refuses to work on a schema that ``ekonomi init``
         has not created or upgraded."""
         if self._engine is None:
-            from .db import make_engine, schema_is_current
+            from .books.db import make_engine, schema_is_current
 
             self._engine = make_engine(self.database_url)
             if not migrate and not schema_is_current(self._engine):
@@ -93,7 +93,7 @@ def refuse(exc: EkonomiError, as_json: bool) -> None:
 
 
 def _pm() -> Any:
-    from .plugins import get_plugin_manager
+    from .engine.plugins import get_plugin_manager
 
     return get_plugin_manager()
 
@@ -119,7 +119,7 @@ def cli(ctx: click.Context, database_url: str | None) -> None:
 @click.pass_obj
 def init(state: State) -> None:
     """Create the database schema, or upgrade it to this version."""
-    from .db import init_db
+    from .books.db import init_db
 
     engine = state.engine(migrate=True)
     revision = init_db(engine)
@@ -142,7 +142,7 @@ def companies_add(state: State, orgnr: str, name: str, bureau: str | None, as_js
     """Add a company: ekonomi companies add 556677-8899 "Exempel AB"."""
     from sqlmodel import Session
 
-    from .companies import add_company, company_json
+    from .books.companies import add_company, company_json
 
     with Session(state.writer()) as session:
         try:
@@ -165,7 +165,7 @@ def companies_list(state: State, as_json: bool) -> None:
     """List the companies."""
     from sqlmodel import Session
 
-    from .companies import company_json, list_companies
+    from .books.companies import company_json, list_companies
 
     with Session(state.engine()) as session:
         rows = [company_json(session, c) for c in list_companies(session)]
@@ -201,7 +201,7 @@ def companies_disable(state: State, orgnr: str, source: str) -> None:
 def _set_enabled(state: State, orgnr: str, source: str, enabled: bool) -> None:
     from sqlmodel import Session
 
-    from .rules import get_company, set_source_enabled
+    from .books.rules import get_company, set_source_enabled
 
     with Session(state.writer()) as session:
         try:
@@ -289,8 +289,8 @@ class _Bar:
 def import_(state: State, file: Path, company: str, source: str | None, as_json: bool) -> None:
     """Import FILE into a company's books, all or nothing."""
     from .context import FileInput
-    from .oneshot import tune_gc_for_one_batch
-    from .pipeline import ImportRequest, run_import
+    from .engine.oneshot import tune_gc_for_one_batch
+    from .engine.pipeline import ImportRequest, run_import
 
     tune_gc_for_one_batch()
     bar = _Bar()
@@ -338,9 +338,9 @@ def log(state: State, company: str, limit: int, as_json: bool) -> None:
     """The import log of a company, newest first."""
     from sqlmodel import Session, col, select
 
-    from . import models as m
-    from .pipeline import load_result
-    from .rules import get_company
+    from .books import models as m
+    from .engine.pipeline import load_result
+    from .books.rules import get_company
 
     engine = state.engine()
     with Session(engine) as session:
@@ -383,8 +383,8 @@ def trial_balance_cmd(state: State, company: str, year: str | None, as_json: boo
     """Opening, movement and closing per account for one fiscal year."""
     from sqlmodel import Session
 
-    from .reports import trial_balance
-    from .rules import get_company
+    from .books.reports import trial_balance
+    from .books.rules import get_company
 
     start = parse_day(year) if year else None
     engine = state.engine()
@@ -423,8 +423,8 @@ def delete_latest(state: State, company: str, yes: bool, as_json: bool) -> None:
     """Delete all data of the company's latest fiscal year."""
     from sqlmodel import Session
 
-    from .companies import delete_latest_year, latest_year_summary
-    from .rules import get_company
+    from .books.companies import delete_latest_year, latest_year_summary
+    from .books.rules import get_company
 
     engine = state.engine()
     try:

@@ -128,11 +128,11 @@ class SourceConformance:
         from sqlalchemy import text
         from sqlmodel import Session
 
-        from .companies import add_company
-        from .db import init_db, make_engine
-        from .pipeline import ImportRequest, run_import
-        from .plugins import PluginManager
-        from .rules import get_company, set_source_enabled
+        from .books.companies import add_company
+        from .books.db import init_db, make_engine
+        from .engine.pipeline import ImportRequest, run_import
+        from .engine.plugins import PluginManager
+        from .books.rules import get_company, set_source_enabled
 
         engine = make_engine(f"sqlite:///{tmp_path / 'kit.db'}")
         init_db(engine)

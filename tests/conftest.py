@@ -80,7 +80,7 @@ def _pg_schema(request: pytest.FixtureRequest) -> str | None:
     if TEST_DB != "postgres":
         return None
     url = request.getfixturevalue("pg_server_url")
-    from ekonomi.core.db import init_db, make_engine
+    from ekonomi.core.books.db import init_db, make_engine
 
     engine = make_engine(url)
     init_db(engine)
@@ -91,7 +91,7 @@ def _pg_schema(request: pytest.FixtureRequest) -> str | None:
 @pytest.fixture
 def database_url(tmp_path: Path, _pg_schema: str | None) -> str:
     """The URL of an empty, migrated database for one test."""
-    from ekonomi.core.db import init_db, make_engine
+    from ekonomi.core.books.db import init_db, make_engine
 
     if _pg_schema is None:
         url = f"sqlite:///{tmp_path / 'test.db'}"
@@ -102,7 +102,7 @@ def database_url(tmp_path: Path, _pg_schema: str | None) -> str:
     from sqlalchemy import text
     from sqlmodel import SQLModel
 
-    from ekonomi.core import models  # noqa: F401
+    from ekonomi.core.books import models  # noqa: F401
 
     engine = make_engine(_pg_schema)
     tables = ", ".join(t.name for t in SQLModel.metadata.sorted_tables)
@@ -114,7 +114,7 @@ def database_url(tmp_path: Path, _pg_schema: str | None) -> str:
 
 @pytest.fixture
 def engine(database_url: str):
-    from ekonomi.core.db import make_engine
+    from ekonomi.core.books.db import make_engine
 
     eng = make_engine(database_url)
     yield eng
@@ -125,7 +125,7 @@ def engine(database_url: str):
 def pm(monkeypatch: pytest.MonkeyPatch):
     """A plugin manager with the built-in sources (registered as the entry
     points would) and the fake test source."""
-    from ekonomi.core import plugins
+    from ekonomi.core.engine import plugins
     from tests.fakes import FakePlugin
 
     manager = plugins.PluginManager(load_entry_points=False)
@@ -147,7 +147,7 @@ def pm(monkeypatch: pytest.MonkeyPatch):
 def company(engine) -> str:
     from sqlmodel import Session
 
-    from ekonomi.core.companies import add_company
+    from ekonomi.core.books.companies import add_company
 
     with Session(engine) as session:
         add_company(session, "5566778899", "Exempel AB")

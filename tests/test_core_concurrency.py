@@ -16,9 +16,9 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from ekonomi.core.context import FileInput
-from ekonomi.core.jobs import ThreadRunner
-from ekonomi.core.pipeline import ImportRequest, load_result
-from ekonomi.core.rules import get_company, set_source_enabled
+from ekonomi.core.engine.jobs import ThreadRunner
+from ekonomi.core.engine.pipeline import ImportRequest, load_result
+from ekonomi.core.books.rules import get_company, set_source_enabled
 from tests.fakes import ledger
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -133,7 +133,7 @@ def test_killed_import_leaves_nothing_and_is_marked_failed(engine, database_url,
         assert conn.execute(text("SELECT count(*) FROM voucher")).scalar_one() == 0
     ok = tmp_path / "ok.fake"
     ok.write_text(ledger(vouchers=1), encoding="utf-8")
-    from ekonomi.core.pipeline import run_import
+    from ekonomi.core.engine.pipeline import run_import
 
     assert run_import(engine, pm, ImportRequest(company, FileInput(ok, ok.name)))["status"] == "succeeded"
     with engine.connect() as conn:
@@ -157,8 +157,8 @@ def _slow_import_reading(engine, pm, company, tmp_path, monkeypatch, workers: in
 
 
 def _add_other_company(engine) -> None:
-    from ekonomi.core.companies import add_company
-    from ekonomi.core.db import writer
+    from ekonomi.core.books.companies import add_company
+    from ekonomi.core.books.db import writer
 
     with Session(writer(engine)) as session:
         add_company(session, "556000-0019", "Andra AB")
@@ -192,10 +192,10 @@ def test_other_writes_wait_for_a_big_sqlite_import_and_then_land(engine, pm, com
     refused, and lands once the import has committed."""
     if engine.dialect.name != "sqlite":
         pytest.skip("SQLite's path")
-    from ekonomi.core import stagewriter
+    from ekonomi.core.engine import stagewriter
 
     if not stagewriter.packed_available():
-        pytest.skip("core/_stage.c is not built here")  # test_core_stage fails in CI then
+        pytest.skip("core/engine/_stage.c is not built here")  # test_core_stage fails in CI then
     monkeypatch.setenv("EKONOMI_SQLITE_DIRECT_MB", "0")  # this small input counts as big
     runner, first = _slow_import_reading(engine, pm, company, tmp_path, monkeypatch, workers=1, sleep=1.5)
     t0 = time.monotonic()

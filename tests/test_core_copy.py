@@ -1,4 +1,4 @@
-"""PostgreSQL's COPY text form, written in C (core/_pack.h, core/_rows.c):
+"""PostgreSQL's COPY text form, written in C (core/engine/_pack.h, core/engine/_rows.c):
 whatever values the store binds come back out of PostgreSQL exactly as
 psycopg's own ``write_row`` would have stored them, texts with tabs,
 newlines, backslashes and any Unicode included."""
@@ -14,12 +14,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ekonomi.core import bulk, store
-from ekonomi.core.bulk import HUNDRED
+from ekonomi.core.engine import bulk, store
+from ekonomi.core.engine.bulk import HUNDRED
 from ekonomi.core.records import RowKind, Voucher, VoucherRow
 
 _rows = bulk._rows
-pytestmark = pytest.mark.skipif(_rows is None and os.environ.get("CI") != "true", reason="core/_rows.c is not built here")
+pytestmark = pytest.mark.skipif(_rows is None and os.environ.get("CI") != "true", reason="core/engine/_rows.c is not built here")
 
 text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"))  # PostgreSQL texts hold no NUL
 tricky = st.sampled_from(["", "\\", "\\N", "a\tb", "rad\nrad", "\r\n", "\\\\t", "å ä ö €", "N", "\x7f\x01"])
@@ -28,7 +28,7 @@ row = st.tuples(st.none() | st.integers(min_value=-(2**63), max_value=2**63 - 1)
 
 def test_copy_rows_by_hand() -> None:
     if _rows is None:
-        pytest.fail("core/_rows.c was not built (see setup.py)")
+        pytest.fail("core/engine/_rows.c was not built (see setup.py)")
     buf = bytearray()
     _rows.copy_row(buf, (None, -12, "a\tb\\c\nd\re", "å", ""))
     _rows.copy_row(buf, (-(2**63), 2**63 - 1, 0))
@@ -50,7 +50,7 @@ def pg(pg_server_url: str):
 @given(rows=st.lists(row, max_size=30))
 def test_copy_text_is_what_write_row_stores(pg, rows) -> None:
     if _rows is None:
-        pytest.fail("core/_rows.c was not built (see setup.py)")
+        pytest.fail("core/engine/_rows.c was not built (see setup.py)")
     pg.execute("CREATE TEMP TABLE IF NOT EXISTS c (i serial, a bigint, b text, t text)")
     pg.execute("TRUNCATE c")
     buf = bytearray()
@@ -68,7 +68,7 @@ def test_copy_text_is_what_write_row_stores(pg, rows) -> None:
 
 def test_voucher_packer_copy_form_is_copy_row_of_the_store_tuples() -> None:
     if _rows is None:
-        pytest.fail("core/_rows.c was not built (see setup.py)")
+        pytest.fail("core/engine/_rows.c was not built (see setup.py)")
     P = RowKind.POSTED
     v = Voucher("A", "1", date(2023, 1, 5), "Hyra\tjan", (
         VoucherRow("1910", Decimal("1.50"), (), None, "back\\slash", None, P, None, 3),

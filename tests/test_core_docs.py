@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ekonomi.core.context import FileInput
-from ekonomi.core.pipeline import ImportRequest, run_import
+from ekonomi.core.engine.pipeline import ImportRequest, run_import
 from ekonomi.core.testing import SourceConformance
 from tests.fakes import FakeLedger, ledger
 
@@ -33,7 +33,7 @@ def test_guide_example_imports_and_reimports_nothing(engine, pm, company, tmp_pa
     assert pm.register(csvbank, name="csvbank")
     from sqlmodel import Session
 
-    from ekonomi.core.rules import get_company, set_source_enabled
+    from ekonomi.core.books.rules import get_company, set_source_enabled
 
     with Session(engine) as session:
         set_source_enabled(session, get_company(session, company), "csvbank", True)

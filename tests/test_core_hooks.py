@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from ekonomi.core import Issue, RecordCheck, Severity, Voucher, hookimpl
 from ekonomi.core.context import FileInput
-from ekonomi.core.pipeline import ImportRequest, run_import
+from ekonomi.core.engine.pipeline import ImportRequest, run_import
 from tests.fakes import ledger
 
 

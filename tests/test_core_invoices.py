@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from ekonomi.core import Attachment, AttachmentLink, FiscalYear, Invoice, Source, Voucher, VoucherRow, hookimpl
-from ekonomi.core.pipeline import ImportRequest, run_import
+from ekonomi.core.engine.pipeline import ImportRequest, run_import
 
 
 class Bundle(Source):
@@ -49,7 +49,7 @@ def invoice(number: str, remaining: str, kind: str = "customer") -> Invoice:
 
 def push(engine, pm, company, monkeypatch, records):
     # The bundle source reads its records from the context's config.
-    import ekonomi.core.pipeline as pipeline
+    import ekonomi.core.engine.pipeline as pipeline
 
     original = pipeline.ImportContext
 

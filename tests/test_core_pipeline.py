@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import text
 
 from ekonomi.core.context import FileInput
-from ekonomi.core.pipeline import ImportRequest, run_import
-from ekonomi.core.reports import trial_balance
+from ekonomi.core.engine.pipeline import ImportRequest, run_import
+from ekonomi.core.books.reports import trial_balance
 from tests.fakes import ledger
 
 
@@ -212,7 +212,7 @@ def test_empty_file_is_refused_in_plain_words(engine, pm, company, tmp_path):
 def test_plugin_gone_before_the_queued_import_runs(engine, pm, company, tmp_path):
     """Queued with a source that is uninstalled before it runs: the import
     fails with the reason, it is not left queued."""
-    from ekonomi.core.pipeline import execute, submit
+    from ekonomi.core.engine.pipeline import execute, submit
 
     import_id = submit(engine, pm, ImportRequest(company, write(tmp_path, ledger())))
     pm.unregister("fake")

@@ -11,7 +11,7 @@ import pytest
 import ekonomi.core as core
 from ekonomi.core import Source, hookimpl, hookspecs
 from ekonomi.core.errors import Ambiguous, NotRecognised
-from ekonomi.core.plugins import ENTRY_POINT_GROUP, PluginManager
+from ekonomi.core.engine.plugins import ENTRY_POINT_GROUP, PluginManager
 from tests.fakes import FakeLedger, FakePlugin
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,4 +1,4 @@
-"""The import's loops over voucher rows in C (core/_rows.c) give exactly what
+"""The import's loops over voucher rows in C (core/engine/_rows.c) give exactly what
 their Python reference loops give (checks._ledger_rows, store._store_rows):
 same sums (same Decimal, exponent included), same tuples, same side effects on
 the sets and caches they are handed, in the same order.
@@ -20,13 +20,14 @@ from pathlib import Path
 
 import pytest
 
-from ekonomi.core import checks, store
-from ekonomi.core.bulk import HUNDRED
+from ekonomi.core import checks
+from ekonomi.core.engine import store
+from ekonomi.core.engine.bulk import HUNDRED
 from ekonomi.core.records import RowKind, Voucher, VoucherRow
 from ekonomi.plugins.sie4.normalize import SieNormalizer
 
 _rows = checks._rows
-pytestmark = pytest.mark.skipif(_rows is None and os.environ.get("CI") != "true", reason="core/_rows.c is not built here")
+pytestmark = pytest.mark.skipif(_rows is None and os.environ.get("CI") != "true", reason="core/engine/_rows.c is not built here")
 
 P, A, R = RowKind.POSTED, RowKind.ADDED, RowKind.REMOVED
 _HAND = [
@@ -44,7 +45,7 @@ _HAND = [
 @pytest.fixture(scope="module")
 def voucher_rows(sie_corpus: Path, gen_sie4: Path, tmp_path_factory: pytest.TempPathFactory) -> list:
     if _rows is None:
-        pytest.fail("core/_rows.c was not built (see setup.py)")
+        pytest.fail("core/engine/_rows.c was not built (see setup.py)")
     out = tmp_path_factory.mktemp("rows") / "g.se"
     subprocess.run([sys.executable, str(gen_sie4), "--vouchers", "2000", "--seed", "3", "--out", str(out)], check=True)
     files = [p for p in sorted(sie_corpus.iterdir()) if p.name != "MANIFEST.md"] + [out]
@@ -82,7 +83,7 @@ def test_store_rows_same_as_python(voucher_rows: list) -> None:
 
 def test_bad_rows_are_refused() -> None:
     if _rows is None:
-        pytest.fail("core/_rows.c was not built (see setup.py)")
+        pytest.fail("core/engine/_rows.c was not built (see setup.py)")
     with pytest.raises(TypeError):
         _rows.ledger_rows((("1910", Decimal(1)),), P, Decimal(0), set(), set())
     with pytest.raises(TypeError):
@@ -104,12 +105,12 @@ def _amount_texts() -> list[str]:
 
 
 def test_ore_is_int_of_amount_times_hundred() -> None:
-    """The C loop reads öre from a Decimal's text where it can (core/_rows.c,
+    """The C loop reads öre from a Decimal's text where it can (core/engine/_rows.c,
     ore_of); it must give int(amount * 100), as bulk.ore does, for every
     amount: exponents, more than two decimals and more digits than 64 bits
     hold included, and fail the same way on NaN and infinities."""
     if _rows is None:
-        pytest.fail("core/_rows.c was not built (see setup.py)")
+        pytest.fail("core/engine/_rows.c was not built (see setup.py)")
     for text in _amount_texts():
         row = VoucherRow("1910", Decimal(text))
         got = _rows.store_rows((row,), 1, 1, 1, {}, set(), {}, json.dumps, store._KIND_TEXT, HUNDRED, P)[0][0][5]

@@ -9,11 +9,11 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from ekonomi.core import Source, StateUpdate, Voucher, VoucherRow, hookimpl
-from ekonomi.core import models as m
+from ekonomi.core.books import models as m
 from ekonomi.core.context import FileInput
 from ekonomi.core.errors import SourceNotActive
-from ekonomi.core.pipeline import ImportRequest, run_import
-from ekonomi.core.rules import get_company, rights, switch_source
+from ekonomi.core.engine.pipeline import ImportRequest, run_import
+from ekonomi.core.books.rules import get_company, rights, switch_source
 from tests.fakes import ledger
 
 

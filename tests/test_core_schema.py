@@ -8,14 +8,14 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-from ekonomi.core import models  # noqa: F401
-from ekonomi.core.db import init_db, schema_is_current
+from ekonomi.core.books import models  # noqa: F401
+from ekonomi.core.books.db import init_db, schema_is_current
 
 
 def test_migrations_match_models(engine):
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
-    assert diff == [], "models changed without a migration: add a revision in core/migrations/versions"
+    assert diff == [], "models changed without a migration: add a revision in core/books/migrations/versions"
 
 
 def test_init_again_keeps_data(engine, company):
@@ -29,7 +29,7 @@ def test_upgrade_from_the_first_revision_keeps_data(tmp_path):
     """A database made by an older ekonomi is upgraded in place."""
     from alembic import command
 
-    from ekonomi.core.db import alembic_config, make_engine
+    from ekonomi.core.books.db import alembic_config, make_engine
 
     eng = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     command.upgrade(alembic_config(eng), "0001")
@@ -49,13 +49,13 @@ def test_schema_head_is_alembics_head(engine):
     """db.SCHEMA_HEAD (what every command checks) is the newest migration."""
     from alembic.script import ScriptDirectory
 
-    from ekonomi.core.db import SCHEMA_HEAD, alembic_config
+    from ekonomi.core.books.db import SCHEMA_HEAD, alembic_config
 
     assert ScriptDirectory.from_config(alembic_config(engine)).get_current_head() == SCHEMA_HEAD
 
 
 def test_an_empty_or_old_database_is_not_current(tmp_path):
-    from ekonomi.core.db import make_engine
+    from ekonomi.core.books.db import make_engine
 
     empty = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
     assert not schema_is_current(empty)

@@ -1,5 +1,5 @@
-"""The staging file written in C from packed batches (core/_stage.c,
-core/_pack.h): what goes in comes out of SQLite exactly as Python's sqlite3
+"""The staging file written in C from packed batches (core/engine/_stage.c,
+core/engine/_pack.h): what goes in comes out of SQLite exactly as Python's sqlite3
 module would have stored it, bad values and bad batches are refused with an
 error (never a crash or a wrong row), and the store's C packer packs the
 same values the Python store would hand over as tuples."""
@@ -17,13 +17,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ekonomi.core import stagewriter, store
-from ekonomi.core.bulk import HUNDRED, ROW_COLS
+from ekonomi.core.engine import stagewriter, store
+from ekonomi.core.engine.bulk import HUNDRED, ROW_COLS
 from ekonomi.core.records import RowKind, Voucher, VoucherRow
 
 _stage, _rows = stagewriter._stage, stagewriter._rows
 pytestmark = pytest.mark.skipif(
-    _stage is None and os.environ.get("CI") != "true", reason="core/_stage.c is not built here (no sqlite3.h?)"
+    _stage is None and os.environ.get("CI") != "true", reason="core/engine/_stage.c is not built here (no sqlite3.h?)"
 )
 
 COLS = ("a", "b", "c")
@@ -36,7 +36,7 @@ value = st.one_of(
 
 def _built() -> None:
     if _stage is None or _rows is None:
-        pytest.fail("core/_stage.c or core/_rows.c was not built (see setup.py)")
+        pytest.fail("core/engine/_stage.c or core/engine/_rows.c was not built (see setup.py)")
 
 
 def _stage_file(tmp_path: Path, name: str = "s.stage"):

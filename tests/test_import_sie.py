@@ -15,13 +15,13 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from ekonomi.core.companies import add_company
+from ekonomi.core.books.companies import add_company
 from ekonomi.core.context import FileInput
-from ekonomi.core.db import init_db, make_engine
-from ekonomi.core.export import stored_records
+from ekonomi.core.books.db import init_db, make_engine
+from ekonomi.core.books.export import stored_records
 from ekonomi.core.orgnr import normalize_orgnr
-from ekonomi.core.pipeline import ImportRequest, run_import
-from ekonomi.core.reports import trial_balance
+from ekonomi.core.engine.pipeline import ImportRequest, run_import
+from ekonomi.core.books.reports import trial_balance
 
 # Corpus files that must be refused, and why (MANIFEST.md).
 REFUSED = {
@@ -264,21 +264,21 @@ def test_4i_file_is_appended_once(engine, pm, sie_corpus, tmp_path):
 
 def test_every_staging_way_gives_the_same_books(engine, pm, gen_sie4, tmp_path, monkeypatch):
     """SQLite imports stage their rows one of three ways: packed batches
-    bound in C (core/_stage.c, the usual way), or without the C modules a
+    bound in C (core/engine/_stage.c, the usual way), or without the C modules a
     writer process (big inputs) or a thread (small ones).  All must store
     exactly the same books, and leave no staging file behind."""
     if engine.dialect.name != "sqlite":
         pytest.skip("staging is SQLite's path")
-    from ekonomi.core import stagewriter
+    from ekonomi.core.engine import stagewriter
 
     if not stagewriter.packed_available() and os.environ.get("CI") == "true":
-        pytest.fail("core/_stage.c was not built (see setup.py)")
+        pytest.fail("core/engine/_stage.c was not built (see setup.py)")
     path, _ = _generate(gen_sie4, tmp_path, 300, 9)
     orgnr = company_for(engine, path)
     assert do_import(engine, pm, orgnr, path)["status"] == "succeeded"
     usual = books(engine)
     assert len(usual["voucher_row"]) > 1000
-    monkeypatch.setattr(stagewriter, "_stage", None)  # as if core/_stage.c were not built
+    monkeypatch.setattr(stagewriter, "_stage", None)  # as if core/engine/_stage.c were not built
     for way, mb in (("thread", "1000"), ("process", "0")):
         monkeypatch.setenv("EKONOMI_STAGE_PROCESS_MB", mb)
         other = make_engine(f"sqlite:///{tmp_path / (way + '.db')}")
@@ -299,12 +299,12 @@ def test_big_sqlite_imports_write_straight_into_the_tables(engine, pm, gen_sie4,
     exactly as it was."""
     if engine.dialect.name != "sqlite":
         pytest.skip("SQLite's path")
-    from ekonomi.core import stagewriter, target
+    from ekonomi.core.engine import stagewriter, target
 
     if not stagewriter.packed_available():
         if os.environ.get("CI") == "true":
-            pytest.fail("core/_stage.c was not built (see setup.py)")
-        pytest.skip("core/_stage.c is not built here")
+            pytest.fail("core/engine/_stage.c was not built (see setup.py)")
+        pytest.skip("core/engine/_stage.c is not built here")
     path, _ = _generate(gen_sie4, tmp_path, 300, 9)
     other_path = tmp_path / "other.se"
     subprocess.run(
@@ -362,7 +362,7 @@ def test_many_small_batches_give_the_same_books(engine, pm, gen_sie4, tmp_path, 
     """Batches are handed to the writer thread as they fill (2 MB); with
     4 KB batches an import makes hundreds of them, in every writer (COPY,
     SQLite staging, SQLite straight into the tables): the same books."""
-    from ekonomi.core import bulk
+    from ekonomi.core.engine import bulk
 
     if direct and engine.dialect.name != "sqlite":
         pytest.skip("straight into the tables is SQLite's big-file path; PostgreSQL always is")
@@ -381,7 +381,7 @@ def test_many_small_batches_give_the_same_books(engine, pm, gen_sie4, tmp_path, 
     if bulk._rows is not None:
         assert handed.count("voucher_row") > 10 and handed.count("voucher") > 3
     elif os.environ.get("CI") == "true":
-        pytest.fail("core/_rows.c was not built (see setup.py)")
+        pytest.fail("core/engine/_rows.c was not built (see setup.py)")
     assert books(engine) == usual
 
 
@@ -390,7 +390,7 @@ def test_copy_text_and_row_by_row_copy_give_the_same_books(engine, pm, gen_sie4,
     without the C module, psycopg writes row by row.  The same books."""
     if engine.dialect.name != "postgresql":
         pytest.skip("COPY is PostgreSQL's path")
-    from ekonomi.core import bulk
+    from ekonomi.core.engine import bulk
 
     path, _ = _generate(gen_sie4, tmp_path, 300, 9)
     orgnr = company_for(engine, path)
@@ -399,13 +399,13 @@ def test_copy_text_and_row_by_row_copy_give_the_same_books(engine, pm, gen_sie4,
     monkeypatch.setattr(bulk.CopyWriter, "_write", lambda self, table, *a: (sent.append(table), real(self, table, *a))[1])
     assert do_import(engine, pm, orgnr, path)["status"] == "succeeded"
     if bulk._rows is None and os.environ.get("CI") == "true":
-        pytest.fail("core/_rows.c was not built (see setup.py)")
+        pytest.fail("core/engine/_rows.c was not built (see setup.py)")
     assert "voucher_row" in sent or bulk._rows is None
     by_copy_text = books(engine)
     assert len(by_copy_text["voucher_row"]) > 1000
     with engine.begin() as conn:
         for table in ("voucher_row", "voucher", "balance", "period_balance", "period_budget"):
             conn.execute(text(f"DELETE FROM {table}"))
-    monkeypatch.setattr(bulk, "_rows", None)  # as if core/_rows.c were not built
+    monkeypatch.setattr(bulk, "_rows", None)  # as if core/engine/_rows.c were not built
     assert do_import(engine, pm, orgnr, path)["status"] == "succeeded"
     assert books(engine) == by_copy_text

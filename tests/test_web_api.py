@@ -180,7 +180,7 @@ def test_refresh_needs_an_installed_active_integration(app, client):
 def test_refresh_with_the_integration_uninstalled_is_a_conflict(app, client):
     from sqlmodel import Session
 
-    from ekonomi.core import models as m
+    from ekonomi.core.books import models as m
 
     with Session(app.extensions["ekonomi"].engine) as s:
         company = s.exec(__import__("sqlmodel").select(m.Company).where(m.Company.orgnr == OWN)).one()

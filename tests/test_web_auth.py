@@ -54,7 +54,7 @@ def test_session_cookie_flags(database_url, pm, engine, tmp_path, monkeypatch):
     from ekonomi.web import create_app
     from tests.web_support import make_people
 
-    monkeypatch.setattr("ekonomi.core.users.PASSWORD_METHOD", "pbkdf2:sha256:1000")
+    monkeypatch.setattr("ekonomi.core.books.users.PASSWORD_METHOD", "pbkdf2:sha256:1000")
     make_people(engine)
     production = create_app({"SECRET_KEY": "x", "DATABASE_URL": database_url, "PLUGIN_MANAGER": pm, "WTF_CSRF_ENABLED": False})
     assert production.config["SESSION_COOKIE_SECURE"] is True
@@ -75,8 +75,8 @@ def test_session_cookie_flags(database_url, pm, engine, tmp_path, monkeypatch):
 def test_password_is_hashed_and_token_kept_as_sha256(app):
     from sqlmodel import Session, select
 
-    from ekonomi.core import models as m
-    from ekonomi.core.users import create_token, get_user, token_sha256, user_for_token
+    from ekonomi.core.books import models as m
+    from ekonomi.core.books.users import create_token, get_user, token_sha256, user_for_token
 
     with Session(app.extensions["ekonomi"].engine) as s:
         user = get_user(s, "admin@ett.se")
@@ -95,7 +95,7 @@ def test_password_is_hashed_and_token_kept_as_sha256(app):
 def test_inactive_user_cannot_sign_in(app, client):
     from sqlmodel import Session
 
-    from ekonomi.core.users import get_user
+    from ekonomi.core.books.users import get_user
 
     with Session(app.extensions["ekonomi"].engine) as s:
         u = get_user(s, "konsult@ett.se")

@@ -55,11 +55,11 @@ def browser():
 def live_server(database_url, pm, engine, tmp_path, monkeypatch):
     from waitress.server import create_server
 
-    from ekonomi.core.companies import add_company
+    from ekonomi.core.books.companies import add_company
     from ekonomi.web import create_app
 
     monkeypatch.setenv("EKONOMI_FILE_STORE", str(tmp_path / "files"))
-    monkeypatch.setattr("ekonomi.core.users.PASSWORD_METHOD", "pbkdf2:sha256:1000")
+    monkeypatch.setattr("ekonomi.core.books.users.PASSWORD_METHOD", "pbkdf2:sha256:1000")
     pm.register(FakeIntegrationPlugin(), name="fakeint", builtin=True)
     make_people(engine)
     app = create_app({"SECRET_KEY": "browser-test", "DATABASE_URL": database_url, "PLUGIN_MANAGER": pm, "SYNC_ON_LOGIN": False})
@@ -90,7 +90,7 @@ def sign_in(page, base: str, email: str) -> None:
 
 
 def test_import_in_the_browser(browser, live_server, sie_corpus):
-    from ekonomi.core.companies import add_company
+    from ekonomi.core.books.companies import add_company
 
     app, base = live_server
     sie = sie_corpus / SIE_FILE
@@ -143,7 +143,7 @@ def test_import_in_the_browser(browser, live_server, sie_corpus):
     # The overview shows the numbers of the trial balance and the chart.
     page.goto(f"{base}/companies/{OWN}/overview")
     page.wait_for_function("() => window.Chart && Chart.getChart('result-chart') !== undefined")
-    from ekonomi.core.reports import trial_balance
+    from ekonomi.core.books.reports import trial_balance
 
     services = app.extensions["ekonomi"]
     with services.engine.connect() as conn:

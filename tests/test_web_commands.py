@@ -18,7 +18,7 @@ def run(database_url, *args, input=None):
 
 
 def test_bureaus_users_and_tokens(database_url, monkeypatch):
-    monkeypatch.setattr("ekonomi.core.users.PASSWORD_METHOD", "pbkdf2:sha256:1000")
+    monkeypatch.setattr("ekonomi.core.books.users.PASSWORD_METHOD", "pbkdf2:sha256:1000")
     assert run(database_url, "bureaus", "add", "Byrån").exit_code == 0
     again = run(database_url, "bureaus", "add", "Byrån")
     assert again.exit_code == 1 and "already exists" in again.output
@@ -36,9 +36,9 @@ def test_bureaus_users_and_tokens(database_url, monkeypatch):
     assert token.output.strip().startswith("ek_") and len(token.output.strip().splitlines()) == 1
     from sqlmodel import Session
 
-    from ekonomi.core.db import make_engine
-    from ekonomi.core.rules import get_company, rights
-    from ekonomi.core.users import get_user, user_for_token
+    from ekonomi.core.books.db import make_engine
+    from ekonomi.core.books.rules import get_company, rights
+    from ekonomi.core.books.users import get_user, user_for_token
 
     engine = make_engine(database_url)
     with Session(engine) as s:
@@ -49,7 +49,7 @@ def test_bureaus_users_and_tokens(database_url, monkeypatch):
 
 
 def test_demo_is_idempotent_and_imports_through_sie4(database_url, pm, monkeypatch):
-    monkeypatch.setattr("ekonomi.core.users.PASSWORD_METHOD", "pbkdf2:sha256:1000")
+    monkeypatch.setattr("ekonomi.core.books.users.PASSWORD_METHOD", "pbkdf2:sha256:1000")
     first = run(database_url, "demo")
     assert first.exit_code == 0, first.output
     assert "imported 59 vouchers" in first.output and "admin@demo.se" in first.output
@@ -57,7 +57,7 @@ def test_demo_is_idempotent_and_imports_through_sie4(database_url, pm, monkeypat
     assert second.exit_code == 0 and "already exists" in second.output
     from sqlalchemy import text
 
-    from ekonomi.core.db import make_engine
+    from ekonomi.core.books.db import make_engine
 
     engine = make_engine(database_url)
     with engine.connect() as conn:

@@ -84,7 +84,7 @@ def test_report_settings_offer_integration_and_display_mode(app, client):
     page = client.get(f"/companies/{OWN}/settings/report").get_data(as_text=True)
     assert "Visning av bokföringsdata" not in page  # only the bureau decides
     client.post(f"/companies/{OWN}/settings/report", data={"source": "other", "display_mode": "ongoing"})
-    from ekonomi.core.rules import get_company
+    from ekonomi.core.books.rules import get_company
 
     with Session(app.extensions["ekonomi"].engine) as s:
         c = get_company(s, OWN)
@@ -136,7 +136,7 @@ def test_users_page_edits_rights(app, client):
     login(client, "bureau-admin")
     page = client.get(f"/companies/{OWN}/settings/users").get_data(as_text=True)
     assert "kund-se@own.se" in page and "konsult@ett.se" in page and "admin@tva.se" not in page
-    from ekonomi.core.users import get_user
+    from ekonomi.core.books.users import get_user
 
     with Session(app.extensions["ekonomi"].engine) as s:
         uid = get_user(s, "kund-se@own.se").id
@@ -162,7 +162,7 @@ def test_bureau_page_add_client_and_sources(app, client):
     dup = client.post("/bureau/companies", data={"orgnr": "556123-4567", "name": "Igen"}, follow_redirects=True)
     assert "finns redan" in dup.get_data(as_text=True)
     client.post(f"/bureau/companies/{OWN}/sources", data={"source_sie4": "on"})
-    from ekonomi.core import rules
+    from ekonomi.core.books import rules
 
     services = app.extensions["ekonomi"]
     with Session(services.engine) as s:
@@ -171,7 +171,7 @@ def test_bureau_page_add_client_and_sources(app, client):
 
 
 def test_failed_plugins_are_shown_to_bureau_admins_only(app, client):
-    from ekonomi.core.plugins import PluginInfo
+    from ekonomi.core.engine.plugins import PluginInfo
 
     app.extensions["ekonomi"].pm.failed.append(PluginInfo(name="trasig", plugin="trasig.mod", state="failed", error="ImportError: no"))
     login(client, "bureau-admin")

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from ekonomi.core.context import FileInput
-from ekonomi.core.pipeline import ImportRequest, run_import
+from ekonomi.core.engine.pipeline import ImportRequest, run_import
 from tests.fakes import ledger
 from tests.web_support import OTHER, OWN, ROLES, app, client, fake_file, login, token_for, bearer  # noqa: F401
 

@@ -71,8 +71,8 @@ class FakeIntegrationPlugin:
 
 
 def make_people(engine: Any) -> None:
-    from ekonomi.core.companies import add_bureau, add_company
-    from ekonomi.core.users import add_user
+    from ekonomi.core.books.companies import add_bureau, add_company
+    from ekonomi.core.books.users import add_user
 
     with Session(engine) as s:
         ett = add_bureau(s, "Byrå Ett")
@@ -93,7 +93,7 @@ def app(database_url: str, pm: Any, engine: Any, tmp_path: Path, monkeypatch: py
     from ekonomi.web import create_app
 
     monkeypatch.setenv("EKONOMI_FILE_STORE", str(tmp_path / "files"))
-    monkeypatch.setattr("ekonomi.core.users.PASSWORD_METHOD", "pbkdf2:sha256:1000")  # fast in tests
+    monkeypatch.setattr("ekonomi.core.books.users.PASSWORD_METHOD", "pbkdf2:sha256:1000")  # fast in tests
     pm.register(FakeIntegrationPlugin(), name="fakeint", builtin=True)
     make_people(engine)
     application = create_app(
@@ -132,7 +132,7 @@ def login(client: Any, role_or_email: str, password: str = PASSWORD) -> Any:
 
 
 def token_for(app: Any, role_or_email: str) -> str:
-    from ekonomi.core.users import create_token, get_user
+    from ekonomi.core.books.users import create_token, get_user
 
     with Session(app.extensions["ekonomi"].engine) as s:
         token = create_token(s, get_user(s, ROLES.get(role_or_email, role_or_email)))
@@ -146,7 +146,7 @@ def bearer(token: str) -> dict[str, str]:
 
 def wait_for(app: Any, import_id: int, timeout: float = 30) -> dict[str, Any]:
     """Wait for a background import; returns its result object."""
-    from ekonomi.core.pipeline import load_result
+    from ekonomi.core.engine.pipeline import load_result
 
     services = app.extensions["ekonomi"]
     services.runner.wait(import_id, timeout=timeout)
@@ -166,7 +166,7 @@ def fake_file(content: str | bytes, name: str = "bok.fake") -> tuple[Any, str]:
 
 
 def company_id(app: Any, orgnr: str) -> int:
-    from ekonomi.core.rules import get_company
+    from ekonomi.core.books.rules import get_company
 
     with Session(app.extensions["ekonomi"].engine) as s:
         return get_company(s, orgnr).id  # type: ignore[return-value]

@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # Flask loads only when an app is made (``ekonomi sie check``
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     from flask import Flask
 
-    from ekonomi.core import settings
+    from ekonomi.core.books import settings
 
     from . import services
     from .auth import init_auth

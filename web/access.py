@@ -12,8 +12,8 @@ from typing import Any
 from flask import g, request
 from flask_login import current_user
 
-from ekonomi.core import models as m
-from ekonomi.core import rules
+from ekonomi.core.books import models as m
+from ekonomi.core.books import rules
 from ekonomi.core.errors import NotFound
 
 from .errors import Problem

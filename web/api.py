@@ -13,9 +13,9 @@ from flask import Blueprint, current_app, g, jsonify, request, url_for
 from flask_login import current_user
 from sqlmodel import col, select
 
-from ekonomi.core import models as m
-from ekonomi.core import rules
-from ekonomi.core.pipeline import load_result
+from ekonomi.core.books import models as m
+from ekonomi.core.books import rules
+from ekonomi.core.engine.pipeline import load_result
 
 from . import schemas
 from .access import company_access, user
@@ -30,7 +30,7 @@ LOG_RIGHTS = ("import_sie4", "open_settings")
 
 @bp.before_request
 def _authenticate() -> None:
-    from ekonomi.core.users import user_for_token
+    from ekonomi.core.books.users import user_for_token
 
     if request.endpoint == "api.openapi":
         return
@@ -177,7 +177,7 @@ def switch_data_source(company: m.Company, wanted: str, who: m.User) -> None:
 
 @bp.delete("/companies/<orgnr>/fiscal-years/latest")
 def delete_latest(orgnr: str) -> Any:
-    from ekonomi.core.companies import delete_latest_year
+    from ekonomi.core.books.companies import delete_latest_year
 
     access = company_access(orgnr, "open_settings")
     data = delete_latest_year(services().engine, services().pm, access.company.id, actor=f"user:{user().email}")  # type: ignore[arg-type]

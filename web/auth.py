@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 
-from ekonomi.core import models as m
+from ekonomi.core.books import models as m
 
 from .extensions import login_manager
 from .services import db
@@ -64,7 +64,7 @@ def _safe_next(target: str | None) -> str | None:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
-    from ekonomi.core.users import authenticate
+    from ekonomi.core.books.users import authenticate
 
     if current_user.is_authenticated:
         return redirect(url_for("auth.home"))
@@ -89,7 +89,7 @@ def _sync_on_login(who: m.User) -> None:
     Bureau staff reach many companies; their syncs start from "Uppdatera"."""
     from flask import current_app
 
-    from ekonomi.core import rules
+    from ekonomi.core.books import rules
 
     from .access import reachable_companies
     from .refresh import start_refresh
@@ -115,7 +115,7 @@ def logout() -> Any:
 @bp.route("/")
 @login_required
 def home() -> Any:
-    from ekonomi.core import rules
+    from ekonomi.core.books import rules
 
     from .access import reachable_companies
 

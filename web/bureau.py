@@ -9,8 +9,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlmodel import col, select
 
-from ekonomi.core import models as m
-from ekonomi.core import rules
+from ekonomi.core.books import models as m
+from ekonomi.core.books import rules
 from ekonomi.core.errors import EkonomiError
 
 from .access import company_access, require_bureau_staff
@@ -59,7 +59,7 @@ def index() -> Any:
 @writes
 @login_required
 def add_client() -> Any:
-    from ekonomi.core.companies import add_company
+    from ekonomi.core.books.companies import add_company
 
     who = require_bureau_staff()
     bureau = db().get(m.Bureau, who.bureau_id)

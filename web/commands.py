@@ -73,7 +73,7 @@ def bureaus_add(state: State, name: str) -> None:
     """Add a bureau: ekonomi bureaus add "Byrån AB"."""
     from sqlmodel import Session
 
-    from ekonomi.core.companies import add_bureau
+    from ekonomi.core.books.companies import add_bureau
 
     with Session(state.writer()) as session:
         try:
@@ -114,9 +114,9 @@ def users_add(
     """Add a user: bureau staff with --bureau, a client user with --company."""
     from sqlmodel import Session
 
-    from ekonomi.core.companies import get_bureau
-    from ekonomi.core.rules import get_company
-    from ekonomi.core.users import add_user
+    from ekonomi.core.books.companies import get_bureau
+    from ekonomi.core.books.rules import get_company
+    from ekonomi.core.books.users import add_user
 
     with Session(state.writer()) as session:
         try:
@@ -151,7 +151,7 @@ def tokens_create(state: State, email: str, name: str) -> None:
     """Create a token for EMAIL and print it (only the token; it is not shown again)."""
     from sqlmodel import Session
 
-    from ekonomi.core.users import create_token, get_user
+    from ekonomi.core.books.users import create_token, get_user
 
     with Session(state.writer()) as session:
         try:
@@ -187,7 +187,7 @@ def demo(state: State) -> None:
 def _demo_exists(engine: Engine) -> bool:
     from sqlmodel import Session, select
 
-    from ekonomi.core import models as m
+    from ekonomi.core.books import models as m
 
     from .demo import BUREAU
 
@@ -201,12 +201,12 @@ def _make_demo(engine: Engine) -> None:
 
     from sqlmodel import Session
 
-    from ekonomi.core.companies import add_bureau, add_company
+    from ekonomi.core.books.companies import add_bureau, add_company
     from ekonomi.core.context import FileInput
-    from ekonomi.core.db import writer
-    from ekonomi.core.pipeline import ImportRequest, run_import
-    from ekonomi.core.plugins import get_plugin_manager
-    from ekonomi.core.users import add_user
+    from ekonomi.core.books.db import writer
+    from ekonomi.core.engine.pipeline import ImportRequest, run_import
+    from ekonomi.core.engine.plugins import get_plugin_manager
+    from ekonomi.core.books.users import add_user
 
     from . import demo as d
 

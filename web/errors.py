@@ -96,7 +96,7 @@ def _log_too_large(message: str) -> None:
     orgnr = (request.view_args or {}).get("orgnr")
     if request.endpoint not in _UPLOAD_ENDPOINTS or not orgnr:
         return
-    from ekonomi.core.pipeline import ImportRequest, log_refusal
+    from ekonomi.core.engine.pipeline import ImportRequest, log_refusal
 
     from .access import company_access, user
     from .services import services

@@ -10,9 +10,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlmodel import col, select
 
-from ekonomi.core import models as m
-from ekonomi.core import rules
-from ekonomi.core.pipeline import load_result
+from ekonomi.core.books import models as m
+from ekonomi.core.books import rules
+from ekonomi.core.engine.pipeline import load_result
 
 from .access import company_access, integration_title, user
 from .errors import Problem
@@ -53,7 +53,7 @@ def _events(company: m.Company) -> list[dict[str, Any]]:
 @bp.get("/")
 @login_required
 def index(orgnr: str) -> Any:
-    from ekonomi.core.companies import latest_year_summary
+    from ekonomi.core.books.companies import latest_year_summary
 
     access = company_access(orgnr, *LOG_RIGHTS)
     company = access.company
@@ -116,7 +116,7 @@ def detail(orgnr: str, import_id: int) -> Any:
 @bp.route("/delete-latest", methods=["GET", "POST"])
 @login_required
 def delete_latest(orgnr: str) -> Any:
-    from ekonomi.core.companies import delete_latest_year, latest_year_summary
+    from ekonomi.core.books.companies import delete_latest_year, latest_year_summary
 
     access = company_access(orgnr, "open_settings")
     company = access.company

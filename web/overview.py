@@ -11,9 +11,9 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from ekonomi.core import rules
+from ekonomi.core.books import rules
 from ekonomi.core.errors import EkonomiError
-from ekonomi.core.reports import fiscal_years, monthly_result, trial_balance, vouchers
+from ekonomi.core.books.reports import fiscal_years, monthly_result, trial_balance, vouchers
 
 from .access import company_access, user
 from .errors import Problem

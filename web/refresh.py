@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ekonomi.core import models as m
-from ekonomi.core import rules
+from ekonomi.core.books import models as m
+from ekonomi.core.books import rules
 from ekonomi.core.errors import EkonomiError, NotFound, SourceNotActive
-from ekonomi.core.pipeline import ImportRequest
+from ekonomi.core.engine.pipeline import ImportRequest
 
 from .services import services
 

@@ -12,8 +12,8 @@ from flask import Flask, current_app, g, request
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from ekonomi.core.jobs import JobRunner
-from ekonomi.core.plugins import PluginManager
+from ekonomi.core.engine.jobs import JobRunner
+from ekonomi.core.engine.plugins import PluginManager
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,9 +26,9 @@ class Services:
 
 
 def init_services(app: Flask) -> None:
-    from ekonomi.core.db import make_engine
-    from ekonomi.core.jobs import ThreadRunner
-    from ekonomi.core.plugins import get_plugin_manager
+    from ekonomi.core.books.db import make_engine
+    from ekonomi.core.engine.jobs import ThreadRunner
+    from ekonomi.core.engine.plugins import get_plugin_manager
 
     engine = make_engine(app.config.get("DATABASE_URL"))
     pm = app.config.get("PLUGIN_MANAGER") or get_plugin_manager()
@@ -47,7 +47,7 @@ def db() -> Session:
     marked ``@writes`` get one that takes SQLite's write lock up front (see
     core.db.writer); the others read, and never wait for a running import."""
     if "db" not in g:
-        from ekonomi.core.db import writer
+        from ekonomi.core.books.db import writer
 
         engine = services().engine
         g.db = Session(writer(engine) if g.get("db_writes") else engine)

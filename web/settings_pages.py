@@ -10,8 +10,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlmodel import select
 
-from ekonomi.core import models as m
-from ekonomi.core import rules
+from ekonomi.core.books import models as m
+from ekonomi.core.books import rules
 from ekonomi.core.errors import EkonomiError
 
 from .access import company_access, require_users_page, user
@@ -102,7 +102,7 @@ def _people(company: m.Company) -> list[dict[str, Any]]:
 @writes
 @login_required
 def users(orgnr: str) -> Any:
-    from ekonomi.core.users import grant
+    from ekonomi.core.books.users import grant
 
     access = require_users_page(orgnr)
     company = access.company
@@ -136,7 +136,7 @@ def users(orgnr: str) -> Any:
 @writes
 @login_required
 def add_user(orgnr: str) -> Any:
-    from ekonomi.core.users import add_user as core_add_user
+    from ekonomi.core.books.users import add_user as core_add_user
 
     access = require_users_page(orgnr)
     try:

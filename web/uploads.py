@@ -8,10 +8,10 @@ from pathlib import Path
 
 from werkzeug.datastructures import FileStorage
 
-from ekonomi.core import models as m
+from ekonomi.core.books import models as m
 from ekonomi.core.context import FileInput
 from ekonomi.core.errors import EkonomiError
-from ekonomi.core.pipeline import ImportRequest
+from ekonomi.core.engine.pipeline import ImportRequest
 
 from .errors import Problem
 from .services import services

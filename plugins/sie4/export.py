@@ -22,8 +22,8 @@ def add_export_command(group: click.Group) -> None:
 
         from ekonomi.core.cli import State, parse_day
         from ekonomi.core.errors import EkonomiError
-        from ekonomi.core.export import stored_records
-        from ekonomi.core.rules import get_company
+        from ekonomi.core.books.export import stored_records
+        from ekonomi.core.books.rules import get_company
 
         from .writer import write_sie
 

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from .errors import NotFound
-from .store import _date
+from ..errors import NotFound
+from ..engine.store import _date
 
 
 def kronor(ore: int) -> str:

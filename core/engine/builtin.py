@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .checks import LedgerChecks, RecordCheck
-from .context import ImportContext
-from .hookspecs import hookimpl
-from .source import Source
+from ..checks import LedgerChecks, RecordCheck
+from ..context import ImportContext
+from ..hookspecs import hookimpl
+from ..source import Source
 
 
 @hookimpl

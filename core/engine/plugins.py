@@ -21,15 +21,15 @@ from typing import Any
 
 import pluggy
 
-from . import hookspecs
-from .errors import Ambiguous, NotFound, NotRecognised
-from .source import HOOK_API_VERSION, Source, contract_problems
+from .. import hookspecs
+from ..errors import Ambiguous, NotFound, NotRecognised
+from ..source import HOOK_API_VERSION, Source, contract_problems
 
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "ekonomi.sources"
 # Plugins the core always registers (its own rules); not sources.
-CORE_PLUGINS = ("ekonomi.core.builtin",)
+CORE_PLUGINS = ("ekonomi.core.engine.builtin",)
 
 
 @dataclass(frozen=True)

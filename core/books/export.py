@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from . import records as r
+from .. import records as r
 from .reports import pick_year
-from .store import _date
+from ..engine.store import _date
 
 BATCH = 2000
 

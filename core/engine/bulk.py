@@ -2,7 +2,7 @@
 insert whole batches by the fastest path the database has (``executemany``
 on SQLite, ``COPY`` on PostgreSQL) on a second thread.
 
-Where core/_rows.c is built, rows are not handed over as tuples at all: the
+Where core/engine/_rows.c is built, rows are not handed over as tuples at all: the
 store's C packer appends them to the current batch as bytes, in COPY text
 for PostgreSQL (``CopyWriter``) or in the staging form for SQLite
 (stagewriter.PackedStageWriter), and the writer thread sends the batch whole.
@@ -230,7 +230,7 @@ class BulkWriter:
 
 
 class PackedWriter(BulkWriter):
-    """Batches as bytes (core/_pack.h), appended row by row in C: by the
+    """Batches as bytes (core/engine/_pack.h), appended row by row in C: by the
     store's VoucherPacker straight into ``packed(table)``, or by ``add``.
     Subclasses send a whole batch in ``_write``, on the writer thread."""
 

@@ -1,7 +1,7 @@
 /* Database rows in the two forms the bulk writers take, built in C from the
- * store's values (core/_rows.c) so no tuple is made per row:
+ * store's values (core/engine/_rows.c) so no tuple is made per row:
  *
- * 1. The packed form, bound into a SQLite staging file by core/_stage.c.
+ * 1. The packed form, bound into a SQLite staging file by core/engine/_stage.c.
  *
  * A batch is the rows of one table, one after another; a row is its values in
  * column order; a value is a tag byte and its payload:

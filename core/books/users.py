@@ -13,7 +13,7 @@ import secrets
 from sqlmodel import Session, select
 
 from . import models as m
-from .errors import EkonomiError, NotFound
+from ..errors import EkonomiError, NotFound
 
 ROLES = ("bureau-admin", "consultant", "client")
 TOKEN_PREFIX = "ek_"

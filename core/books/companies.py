@@ -11,12 +11,12 @@ from sqlmodel import Session, col, select
 
 from . import models as m
 from .db import writer
-from .errors import EkonomiError, NotFound
-from .events import Event
-from .orgnr import normalize_orgnr
-from .plugins import PluginManager
+from ..errors import EkonomiError, NotFound
+from ..events import Event
+from ..orgnr import normalize_orgnr
+from ..engine.plugins import PluginManager
 from .reports import fiscal_years
-from .store import Store
+from ..engine.store import Store
 
 
 def add_bureau(session: Session, name: str) -> m.Bureau:
@@ -75,7 +75,7 @@ def list_companies(session: Session) -> list[m.Company]:
 def delete_latest_year(engine: Engine, pm: PluginManager, company_id: int, actor: str) -> dict[str, Any]:
     """"Ta bort data för det senaste räkenskapsåret": delete the vouchers and
     balances of the latest fiscal year, and the year itself; logged."""
-    from .pipeline import company_lock
+    from ..engine.pipeline import company_lock
 
     with company_lock(engine, company_id):  # never while an import of the company runs
         with writer(engine).connect() as conn:

@@ -3,7 +3,7 @@
  * core/stagewriter.py explains the staging file.  Binding millions of rows
  * through Python's sqlite3 module costs about 2.4 µs a row, all of it under
  * the interpreter lock; here a writer thread binds a packed batch
- * (core/_pack.h) with the lock released, so the main thread goes on reading
+ * (core/engine/_pack.h) with the lock released, so the main thread goes on reading
  * the input on the other core.
  *
  *   Stage(path)               open (create) the file, on a connection of its own
@@ -18,7 +18,7 @@
  *   borrow(connection, module_file) -> Stage   on the handle of a Python
  *                             sqlite3.Connection (see stage_borrow)
  *
- * The batches are packed by core/_rows.c (pack_row, VoucherPacker).
+ * The batches are packed by core/engine/_rows.c (pack_row, VoucherPacker).
  *
  * A Stage is used by one thread at a time (the caller makes sure: the writer
  * thread inserts, the owner executes only after it has synced), so its
@@ -256,7 +256,7 @@ static PyMethodDef stage_methods[] = {
 
 static PyTypeObject StageType = {
     PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "ekonomi.core._stage.Stage",
+    .tp_name = "ekonomi.core.engine._stage.Stage",
     .tp_basicsize = sizeof(Stage),
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "A staging file, on a SQLite connection of its own.",
@@ -325,7 +325,7 @@ PyMODINIT_FUNC PyInit__stage(void) {
     if (PyType_Ready(&StageType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module);
     if (!m) return NULL;
-    StageError = PyErr_NewException("ekonomi.core._stage.StageError", PyExc_RuntimeError, NULL);
+    StageError = PyErr_NewException("ekonomi.core.engine._stage.StageError", PyExc_RuntimeError, NULL);
     if (!StageError || PyModule_AddObjectRef(m, "StageError", StageError) < 0 ||
         PyModule_AddObjectRef(m, "Stage", (PyObject *)&StageType) < 0) {
         Py_DECREF(m);

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session, select
 
 from . import models as m
-from .errors import Forbidden, NotFound, Refused, SourceNotActive
-from .events import Event
-from .orgnr import normalize_orgnr
+from ..errors import Forbidden, NotFound, Refused, SourceNotActive
+from ..events import Event
+from ..orgnr import normalize_orgnr
 
 if TYPE_CHECKING:
-    from .plugins import PluginManager
-    from .source import Source
+    from ..engine.plugins import PluginManager
+    from ..source import Source
 
 OTHER = "other"
 

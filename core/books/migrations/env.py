@@ -3,7 +3,7 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-from ekonomi.core import models  # noqa: F401  (registers the tables)
+from ekonomi.core.books import models  # noqa: F401  (registers the tables)
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -12,7 +12,7 @@ target_metadata = SQLModel.metadata
 def run() -> None:
     engine = config.attributes.get("engine")
     if engine is None:
-        from ekonomi.core.db import make_engine
+        from ekonomi.core.books.db import make_engine
 
         engine = make_engine()
     with engine.connect() as connection:

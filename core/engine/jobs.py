@@ -21,9 +21,9 @@ from typing import Protocol
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from . import settings
-from .context import FileInput
-from .db import writer
+from ..books import settings
+from ..context import FileInput
+from ..books.db import writer
 from .pipeline import ImportRequest, execute, submit
 from .plugins import PluginManager
 

@@ -33,13 +33,13 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
-from . import records as r
-from . import settings
+from .. import records as r
+from ..books import settings
 from .bulk import HUNDRED, BALANCE_COLS, INVOICE_COLS, PERIOD_COLS, ROW_COLS, VOUCHER_COLS, iso_or_none, ore, text_or_none
-from .errors import EkonomiError
+from ..errors import EkonomiError
 from .target import open_target
 
-try:  # the row loop in C (core/_rows.c); optional, same results
+try:  # the row loop in C (core/engine/_rows.c); optional, same results
     from . import _rows
 except ImportError:  # not built: the Python loop (_store_rows)
     _rows = None  # type: ignore[assignment]
@@ -118,7 +118,7 @@ class Store:
         self.duplicates = 0
         self.year_ends: list[tuple[int, date]] = []  # stored years whose end changed
         self.objects_json: dict[tuple[r.ObjectRef, ...], str] = {}  # few distinct object lists: encode each once
-        self.packer = None  # vouchers packed in C when the writer takes packed batches (core/_rows.c)
+        self.packer = None  # vouchers packed in C when the writer takes packed batches (core/engine/_rows.c)
         if _rows is not None and self.writer.pack_format is not None:
             self.packer = _rows.VoucherPacker(
                 company_id,
@@ -321,7 +321,7 @@ class Store:
             return
         cid = self.company_id
         writer.add("voucher", VOUCHER_COLS, _voucher_tuple(v, vid, cid, fid, self.import_id, content_hash))
-        if _rows is not None:  # the same loop in C (core/_rows.c)
+        if _rows is not None:  # the same loop in C (core/engine/_rows.c)
             rows, posted = _rows.store_rows(
                 v.rows, vid, cid, fid, self.accounts, self.used_unknown, self.objects_json, json.dumps, _KIND_TEXT, HUNDRED, _POSTED
             )
@@ -616,7 +616,7 @@ def stored_fiscal_years(conn: Connection, company_id: int) -> list[r.FiscalYear]
 
 
 def _voucher_tuple(v: r.Voucher, vid: int, cid: int, fid: int, import_id: int, content_hash: str | None) -> tuple[Any, ...]:
-    """A voucher as its voucher table tuple (VOUCHER_COLS); core/_rows.c's
+    """A voucher as its voucher table tuple (VOUCHER_COLS); core/engine/_rows.c's
     VoucherPacker packs the same values."""
     return (
         vid,
@@ -645,7 +645,7 @@ def _store_rows(
     objects_json: dict[tuple, str],
 ) -> tuple[list[tuple[Any, ...]], int]:
     """A voucher's rows as voucher_row tuples, and how many are posted; notes
-    accounts not stored yet in ``unknown``.  core/_rows.c is this loop in C."""
+    accounts not stored yet in ``unknown``.  core/engine/_rows.c is this loop in C."""
     posted = 0
     out = []
     for account, amount, objs, day, text_, qty, kind, signature, line in rows:  # VoucherRow fields, in order

@@ -40,16 +40,16 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
-from . import models as m
-from . import rules
-from .checks import RecordCheck
-from .context import FileInput, ImportContext
-from .db import writer
-from .errors import EkonomiError, NotFound
-from .events import Event
+from ..books import models as m
+from ..books import rules
+from ..checks import RecordCheck
+from ..context import FileInput, ImportContext
+from ..books.db import writer
+from ..errors import EkonomiError, NotFound
+from ..events import Event
 from .plugins import PluginManager
 from .progress import Progress, Reporter
-from .records import Issue, Severity
+from ..records import Issue, Severity
 from .target import remove_stage_files
 from .store import Store, StoreSummary, stored_fiscal_years
 

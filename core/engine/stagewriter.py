@@ -7,7 +7,7 @@ copied into the main database at commit (target.StagedTarget).
 Binding rows into SQLite costs about as much as reading them from the input,
 so it runs on the other core.  Two ways:
 
-- ``PackedStageWriter`` (core/_stage.c, the usual way): rows are packed into
+- ``PackedStageWriter`` (core/engine/_stage.c, the usual way): rows are packed into
   batches as the store makes them, and a thread binds each batch in C with
   the interpreter lock released.  No second process, no pickling.
 - Without the C modules, big inputs are written by a separate process with
@@ -66,8 +66,8 @@ def packed_available() -> bool:
 
 
 class PackedSqliteWriter(PackedWriter):
-    """Batches packed in C (core/_pack.h), bound into SQLite by the writer
-    thread with a Stage (core/_stage.c), without the interpreter lock and
+    """Batches packed in C (core/engine/_pack.h), bound into SQLite by the writer
+    thread with a Stage (core/engine/_stage.c), without the interpreter lock and
     many rows a statement.  Here the Stage's transaction is its owner's
     (target.SqliteDirectTarget: the import's own connection); closing
     finalizes the statements and leaves the connection open."""
@@ -118,10 +118,10 @@ class PackedStageWriter(PackedSqliteWriter):
 
 
 def borrow(raw: sqlite3.Connection) -> tuple[Any, str]:
-    """A Stage on ``raw``'s own SQLite handle (core/_stage.c ``borrow``
+    """A Stage on ``raw``'s own SQLite handle (core/engine/_stage.c ``borrow``
     says when that is safe), or None and the reason it is not."""
     if not packed_available():
-        return None, "core/_stage.c is not built"
+        return None, "core/engine/_stage.c is not built"
     import _sqlite3
 
     try:

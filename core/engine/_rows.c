@@ -15,7 +15,7 @@
  *       .pack(voucher, vid, fid, import_id, content_hash, voucher_batch, row_batch) -> (rows, posted count)
  *       the same loop, and the voucher's own tuple, appended to the writer's
  *       batches (bulk.PackedWriter) in the packed form or, with copy=True,
- *       in PostgreSQL's COPY text form (core/_pack.h)
+ *       in PostgreSQL's COPY text form (core/engine/_pack.h)
  *   pack_row(batch, tuple), copy_row(batch, tuple)
  *       any other row appended in those forms
  *
@@ -338,7 +338,7 @@ static PyMethodDef packer_methods[] = {
 
 static PyTypeObject VoucherPackerType = {
     PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "ekonomi.core._rows.VoucherPacker",
+    .tp_name = "ekonomi.core.engine._rows.VoucherPacker",
     .tp_basicsize = sizeof(VoucherPacker),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
     .tp_doc = "VoucherPacker(cid, accounts, unknown, objects_json, dumps, kind_text, HUNDRED, POSTED, *, copy=False)",
@@ -369,7 +369,7 @@ static PyObject *pack_row(PyObject *module, PyObject *args) { return append_row(
 static PyObject *copy_row(PyObject *module, PyObject *args) { return append_row(args, 1); }
 
 static PyMethodDef methods[] = {
-    {"pack_row", pack_row, METH_VARARGS, "pack_row(batch, row): append a row in the packed form (core/_pack.h)."},
+    {"pack_row", pack_row, METH_VARARGS, "pack_row(batch, row): append a row in the packed form (core/engine/_pack.h)."},
     {"copy_row", copy_row, METH_VARARGS, "copy_row(batch, row): append a row in PostgreSQL's COPY text form."},
     {"ledger_rows", ledger_rows, METH_VARARGS, "The ledger rules' loop over a voucher's rows (checks.py)."},
     {"store_rows", store_rows, METH_VARARGS, "The store's loop over a voucher's rows (store.py)."},

@@ -2,7 +2,7 @@
 
 ``DirectTarget`` (PostgreSQL): one transaction from the first row to the
 commit; rows are COPYed straight into the tables (as COPY text made in C,
-bulk.CopyWriter, where core/_rows.c is built).  PostgreSQL lets other
+bulk.CopyWriter, where core/engine/_rows.c is built).  PostgreSQL lets other
 writers work meanwhile, so nothing else waits.
 
 ``StagedTarget`` (SQLite): SQLite has one write lock for the whole database,
@@ -43,7 +43,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
 from .bulk import TABLE_COLS, BulkWriter, CopyWriter, ProcessBulkWriter, copy_writer_fits
-from .db import writer
+from ..books.db import writer
 from .stagewriter import PackedSqliteWriter, PackedStageWriter, borrow, open_stage, packed_available
 
 log = logging.getLogger(__name__)
@@ -286,7 +286,7 @@ class _Rows:
 
 
 def _use_writer_process(size_hint: int) -> bool:
-    """Without core/_stage.c: a writer process pays off for big inputs (it costs ~0.2 s to start);
+    """Without core/engine/_stage.c: a writer process pays off for big inputs (it costs ~0.2 s to start);
     a daemonic process (a Celery prefork worker) may not have children."""
     import multiprocessing
 

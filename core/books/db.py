@@ -81,7 +81,7 @@ def init_db(engine: Engine) -> str:
         return MigrationContext.configure(conn).get_current_revision() or ""
 
 
-# The newest migration (core/migrations/versions).  Every command checks the
+# The newest migration (core/books/migrations/versions).  Every command checks the
 # schema; reading the revision here, not from Alembic's scripts, keeps Alembic
 # out of a command's start-up (0.2 s).  tests/test_core_schema.py checks it is
 # Alembic's head.

@@ -1,0 +1,1 @@
+"""The books: the schema, the rules of the product, users, companies, reports."""

@@ -1,0 +1,1 @@
+"""The import engine: plugin manager, pipeline, store, writers, jobs, progress."""
