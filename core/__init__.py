@@ -1,7 +1,9 @@
 """ekonomi.core: the public API for plugin authors.
 
-``from ekonomi.core import hookimpl, Source`` and the canonical records.
-Importing this package stays light: no database or web stack is loaded.
+``from ekonomi.core import hookimpl, Source`` and the canonical records.  A
+plugin imports only these names (tests/test_code_layout.py checks it).
+Importing this package stays light: no database or web stack is loaded;
+``stored_books`` (for exporters) loads the books when it is first asked for.
 """
 
 from .checks import LedgerChecks, RecordCheck
@@ -40,7 +42,17 @@ from .records import (
     Voucher,
     VoucherRow,
 )
-from .source import HOOK_API_VERSION, Source
+from .source import HOOK_API_VERSION, SettingsPanel, Source
+
+
+
+def __getattr__(name: str) -> object:  # PEP 562: the books load on first use
+    if name == "stored_books":
+        from .books.export import stored_books
+
+        return stored_books
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "HOOK_API_VERSION",
@@ -72,6 +84,7 @@ __all__ = [
     "RowKind",
     "Scope",
     "Severity",
+    "SettingsPanel",
     "Source",
     "SourceNotActive",
     "StateUpdate",
@@ -80,4 +93,5 @@ __all__ = [
     "VoucherRow",
     "hookimpl",
     "hookspec",
+    "stored_books",
 ]

@@ -459,17 +459,10 @@ def delete_latest(state: State, company: str, yes: bool, as_json: bool) -> None:
 
 
 def _add_plugin_commands() -> None:
-    pm = _pm()
-    for impl in pm.hook.ekonomi_commands.get_hookimpls():
-        try:
-            impl.function(cli=cli)
-        except Exception as exc:  # a broken plugin must not take the CLI down
-            click.echo(f"warning: plugin {pm.pm.get_name(impl.plugin)} could not add its commands: {exc}", err=True)
-    try:
-        from ekonomi.web.commands import register as register_web
-    except ImportError:
-        return
-    register_web(cli)
+    """Commands from every plugin's ``ekonomi_commands``, the web's included."""
+    for name, _, exc in _pm().call_each("ekonomi_commands", cli=cli):
+        if exc is not None:  # a broken plugin must not take the CLI down
+            click.echo(f"warning: plugin {name} could not add its commands: {exc}", err=True)
 
 
 def main(argv: list[str] | None = None) -> None:

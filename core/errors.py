@@ -63,6 +63,6 @@ class PluginError(EkonomiError):
 
     code = "plugin_error"
 
-    def __init__(self, plugin: str, message: str) -> None:
-        super().__init__(f"plugin {plugin!r}: {message}")
+    def __init__(self, message: str, *, plugin: str) -> None:
+        super().__init__(message)
         self.plugin = plugin

@@ -8,11 +8,17 @@ the core; no plugin has to answer "is this source mine?" in every phase hook,
 and ``firstresult`` never picks a source silently.  The phase hooks are for
 *other* plugins: to keep the raw input, add rules, or observe.
 
+The core calls every hook through pluggy (``PluginManager.call_each`` where
+one failing plugin must not stop the others), so pluggy's order holds:
+the last registered runs first, ``tryfirst``/``trylast`` move a plugin, and
+``pm.trace`` sees every call.
+
 Every hook name starts with ``ekonomi_``.  Arguments are only ever added,
 never renamed or removed; a plugin declares the hook API it was written for
 with ``EKONOMI_HOOK_API = 1`` in its module (see source.HOOK_API_VERSION).
 
-    discovery    ekonomi_sources, ekonomi_commands
+    discovery    ekonomi_sources, ekonomi_commands, ekonomi_blueprints,
+                 ekonomi_settings_panels
     fetching     ekonomi_fetched
     normalising  ekonomi_checks
     logging      ekonomi_event
@@ -27,11 +33,12 @@ import pluggy
 
 if TYPE_CHECKING:
     import click
+    from flask import Blueprint
 
     from .checks import RecordCheck
     from .context import ImportContext
     from .events import Event
-    from .source import Source
+    from .source import SettingsPanel, Source
 
 PROJECT = "ekonomi"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -47,7 +54,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 def ekonomi_sources() -> Sequence[Source]:
     """Return the sources this plugin offers, as ``Source`` instances.
 
-    Called once when the plugin manager loads.  Results are collected from
+    Called once per plugin, when it is registered.  Results are collected from
     every plugin; a name offered twice is refused for the second plugin, and
     an object that breaks the Source contract (source.contract_problems) is
     recorded as a failed plugin, never used.
@@ -63,6 +70,35 @@ def ekonomi_commands(cli: click.Group) -> None:
     :param cli: the ``ekonomi`` click group; call ``cli.add_command``.
         Keep imports inside the command functions so ``ekonomi --help`` and
         light commands stay fast.
+
+    .. versionadded:: hook API 1
+    """
+
+
+@hookspec
+def ekonomi_blueprints() -> Sequence[Blueprint]:
+    """Return Flask blueprints with the plugin's own web routes (an
+    integration's OAuth2 connect and callback, an ERP's upload endpoint).
+
+    Collected; the web app registers each when it is made.  Pages that
+    change something are CSRF-protected as the app's own are; a blueprint
+    named like one already registered is skipped with a warning.
+
+    .. versionadded:: hook API 1
+    """
+
+
+@hookspec
+def ekonomi_settings_panels(orgnr: str, rights: dict[str, bool]) -> Sequence[SettingsPanel]:
+    """Return panels for a company's settings page (Inställningar -
+    Rapportinställningar), for the user who opens it.
+
+    :param orgnr: the company's organisation number (``556677-8899``).
+    :param rights: the user's rights for that company (``open_settings``,
+        ``import_files``, ``view_reports``) and ``bureau_admin``.
+    Collected; a panel's ``html`` is shown as it is, so the plugin escapes
+    what it puts in it (Flask's ``render_template`` does).  A plugin that
+    raises is left out of the page and logged.
 
     .. versionadded:: hook API 1
     """

@@ -8,6 +8,7 @@ progress, timing and the import log are core code, not plugin code.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from .records import RECORD_KINDS, Issue, Record
@@ -83,6 +84,15 @@ class Source:
             Issue("error", "config.invalid", f"{field}: {'; '.join(map(str, msgs))}")  # type: ignore[arg-type]
             for field, msgs in errors.items()
         ]
+
+
+@dataclass(frozen=True)
+class SettingsPanel:
+    """A part of a company's settings page that a plugin shows
+    (``ekonomi_settings_panels``): a heading and its HTML."""
+
+    title: str
+    html: str
 
 
 def contract_problems(source: object) -> list[str]:

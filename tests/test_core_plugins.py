@@ -145,7 +145,15 @@ def test_every_hook_is_documented_and_tested():
     docs = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
     tests = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "tests").glob("test_*.py"))
     names = [n for n, f in inspect.getmembers(hookspecs, inspect.isfunction) if hasattr(f, "ekonomi_spec")]
-    assert set(names) == {"ekonomi_sources", "ekonomi_commands", "ekonomi_fetched", "ekonomi_checks", "ekonomi_event"}
+    assert set(names) == {
+        "ekonomi_sources",
+        "ekonomi_commands",
+        "ekonomi_blueprints",
+        "ekonomi_settings_panels",
+        "ekonomi_fetched",
+        "ekonomi_checks",
+        "ekonomi_event",
+    }
     for name in names:
         fn = getattr(hookspecs, name)
         assert name.startswith("ekonomi_")

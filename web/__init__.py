@@ -67,10 +67,25 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(overview.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API checks CSRF itself for cookie sessions
+    _register_plugin_routes(app)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.jinja_env.filters.update(services.template_filters())
     app.context_processor(services.template_globals)
     return app
+
+
+def _register_plugin_routes(app: Flask) -> None:
+    """Blueprints from every plugin's ``ekonomi_blueprints``: an integration
+    gets its own routes (OAuth2 connect and callback) without web/ naming it."""
+    for name, blueprints, exc in app.extensions["ekonomi"].pm.call_each("ekonomi_blueprints"):
+        if exc is not None:
+            app.logger.error("plugin %s could not add its routes: %s", name, exc)
+            continue
+        for blueprint in blueprints or ():
+            if blueprint.name in app.blueprints:
+                app.logger.warning("plugin %s: a blueprint named %r is already registered; skipped", name, blueprint.name)
+                continue
+            app.register_blueprint(blueprint)
 
 
 __all__ = ["create_app"]

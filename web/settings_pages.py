@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlmodel import select
 
@@ -57,7 +57,20 @@ def report(orgnr: str) -> Any:
         ds=data_source_json(company),
         staff=staff,
         modes=DISPLAY_MODES,
+        panels=_plugin_panels(company.orgnr, {**access.rights, "bureau_admin": user().role == "bureau-admin"}),
     )
+
+
+def _plugin_panels(orgnr: str, rights: dict[str, bool]) -> list[Any]:
+    """What plugins show on this page (``ekonomi_settings_panels``); a
+    plugin that fails is left out and logged."""
+    panels: list[Any] = []
+    for name, offered, exc in services().pm.call_each("ekonomi_settings_panels", orgnr=orgnr, rights=rights):
+        if exc is not None:
+            current_app.logger.error("plugin %s could not show its settings panel: %s", name, exc)
+            continue
+        panels.extend(offered or ())
+    return panels
 
 
 def _save_display(company: m.Company) -> None:

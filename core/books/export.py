@@ -8,6 +8,7 @@ the database in canonical order; vouchers are read in batches.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from datetime import date
@@ -18,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from .. import records as r
+from ..errors import EkonomiError
 from .reports import pick_year
 from ..engine.store import _date
 
@@ -133,3 +135,28 @@ def _vouchers(conn: Connection, fiscal_year_id: int) -> Iterator[r.Voucher]:
                 sign,
                 source_id,
             )
+
+
+@contextlib.contextmanager
+def stored_books(
+    orgnr: str, year_start: date | None = None, database_url: str | None = None
+) -> Iterator[Iterator[Any]]:
+    """A company's stored books as canonical records (``stored_records``),
+    for an exporter plugin: the database is ``database_url``, else the
+    installation's (settings.database_url)."""
+    from sqlmodel import Session
+
+    from .db import make_engine, schema_is_current
+    from .rules import get_company
+
+    engine = make_engine(database_url)
+    try:
+        if not schema_is_current(engine):
+            raise EkonomiError("The database has no ekonomi schema, or an older one: run `ekonomi init` first.")
+        with Session(engine) as session:
+            company_id = get_company(session, orgnr).id
+        assert company_id is not None
+        with engine.connect() as conn:
+            yield stored_records(conn, company_id, year_start)
+    finally:
+        engine.dispose()

@@ -45,7 +45,7 @@ from ..books import rules
 from ..checks import RecordCheck
 from ..context import FileInput, ImportContext
 from ..books.db import writer
-from ..errors import EkonomiError, NotFound
+from ..errors import EkonomiError, NotFound, PluginError
 from ..events import Event
 from .plugins import PluginManager
 from .progress import Progress, Reporter
@@ -363,12 +363,10 @@ def _fetch(pm: PluginManager, source: Any, ctx: ImportContext, issues: IssueLog)
     except EkonomiError:
         raise
     except Exception as exc:
-        raise EkonomiError(f"The {plugin} plugin failed to fetch: {type(exc).__name__}: {exc}", code="plugin_error") from exc
-    for impl in pm.hook.ekonomi_fetched.get_hookimpls():
-        try:
-            impl.function(source=source, ctx=ctx, raw=raw)
-        except Exception as exc:
-            issues.add(Issue(Severity.WARNING, "import.observer_failed", f"{pm.pm.get_name(impl.plugin)}: {exc}"))
+        raise PluginError(f"The {plugin} plugin failed to fetch: {type(exc).__name__}: {exc}", plugin=plugin) from exc
+    for name, _, exc in pm.call_each("ekonomi_fetched", source=source, ctx=ctx, raw=raw):
+        if exc is not None:
+            issues.add(Issue(Severity.WARNING, "import.observer_failed", f"{name}: {exc}"))
     return raw
 
 
@@ -388,13 +386,10 @@ def _run(
     together.  Raises ImportRejected when the data has errors."""
     plugin = pm.plugin_of(source.name)
     checks: list[RecordCheck] = []
-    for impl in pm.hook.ekonomi_checks.get_hookimpls():
-        try:
-            checks.extend(impl.function(source=source, ctx=ctx) or ())
-        except Exception as exc:
-            raise EkonomiError(
-                f"The {pm.pm.get_name(impl.plugin)} plugin failed to set up its checks: {exc}", code="plugin_error"
-            ) from exc
+    for name, offered, exc in pm.call_each("ekonomi_checks", source=source, ctx=ctx):
+        if exc is not None:
+            raise PluginError(f"The {name} plugin failed to set up its checks: {exc}", plugin=name) from exc
+        checks.extend(offered or ())
     size = ctx.input.size if ctx.input is not None and ctx.input.path.exists() else 0
     store = Store(engine, company_id, import_id, source.mode, size_hint=size)
     try:
@@ -436,9 +431,7 @@ def _stream(
         except StopIteration:
             break
         except Exception as exc:
-            raise EkonomiError(
-                f"The {plugin} plugin failed while reading: {type(exc).__name__}: {exc}", code="plugin_error"
-            ) from exc
+            raise PluginError(f"The {plugin} plugin failed while reading: {type(exc).__name__}: {exc}", plugin=plugin) from exc
         if type(rec) is Issue:
             check_issue(rec)
             continue

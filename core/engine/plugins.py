@@ -13,7 +13,7 @@ import importlib
 import logging
 import os
 import traceback
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from types import ModuleType
@@ -72,7 +72,6 @@ class PluginManager:
         if load_entry_points and not os.environ.get("EKONOMI_DISABLE_PLUGIN_AUTOLOAD"):
             self._load_entry_points()
             self._load_from_env()
-        self.refresh()
 
     @property
     def hook(self) -> Any:
@@ -136,46 +135,61 @@ class PluginManager:
             return False
         if builtin:
             self._builtin.add(name)
-        self.refresh()
+        self._add_sources(plugin)
         return True
 
     def unregister(self, name: str) -> None:
         plugin = self.pm.get_plugin(name)
         if plugin is not None:
             self.pm.unregister(plugin)
-        self.refresh()
+        for source in [s for s, p in self._source_plugin.items() if p == name]:
+            del self._sources[source], self._source_plugin[source]
 
     def _fail(self, name: str, origin: str, error: str) -> None:
         log.warning("plugin %s skipped: %s", name, error)
         self.failed.append(PluginInfo(name=name, plugin=origin, state="failed", error=error))
 
-    def refresh(self) -> None:
-        """Ask every plugin for its sources again (after register/unregister)."""
-        self._sources.clear()
-        self._source_plugin.clear()
-        for impl in self.pm.hook.ekonomi_sources.get_hookimpls():
-            pname = self.pm.get_name(impl.plugin) or repr(impl.plugin)
-            try:
-                offered = impl.function()
-                offered = list(offered or ())
-            except Exception as exc:
-                self._fail_once(pname, impl.plugin, f"ekonomi_sources() raised {type(exc).__name__}: {exc}")
+    def call_each(
+        self, hook: str, plugins: Collection[object] | None = None, **kwargs: Any
+    ) -> Iterator[tuple[str, Any, BaseException | None]]:
+        """Call ``hook`` through pluggy one plugin at a time (only those in
+        ``plugins``, if given), in pluggy's own order (LIFO, ``tryfirst``/
+        ``trylast``), yielding ``(plugin name, result, exception)``: a plugin
+        that raises is reported and the others still run.  Each call goes
+        through pluggy (a subset caller), so ``pm.trace`` and the plugin's own
+        wrappers see it."""
+        impls = getattr(self.pm.hook, hook).get_hookimpls()
+        everyone = {impl.plugin for impl in impls}
+        for impl in reversed(impls):
+            if impl.hookwrapper or impl.wrapper or (plugins is not None and impl.plugin not in plugins):
                 continue
-            for src in offered:
+            name = self.pm.get_name(impl.plugin) or repr(impl.plugin)
+            only = self.pm.subset_hook_caller(hook, remove_plugins=everyone - {impl.plugin})
+            try:
+                results = only(**kwargs)
+            except Exception as exc:  # a broken plugin must not break the others
+                yield name, None, exc
+                continue
+            yield name, (results[0] if results else None), None
+
+    def _add_sources(self, plugin: object) -> None:
+        """Ask one plugin for its sources, once, when it is registered."""
+        for pname, offered, exc in self.call_each("ekonomi_sources", plugins=[plugin]):
+            if exc is not None:
+                self._fail_once(pname, plugin, f"ekonomi_sources() raised {type(exc).__name__}: {exc}")
+                continue
+            for src in list(offered or ()):
                 problems = contract_problems(src)
                 sname = getattr(src, "name", None) or pname
                 if problems:
-                    self._fail_once(sname, impl.plugin, "; ".join(problems))
-                    continue
-                if src.name in self._sources:
+                    self._fail_once(sname, plugin, "; ".join(problems))
+                elif src.name in self._sources:
                     self._fail_once(
-                        src.name,
-                        impl.plugin,
-                        f"source name {src.name!r} is already provided by {self._source_plugin[src.name]}",
+                        src.name, plugin, f"source name {src.name!r} is already provided by {self._source_plugin[src.name]}"
                     )
-                    continue
-                self._sources[src.name] = src
-                self._source_plugin[src.name] = pname
+                else:
+                    self._sources[src.name] = src
+                    self._source_plugin[src.name] = pname
 
     def _fail_once(self, name: str, plugin: object, error: str) -> None:
         origin = plugin.__name__ if isinstance(plugin, ModuleType) else type(plugin).__name__
@@ -249,11 +263,9 @@ class PluginManager:
 
     def emit(self, event: Any) -> None:
         """Tell every observer; an observer's exception is logged, never raised."""
-        for impl in self.pm.hook.ekonomi_event.get_hookimpls():
-            try:
-                impl.function(event=event)
-            except Exception:
-                log.exception("event observer %s failed", self.pm.get_name(impl.plugin))
+        for name, _, exc in self.call_each("ekonomi_event", event=event):
+            if exc is not None:
+                log.error("event observer %s failed", name, exc_info=exc)
 
 
 _default: PluginManager | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -11,37 +12,27 @@ import click
 def add_export_command(group: click.Group) -> None:
     @group.command(name="export")
     @click.option("--company", required=True, help="The company's organisation number.")
-    @click.option("--year", default=None, help="The fiscal year that starts this day (default: the latest).")
+    @click.option("--year", default=None, type=click.DateTime(["%Y-%m-%d", "%Y%m%d"]),
+                  help="The fiscal year that starts this day (default: the latest).")
     @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), default=None,
                   help="Write to this file (default: standard output).")
     @click.option("--database-url", default=None, help="SQLAlchemy URL of the database.")
     @click.pass_context
-    def export(ctx: click.Context, company: str, year: str | None, output: Path | None, database_url: str | None) -> None:
+    def export(ctx: click.Context, company: str, year: datetime | None, output: Path | None, database_url: str | None) -> None:
         """Write a company's fiscal year as a SIE 4E file."""
-        from sqlmodel import Session
-
-        from ekonomi.core.cli import State, parse_day
-        from ekonomi.core.errors import EkonomiError
-        from ekonomi.core.books.export import stored_records
-        from ekonomi.core.books.rules import get_company
+        from ekonomi.core import EkonomiError, stored_books
 
         from .writer import write_sie
 
-        state = ctx.find_object(State) or State()
-        if database_url:
-            state.database_url = database_url
-        start = parse_day(year) if year else None
-        engine = state.engine()
+        url = database_url or ctx.find_root().params.get("database_url")
         try:
-            with Session(engine) as session:
-                company_id = get_company(session, company).id
-            target = output.open("wb") if output else sys.stdout.buffer
-            try:
-                with engine.connect() as conn:
-                    write_sie(stored_records(conn, company_id, start), target)  # type: ignore[arg-type]
-            finally:
-                if output:
-                    target.close()
+            with stored_books(company, year.date() if year else None, url) as records:
+                target = output.open("wb") if output else sys.stdout.buffer
+                try:
+                    write_sie(records, target)
+                finally:
+                    if output:
+                        target.close()
         except EkonomiError as exc:
             if output and output.exists():
                 output.unlink()
