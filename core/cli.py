@@ -336,11 +336,10 @@ def _print_result(result: dict[str, Any]) -> None:
 @click.pass_obj
 def log(state: State, company: str, limit: int, as_json: bool) -> None:
     """The import log of a company, newest first."""
-    from sqlmodel import Session, col, select
+    from sqlmodel import Session
 
-    from .books import models as m
-    from .engine.pipeline import load_result
     from .books.rules import get_company
+    from .engine import runlog
 
     engine = state.engine()
     with Session(engine) as session:
@@ -348,10 +347,7 @@ def log(state: State, company: str, limit: int, as_json: bool) -> None:
             comp = get_company(session, company)
         except EkonomiError as exc:
             refuse(exc, as_json)
-        ids = session.exec(
-            select(m.ImportRun.id).where(m.ImportRun.company_id == comp.id).order_by(col(m.ImportRun.id).desc()).limit(limit)
-        ).all()
-    results = [load_result(engine, i) for i in ids if i is not None]
+        results = [r.as_json() for r in runlog.latest(session, comp.id, limit)]  # type: ignore[arg-type]
     if as_json:
         emit_json(results)
         return

@@ -17,7 +17,8 @@ from sqlmodel import Session
 
 from ekonomi.core.context import FileInput
 from ekonomi.core.engine.jobs import ThreadRunner
-from ekonomi.core.engine.pipeline import ImportRequest, load_result
+from ekonomi.core.engine.pipeline import ImportRequest
+from ekonomi.core.engine.runlog import load
 from ekonomi.core.books.rules import get_company, set_source_enabled
 from tests.fakes import ledger
 
@@ -48,8 +49,8 @@ def test_threads_wait_their_turn(engine, pm, company, tmp_path, monkeypatch):
     seen: list[list[str]] = []
 
     def watch() -> None:  # what a person polling the API would see
-        while len(ids) < 3 or any(load_result(engine, i)["status"] in ("queued", "running") for i in ids):
-            seen.append([load_result(engine, i)["status"] for i in list(ids)])
+        while len(ids) < 3 or any(load(engine, i).as_json()["status"] in ("queued", "running") for i in ids):
+            seen.append([load(engine, i).as_json()["status"] for i in list(ids)])
             time.sleep(0.05)
 
     import threading
@@ -64,7 +65,7 @@ def test_threads_wait_their_turn(engine, pm, company, tmp_path, monkeypatch):
     for i in ids:
         runner.wait(i, timeout=60)
     runner.shutdown()
-    assert [load_result(engine, i)["status"] for i in ids] == ["succeeded"] * 3
+    assert [load(engine, i).as_json()["status"] for i in ids] == ["succeeded"] * 3
     _assert_serial(_intervals(engine))
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM voucher")).scalar_one() == 2
@@ -151,7 +152,7 @@ def _slow_import_reading(engine, pm, company, tmp_path, monkeypatch, workers: in
     slow.write_text(ledger(vouchers=200, extra=f"sleep {sleep}\n"), encoding="utf-8")
     first = runner.submit(ImportRequest(company, FileInput(slow, slow.name)))
     deadline = time.time() + 10
-    while load_result(engine, first)["progress"]["phase"] != "read" and time.time() < deadline:
+    while load(engine, first).as_json()["progress"]["phase"] != "read" and time.time() < deadline:
         time.sleep(0.05)
     return runner, first
 
@@ -178,12 +179,12 @@ def test_other_writes_do_not_wait_for_a_running_import(engine, pm, company, tmp_
     second = runner.submit(ImportRequest("556000-0019", FileInput(quick, quick.name)))
     waited = time.monotonic() - t0
     assert waited < 1.5, f"writes waited {waited:.1f}s for the running import"
-    assert load_result(engine, first)["status"] == "running"
+    assert load(engine, first).as_json()["status"] == "running"
     for i in (first, second):
         runner.wait(i, timeout=60)
     runner.shutdown()
-    assert load_result(engine, first)["status"] == "succeeded"
-    assert load_result(engine, second)["status"] == "succeeded"
+    assert load(engine, first).as_json()["status"] == "succeeded"
+    assert load(engine, second).as_json()["status"] == "succeeded"
 
 
 def test_other_writes_wait_for_a_big_sqlite_import_and_then_land(engine, pm, company, tmp_path, monkeypatch):
@@ -201,7 +202,7 @@ def test_other_writes_wait_for_a_big_sqlite_import_and_then_land(engine, pm, com
     t0 = time.monotonic()
     _add_other_company(engine)
     waited = time.monotonic() - t0
-    assert load_result(engine, first)["status"] == "succeeded"  # the write came after the commit
+    assert load(engine, first).as_json()["status"] == "succeeded"  # the write came after the commit
     assert waited > 0.5, f"the write did not wait ({waited:.2f}s): was the import direct?"
     runner.wait(first, timeout=60)
     runner.shutdown()

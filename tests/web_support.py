@@ -146,13 +146,13 @@ def bearer(token: str) -> dict[str, str]:
 
 def wait_for(app: Any, import_id: int, timeout: float = 30) -> dict[str, Any]:
     """Wait for a background import; returns its result object."""
-    from ekonomi.core.engine.pipeline import load_result
+    from ekonomi.core.engine.runlog import load
 
     services = app.extensions["ekonomi"]
     services.runner.wait(import_id, timeout=timeout)
     deadline = time.monotonic() + timeout
     while True:
-        result = load_result(services.engine, import_id)
+        result = load(services.engine, import_id).as_json()
         if result["status"] in ("succeeded", "failed") or time.monotonic() > deadline:
             return result
         time.sleep(0.05)

@@ -11,11 +11,10 @@ from typing import Any
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
 from flask_login import current_user
-from sqlmodel import col, select
 
 from ekonomi.core.books import models as m
 from ekonomi.core.books import rules
-from ekonomi.core.engine.pipeline import load_result
+from ekonomi.core.engine import runlog
 
 from . import schemas
 from .access import company_access, user
@@ -85,7 +84,7 @@ def get_import(import_id: int) -> Any:
         if exc.status == 404:
             raise Problem(404, f"Ingen import {import_id} finns, eller så når du den inte.") from None
         raise
-    return _json(schemas.ImportResultSchema(), load_result(services().engine, import_id))
+    return _json(schemas.ImportResultSchema(), runlog.load(services().engine, import_id))
 
 
 @bp.get("/companies/<orgnr>/imports")
@@ -95,13 +94,7 @@ def list_imports(orgnr: str) -> Any:
         limit = max(1, min(int(request.args.get("limit", 100)), 1000))
     except ValueError:
         raise Problem(400, "limit ska vara ett heltal.") from None
-    ids = db().exec(
-        select(m.ImportRun.id)
-        .where(m.ImportRun.company_id == access.company.id)
-        .order_by(col(m.ImportRun.id).desc())
-        .limit(limit)
-    ).all()
-    items = [load_result(services().engine, i) for i in ids if i is not None]
+    items = runlog.latest(db(), access.company.id, limit)  # type: ignore[arg-type]
     return _json(schemas.ImportListSchema(), {"items": items})
 
 

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 
 from ekonomi.core.books import models as m
 from ekonomi.core.books import rules
-from ekonomi.core.engine.pipeline import load_result
+from ekonomi.core.engine import runlog
 
 from .access import company_access, integration_title, user
 from .errors import Problem
@@ -57,13 +57,7 @@ def index(orgnr: str) -> Any:
 
     access = company_access(orgnr, *LOG_RIGHTS)
     company = access.company
-    ids = db().exec(
-        select(m.ImportRun.id)
-        .where(m.ImportRun.company_id == company.id)
-        .order_by(col(m.ImportRun.id).desc())
-        .limit(LOG_LIMIT)
-    ).all()
-    log = [load_result(services().engine, i) for i in ids if i is not None]
+    log = [r.as_json() for r in runlog.latest(db(), company.id, LOG_LIMIT)]  # type: ignore[arg-type]
     running = [r for r in log if r["status"] in ("queued", "running")]
     accepts_files = (company.active_source or rules.OTHER) == rules.OTHER
     extensions = sorted(
@@ -109,7 +103,7 @@ def detail(orgnr: str, import_id: int) -> Any:
     run = db().get(m.ImportRun, import_id)
     if run is None or run.company_id != access.company.id:
         raise Problem(404, f"Import {import_id} finns inte för {access.company.name}.")
-    result = load_result(services().engine, import_id)
+    result = runlog.load(services().engine, import_id).as_json()
     return render_template("imports/detail.html", company=access.company, rights=access.rights, r=result)
 
 

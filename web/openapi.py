@@ -1,11 +1,30 @@
 """The OpenAPI 3 description of /api/v1, served at /api/v1/openapi.json.
 
+Built with apispec: the operations are written here, the schemas of what
+they carry are derived from the marshmallow schemas (web/schemas.py, the
+import result from its dataclass) by apispec's marshmallow plugin.
 tests/test_web_openapi.py walks it: every documented route exists and
 answers with a documented status."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+
+from . import schemas
+
+COMPONENTS = {
+    "Error": schemas.ErrorSchema,
+    "ImportAccepted": schemas.ImportAcceptedSchema,
+    "FiscalYear": schemas.FiscalYearSchema,  # before the schemas that nest it
+    "ImportResult": schemas.ImportResultSchema,
+    "ImportList": schemas.ImportListSchema,
+    "DataSource": schemas.DataSourceSchema,
+    "DataSourceChange": schemas.DataSourceChangeSchema,
+    "DeletedYear": schemas.DeletedYearSchema,
+}
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -26,19 +45,36 @@ BAD_REQUEST = _error("Invalid request (code bad_request); a cookie session witho
 
 
 def spec(max_upload_mb: int = 512) -> dict[str, Any]:
-    nullable_str = {"type": ["string", "null"]}
-    nullable_int = {"type": ["integer", "null"]}
-    return {
-        "openapi": "3.1.0",
-        "info": {
-            "title": "ekonomi API",
-            "version": "1",
+    api = APISpec(
+        title="ekonomi API",
+        version="1",
+        openapi_version="3.1.0",
+        plugins=[MarshmallowPlugin()],
+        info={
             "description": "Imports, the import log and the data source of client companies. "
-            "Errors are {\"code\", \"message\"}; lists are {\"items\": [...]}, newest first.",
+            'Errors are {"code", "message"}; lists are {"items": [...]}, newest first.'
         },
-        "servers": [{"url": "/"}],
-        "security": [{"bearer": []}, {"session": []}],
-        "paths": {
+        servers=[{"url": "/"}],
+        security=[{"bearer": []}, {"session": []}],
+    )
+    api.components.security_scheme(
+        "bearer", {"type": "http", "scheme": "bearer", "description": "A personal token from `ekonomi tokens create EMAIL`"}
+    )
+    api.components.security_scheme(
+        "session",
+        {"type": "apiKey", "in": "cookie", "name": "session", "description": "The pages' session; unsafe methods need X-CSRFToken"},
+    )
+    for name, schema in COMPONENTS.items():
+        api.components.schema(name, schema=schema)
+    for path, operations in _paths(max_upload_mb).items():
+        parameters = operations.pop("parameters", None)
+        api.path(path=path, operations=operations, parameters=parameters)
+    return api.to_dict()
+
+
+def _paths(max_upload_mb: int) -> dict[str, Any]:
+    return {
+
             "/api/v1/companies/{orgnr}/imports": {
                 "parameters": [ORGNR],
                 "post": {
@@ -143,112 +179,4 @@ def spec(max_upload_mb: int = 512) -> dict[str, Any]:
             "/api/v1/openapi.json": {
                 "get": {"summary": "This description", "security": [], "responses": {"200": {"description": "OpenAPI 3.1"}}},
             },
-        },
-        "components": {
-            "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer", "description": "A personal token from `ekonomi tokens create EMAIL`"},
-                "session": {"type": "apiKey", "in": "cookie", "name": "session", "description": "The pages' session; unsafe methods need X-CSRFToken"},
-            },
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "required": ["code", "message"],
-                    "properties": {
-                        "code": {"type": "string", "enum": ["bad_request", "unauthorized", "forbidden", "not_found", "source_not_active", "file_too_large", "not_sie", "conflict", "internal_error"]},
-                        "message": {"type": "string"},
-                        "import_id": {"type": "integer", "description": "the failed ImportRun that logs a refusal"},
-                    },
-                },
-                "ImportAccepted": {
-                    "type": "object",
-                    "required": ["import_id", "url"],
-                    "properties": {"import_id": {"type": "integer"}, "url": {"type": "string"}},
-                },
-                "ImportResult": {
-                    "type": "object",
-                    "required": ["import_id", "status", "source", "company", "fiscal_years", "counts", "progress", "issues"],
-                    "properties": {
-                        "import_id": {"type": "integer"},
-                        "status": {"type": "string", "enum": ["queued", "running", "succeeded", "failed"]},
-                        "source": {"type": "string"},
-                        "company": {"type": "string"},
-                        "plugin": nullable_str,
-                        "plugin_version": nullable_str,
-                        "started_by": nullable_str,
-                        "file": nullable_str,
-                        "sha256": nullable_str,
-                        "queued_at": nullable_str,
-                        "started_at": nullable_str,
-                        "finished_at": nullable_str,
-                        "duration_s": {"type": ["number", "null"]},
-                        "fiscal_years": {"type": "array", "items": {"$ref": "#/components/schemas/FiscalYear"}},
-                        "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
-                        "progress": {
-                            "type": "object",
-                            "properties": {"phase": nullable_str, "done": nullable_int, "total": nullable_int},
-                        },
-                        "error": nullable_str,
-                        "issues": {"type": "array", "items": {"$ref": "#/components/schemas/Issue"}},
-                    },
-                },
-                "ImportList": {
-                    "type": "object",
-                    "required": ["items"],
-                    "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/ImportResult"}}},
-                },
-                "FiscalYear": {
-                    "type": "object",
-                    "required": ["start", "end"],
-                    "properties": {"start": {"type": "string", "format": "date"}, "end": {"type": "string", "format": "date"}},
-                },
-                "Issue": {
-                    "type": "object",
-                    "required": ["severity", "code", "message"],
-                    "properties": {
-                        "severity": {"type": "string", "enum": ["error", "warning", "info"]},
-                        "code": {"type": "string"},
-                        "message": {"type": "string"},
-                        "file": nullable_str,
-                        "line": nullable_int,
-                        "column": nullable_int,
-                    },
-                },
-                "DataSource": {
-                    "type": "object",
-                    "required": ["source", "title", "accepts_files", "options"],
-                    "properties": {
-                        "source": {"type": "string", "description": "\"other\" or an integration's name"},
-                        "title": {"type": "string"},
-                        "accepts_files": {"type": "boolean"},
-                        "options": {
-                            "type": "array",
-                            "items": {
-                                "type": "object",
-                                "required": ["name", "title", "kind", "enabled"],
-                                "properties": {
-                                    "name": {"type": "string"},
-                                    "title": {"type": "string"},
-                                    "kind": {"type": "string"},
-                                    "enabled": {"type": "boolean"},
-                                },
-                            },
-                        },
-                    },
-                },
-                "DataSourceChange": {
-                    "type": "object",
-                    "required": ["source"],
-                    "properties": {"source": {"type": "string", "examples": ["other", "eekonomi"]}},
-                    "additionalProperties": False,
-                },
-                "DeletedYear": {
-                    "type": "object",
-                    "required": ["fiscal_year", "deleted"],
-                    "properties": {
-                        "fiscal_year": {"$ref": "#/components/schemas/FiscalYear"},
-                        "deleted": {"type": "object", "additionalProperties": {"type": "integer"}},
-                    },
-                },
-            },
-        },
-    }
+        }

@@ -3,15 +3,62 @@ responses promise (the OpenAPI description says the same in JSON Schema)."""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import typing
+from typing import Any
+
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
-STATUSES = ("queued", "running", "succeeded", "failed")
+from ekonomi.core.engine.runlog import ImportResult, ResultFiscalYear
+
+# The error codes of the API (docs/contracts.md "HTTP API").
+ERROR_CODES = (
+    "bad_request", "unauthorized", "forbidden", "not_found", "source_not_active",
+    "file_too_large", "not_sie", "conflict", "internal_error",
+)  # fmt: skip
+
+
+
+@functools.cache
+def schema_for(cls: type) -> type[Schema]:
+    """The marshmallow schema of a result dataclass, derived from its fields
+    and types (one definition of the shape: core/engine/runlog.py).  Its
+    name drops a leading "Result" (``ResultIssue`` → ``IssueSchema``), which
+    is also the component's name in the OpenAPI document."""
+    hints = typing.get_type_hints(cls)
+    attrs: dict[str, Any] = {f.name: _field(hints[f.name]) for f in dataclasses.fields(cls)}
+    attrs["Meta"] = type("Meta", (), {"unknown": RAISE, "ordered": True})
+    return type(cls.__name__.removeprefix("Result") + "Schema", (Schema,), attrs)
+
+
+def _field(tp: Any, **kwargs: Any) -> fields.Field:
+    """The marshmallow field of a type: None in a union allows null, else
+    the field is required."""
+    args = typing.get_args(tp)
+    if type(None) in args:
+        (inner,) = [a for a in args if a is not type(None)]
+        return _field(inner, allow_none=True, required=False, **kwargs)
+    kwargs.setdefault("required", True)
+    origin = typing.get_origin(tp)
+    if origin is typing.Literal:
+        return fields.String(validate=validate.OneOf(args), **kwargs)
+    if origin is list:
+        return fields.List(_field(args[0]), **kwargs)
+    if origin is dict:
+        return fields.Dict(keys=_field(args[0]), values=_field(args[1]), **kwargs)
+    if dataclasses.is_dataclass(tp):
+        return fields.Nested(schema_for(tp), **kwargs)
+    return _SCALARS[tp](**kwargs)
+
+
+_SCALARS: dict[Any, type[fields.Field]] = {str: fields.String, int: fields.Integer, float: fields.Float, bool: fields.Boolean}
 
 
 class ErrorSchema(Schema):
-    code = fields.String(required=True)
+    code = fields.String(required=True, validate=validate.OneOf(ERROR_CODES))
     message = fields.String(required=True)
-    import_id = fields.Integer(allow_none=True)
+    import_id = fields.Integer(metadata={"description": "the failed ImportRun that logs a refusal"})
 
 
 class ImportUploadSchema(Schema):
@@ -28,50 +75,8 @@ class ImportAcceptedSchema(Schema):
     url = fields.String(required=True)
 
 
-class ProgressSchema(Schema):
-    phase = fields.String(allow_none=True)
-    done = fields.Integer(allow_none=True)
-    total = fields.Integer(allow_none=True)
-
-
-class IssueSchema(Schema):
-    severity = fields.String(required=True, validate=validate.OneOf(("error", "warning", "info")))
-    code = fields.String(required=True)
-    message = fields.String(required=True)
-    file = fields.String(allow_none=True)
-    line = fields.Integer(allow_none=True)
-    column = fields.Integer(allow_none=True)
-
-
-class FiscalYearSchema(Schema):
-    start = fields.String(required=True)
-    end = fields.String(required=True)
-
-
-class ImportResultSchema(Schema):
-    """The result object of docs/contracts.md."""
-
-    class Meta:
-        unknown = RAISE
-
-    import_id = fields.Integer(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
-    source = fields.String(required=True)
-    company = fields.String(required=True)
-    plugin = fields.String(allow_none=True)
-    plugin_version = fields.String(allow_none=True)
-    started_by = fields.String(allow_none=True)
-    file = fields.String(allow_none=True)
-    sha256 = fields.String(allow_none=True)
-    queued_at = fields.String(allow_none=True)
-    started_at = fields.String(allow_none=True)
-    finished_at = fields.String(allow_none=True)
-    duration_s = fields.Float(allow_none=True)
-    fiscal_years = fields.List(fields.Nested(FiscalYearSchema), required=True)
-    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
-    progress = fields.Nested(ProgressSchema, required=True)
-    error = fields.String(allow_none=True)
-    issues = fields.List(fields.Nested(IssueSchema), required=True)
+FiscalYearSchema = schema_for(ResultFiscalYear)
+ImportResultSchema = schema_for(ImportResult)
 
 
 class ImportListSchema(Schema):

@@ -18,12 +18,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from ..books import settings
 from ..context import FileInput
 from ..books.db import writer
+from . import runlog
 from .pipeline import ImportRequest, execute, submit
 from .plugins import PluginManager
 
@@ -67,9 +67,7 @@ class ThreadRunner:
         import_id = submit(self.engine, self.pm, req)
         if req.file is not None:
             with writer(self.engine).begin() as conn:
-                conn.execute(
-                    text("UPDATE import_run SET stored_path = :p WHERE id = :i"), {"p": str(req.file.path), "i": import_id}
-                )
+                runlog.keep_input(conn, import_id, str(req.file.path))
         future = self.pool.submit(self._run, import_id)
         with self._guard:
             self.futures[import_id] = future

@@ -24,15 +24,12 @@ import fcntl
 import hashlib
 import json
 import logging
-import os
-import socket
 import tempfile
 import threading
 import time
-import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import timezone
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -47,18 +44,16 @@ from ..context import FileInput, ImportContext
 from ..books.db import writer
 from ..errors import EkonomiError, NotFound, PluginError
 from ..events import Event
+from ..records import Issue, Severity
+from . import runlog
 from .plugins import PluginManager
 from .progress import Progress, Reporter
-from ..records import Issue, Severity
-from .target import remove_stage_files
 from .store import Store, StoreSummary, stored_fiscal_years
+from .target import remove_stage_files
 
 log = logging.getLogger(__name__)
 
-# At most this many issues are stored per import; the rest are counted.
-MAX_STORED_ISSUES = 10_000
 HEAD_BYTES = 64 * 1024
-WORKER = f"{socket.gethostname()}:{os.getpid()}"
 
 
 @dataclass(frozen=True)
@@ -74,44 +69,6 @@ class ImportRequest:
 
 class ImportRejected(Exception):
     """The data has errors: roll back (the issues say why)."""
-
-
-class IssueLog:
-    """The issues of one import: kept up to a limit, counted always."""
-
-    def __init__(self, filename: str | None) -> None:
-        self.filename = filename
-        self.kept: list[Issue] = []
-        self.counts = {s.value: 0 for s in Severity}
-        self.errors = 0
-
-    def add(self, issue: Issue) -> None:
-        sev = Severity(issue.severity)
-        self.counts[sev.value] += 1
-        if sev is Severity.ERROR:
-            self.errors += 1
-        if issue.file is None and self.filename:
-            issue = issue._replace(file=self.filename)
-        if len(self.kept) < MAX_STORED_ISSUES:
-            self.kept.append(issue)
-
-    def extend(self, issues: Iterable[Issue]) -> None:
-        for issue in issues:
-            self.add(issue)
-
-    def final(self) -> list[Issue]:
-        dropped = sum(self.counts.values()) - len(self.kept)
-        if dropped > 0:
-            return self.kept + [
-                Issue(
-                    Severity.INFO,
-                    "import.issues_truncated",
-                    f"{dropped} more issues were found but not stored "
-                    f"({self.counts['error']} errors, {self.counts['warning']} warnings in all).",
-                    file=self.filename,
-                )
-            ]
-        return self.kept
 
 
 # ---------------------------------------------------------------------------
@@ -206,54 +163,25 @@ def submit(engine: Engine, pm: PluginManager, req: ImportRequest) -> int:
         company = rules.get_company(session, req.company)
         run = _new_run(company, req)
         try:
-            if req.file is not None:
-                if not req.file.path.is_file():
-                    raise NotFound(f"File not found: {req.file.path}")
+            if req.file is not None and not req.file.path.is_file():
+                raise NotFound(f"File not found: {req.file.path}")
             source = _choose_source(session, pm, company, req)
-            run.source = source.name
-            run.plugin = pm.plugin_of(source.name)
-            run.plugin_version = source.version
+            run.source, run.plugin, run.plugin_version = source.name, pm.plugin_of(source.name), source.version
             rules.check_source_allowed(session, pm, company, source)
             if req.user_id is not None:
                 rules.check_can_import(session, session.get(m.User, req.user_id), company)
         except EkonomiError as exc:
-            run.source = run.source or (req.source or "unknown")
+            run.source = run.source or "unknown"
             if req.file is not None and req.file.path.is_file():
                 run.sha256 = sha256_of(req.file.path)  # which file was refused
-            exc.import_id = _log_refused(session, run, exc)  # type: ignore[attr-defined]
+            exc.import_id = runlog.log_refused(session, run, exc)  # type: ignore[attr-defined]
             raise
-        session.add(run)
-        session.commit()
-        assert run.id is not None
-        return run.id
+        return runlog.queue(session, run)
 
 
 def _new_run(company: m.Company, req: ImportRequest) -> m.ImportRun:
-    """The ImportRun of a request, not yet added to a session."""
-    return m.ImportRun(
-        company_id=company.id,  # type: ignore[arg-type]
-        source=req.source or "",
-        started_by=req.started_by,
-        user_id=req.user_id,
-        filename=req.file.filename if req.file else None,
-        worker=WORKER,
-    )
-
-
-def _log_refused(session: Session, run: m.ImportRun, exc: EkonomiError) -> int:
-    """Write ``run`` as a failed import with the refusal as its one issue."""
-    run.status = "failed"
-    run.error = exc.message
-    run.finished_at = run.started_at = m.utcnow()
-    run.duration_s = 0.0
-    session.add(run)
-    session.flush()
-    session.add(
-        m.ImportIssue(import_id=run.id, severity="error", code=exc.code, message=exc.message, file=run.filename)  # type: ignore[arg-type]
-    )
-    session.commit()
-    assert run.id is not None
-    return run.id
+    filename = req.file.filename if req.file else None
+    return runlog.new_run(company.id, req.source or "", req.started_by, req.user_id, filename)  # type: ignore[arg-type]
 
 
 def log_refusal(engine: Engine, req: ImportRequest, exc: EkonomiError) -> int:
@@ -262,7 +190,7 @@ def log_refusal(engine: Engine, req: ImportRequest, exc: EkonomiError) -> int:
     with Session(writer(engine)) as session:
         run = _new_run(rules.get_company(session, req.company), req)
         run.source = run.source or "unknown"
-        return _log_refused(session, run, exc)
+        return runlog.log_refused(session, run, exc)
 
 
 def _choose_source(session: Session, pm: PluginManager, company: m.Company, req: ImportRequest) -> Any:
@@ -283,6 +211,32 @@ def _choose_source(session: Session, pm: PluginManager, company: m.Company, req:
 # ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class QueuedRun:
+    """What ``execute`` knows of a queued import."""
+
+    import_id: int
+    company_id: int
+    orgnr: str
+    company_name: str | None
+    source: str
+    started_by: str
+    filename: str | None
+    file: FileInput | None
+
+
+def _queued(engine: Engine, import_id: int, file: FileInput | None) -> QueuedRun:
+    with Session(engine) as session:
+        run = session.get(m.ImportRun, import_id)
+        if run is None:
+            raise NotFound(f"No import {import_id}.")
+        company = session.get(m.Company, run.company_id)
+        assert company is not None and company.id is not None
+        if file is None and run.stored_path:
+            file = FileInput(Path(run.stored_path), run.filename or Path(run.stored_path).name)
+        return QueuedRun(import_id, company.id, company.orgnr, company.name, run.source, run.started_by, run.filename, file)
+
+
 def execute(
     engine: Engine,
     pm: PluginManager,
@@ -291,71 +245,82 @@ def execute(
     progress: Callable[[str, int, int | None], None] | None = None,
 ) -> dict[str, Any]:
     """Run a queued import to its end; returns the result object."""
-    with Session(engine) as session:
-        run = session.get(m.ImportRun, import_id)
-        if run is None:
-            raise NotFound(f"No import {import_id}.")
-        company = session.get(m.Company, run.company_id)
-        assert company is not None
-        company_id, orgnr, company_name = company.id, company.orgnr, company.name
-        source_name, started_by, filename = run.source, run.started_by, run.filename
-        if file is None and run.stored_path:
-            file = FileInput(Path(run.stored_path), run.filename or Path(run.stored_path).name)
-    assert company_id is not None
-
-    def emit_progress(p: Progress) -> None:
-        pm.emit(Event("import_progress", orgnr, import_id, started_by, {"phase": p.phase, "done": p.done, "total": p.total}))
-
-    reporter = Reporter(engine, import_id, listener=progress, on_event=emit_progress)
-    issues = IssueLog(filename)
-    started, started_at = time.monotonic(), m.utcnow()
-    outcome: dict[str, Any] = {}
-    error: str | None = None
+    run = _queued(engine, import_id, file)
+    reporter = _reporter(engine, pm, run, progress)
+    issues = runlog.IssueLog(run.filename)
+    outcome = runlog.Outcome("failed", time.monotonic(), m.utcnow())
     sha256: Callable[[], str | None] = lambda: None
     try:
-        with company_lock(engine, company_id):
-            started, started_at = time.monotonic(), m.utcnow()  # the wait in the queue is not the import's time
-            sha256 = _sha256_meanwhile(file.path if file is not None else None)
-            source = pm.source(source_name)  # the plugin may have gone since the import was queued
-            with writer(engine).begin() as conn:
-                _sweep_stale(conn, company_id, import_id)
-            reporter.status("running")
-            pm.emit(Event("import_started", orgnr, import_id, started_by, {"source": source_name}))
-            with engine.connect() as conn:
-                ctx = ImportContext(
-                    source=source_name,
-                    company_orgnr=orgnr,
-                    company_name=company_name,
-                    input=file,
-                    fiscal_years=tuple(stored_fiscal_years(conn, company_id)),
-                    started_by=started_by,
-                    progress=reporter,
-                    state=_load_state(conn, company_id, source_name),
-                )
-            # Fetching (an API pull may take minutes) happens before the
-            # database transaction, so no lock is held while the network works.
-            raw = _fetch(pm, source, ctx, issues)
-            outcome = _run(engine, pm, source, raw, ctx, company_id, import_id, issues, (started, started_at), sha256)
+        with company_lock(engine, run.company_id):
+            outcome.started, outcome.started_at = time.monotonic(), m.utcnow()  # the wait in the queue is not the import's time
+            sha256 = _sha256_meanwhile(run.file.path if run.file is not None else None)
+            _import(engine, pm, run, reporter, issues, outcome, sha256)
     except ImportRejected:
-        error = f"The data has {issues.errors} error(s); nothing was imported."
+        outcome.error = f"The data has {issues.errors} error(s); nothing was imported."
     except EkonomiError as exc:
-        error = exc.message
+        outcome.error = exc.message
         issues.add(Issue(Severity.ERROR, exc.code, exc.message))
     except Exception as exc:  # a plugin's bug or a lost database: the import fails, the app does not
         log.exception("import %s failed", import_id)
-        error = f"{type(exc).__name__}: {exc}"
-        issues.add(Issue(Severity.ERROR, "import.crashed", f"The import stopped: {error}"))
+        outcome.error = f"{type(exc).__name__}: {exc}"
+        issues.add(Issue(Severity.ERROR, "import.crashed", f"The import stopped: {outcome.error}"))
     finally:
         reporter.close()
-    if error is not None:
+    if outcome.status != "succeeded":
+        outcome.sha256 = sha256()
         with writer(engine).begin() as conn:
-            _finish_run(conn, import_id, "failed", outcome, issues, started, started_at, error, sha256())
-    result = load_result(engine, import_id)
-    pm.emit(Event("import_failed" if error else "import_finished", orgnr, import_id, started_by, result))
+            runlog.finish(conn, import_id, outcome, issues)
+    result = runlog.load(engine, import_id).as_json()
+    pm.emit(Event("import_finished" if outcome.status == "succeeded" else "import_failed", run.orgnr, import_id, run.started_by, result))
     return result
 
 
-def _fetch(pm: PluginManager, source: Any, ctx: ImportContext, issues: IssueLog) -> Any:
+def _reporter(engine: Engine, pm: PluginManager, run: QueuedRun, progress: Callable[[str, int, int | None], None] | None) -> Reporter:
+    """Progress to the caller, to the observers and, where the database
+    takes a second writer mid-import (not SQLite), to the import log."""
+
+    def emit_progress(p: Progress) -> None:
+        data = {"phase": p.phase, "done": p.done, "total": p.total}
+        pm.emit(Event("import_progress", run.orgnr, run.import_id, run.started_by, data))
+
+    persist = None if engine.dialect.name == "sqlite" else partial(runlog.write_progress, engine, run.import_id)
+    return Reporter(run.import_id, listener=progress, on_event=emit_progress, persist=persist)
+
+
+def _import(
+    engine: Engine,
+    pm: PluginManager,
+    run: QueuedRun,
+    reporter: Reporter,
+    issues: runlog.IssueLog,
+    outcome: runlog.Outcome,
+    sha256: Callable[[], str | None],
+) -> None:
+    """fetch → normalise → check → store, holding the company's lock."""
+    source = pm.source(run.source)  # the plugin may have gone since the import was queued
+    with writer(engine).begin() as conn:
+        for stale in runlog.sweep_stale(conn, run.company_id, run.import_id):
+            remove_stage_files(engine, stale)
+    reporter.status("running")
+    pm.emit(Event("import_started", run.orgnr, run.import_id, run.started_by, {"source": run.source}))
+    with engine.connect() as conn:
+        ctx = ImportContext(
+            source=run.source,
+            company_orgnr=run.orgnr,
+            company_name=run.company_name,
+            input=run.file,
+            fiscal_years=tuple(stored_fiscal_years(conn, run.company_id)),
+            started_by=run.started_by,
+            progress=reporter,
+            state=_load_state(conn, run.company_id, run.source),
+        )
+    # Fetching (an API pull may take minutes) happens before the database
+    # transaction, so no lock is held while the network works.
+    raw = _fetch(pm, source, ctx, issues)
+    _run(engine, pm, source, raw, ctx, run, issues, outcome, sha256)
+
+
+def _fetch(pm: PluginManager, source: Any, ctx: ImportContext, issues: runlog.IssueLog) -> Any:
     """Bring in the raw input and show it to the ``ekonomi_fetched`` observers."""
     plugin = pm.plugin_of(source.name)
     try:
@@ -376,12 +341,11 @@ def _run(
     source: Any,
     raw: Any,
     ctx: ImportContext,
-    company_id: int,
-    import_id: int,
-    issues: IssueLog,
-    started: tuple[float, Any],
+    run: QueuedRun,
+    issues: runlog.IssueLog,
+    outcome: runlog.Outcome,
     sha256: Callable[[], str | None],
-) -> dict[str, Any]:
+) -> None:
     """normalise → check → store, then commit the rows and the import log
     together.  Raises ImportRejected when the data has errors."""
     plugin = pm.plugin_of(source.name)
@@ -391,7 +355,7 @@ def _run(
             raise PluginError(f"The {name} plugin failed to set up its checks: {exc}", plugin=name) from exc
         checks.extend(offered or ())
     size = ctx.input.size if ctx.input is not None and ctx.input.path.exists() else 0
-    store = Store(engine, company_id, import_id, source.mode, size_hint=size)
+    store = Store(engine, run.company_id, run.import_id, source.mode, size_hint=size)
     try:
         _stream(source, raw, ctx, plugin, checks, store, issues)
         if issues.errors:
@@ -400,13 +364,17 @@ def _run(
 
         def log_success(conn: Connection, summary: StoreSummary) -> None:
             if summary.state is not None:
-                _save_state(conn, company_id, source.name, summary.state)
-            outcome = {"fiscal_years": summary.fiscal_years, "counts": summary.counts}
-            _finish_run(conn, import_id, "succeeded", outcome, issues, started[0], started[1], None, sha256())
+                _save_state(conn, run.company_id, source.name, summary.state)
+            outcome.status, outcome.sha256 = "succeeded", sha256()
+            outcome.fiscal_years, outcome.counts = summary.fiscal_years, summary.counts
+            runlog.finish(conn, run.import_id, outcome, issues)
 
-        summary = store.commit(log_success)
+        try:
+            store.commit(log_success)
+        except BaseException:
+            outcome.status = "failed"  # the commit did not happen: neither did the log's success
+            raise
         ctx.progress("store", 1, 1)
-        return {"fiscal_years": summary.fiscal_years, "counts": summary.counts}
     finally:
         store.close()
 
@@ -418,7 +386,7 @@ def _stream(
     plugin: str,
     checks: list[RecordCheck],
     store: Store,
-    issues: IssueLog,
+    issues: runlog.IssueLog,
 ) -> None:
     """Every record through the checks and, while no error is found, into
     the store.  After an error storing stops (the import will fail) but
@@ -444,96 +412,6 @@ def _stream(
         issues.extend(chk.finish())
 
 
-def _finish_run(
-    conn: Connection,
-    import_id: int,
-    status: str,
-    outcome: dict[str, Any],
-    issues: IssueLog,
-    started: float,
-    started_at: Any,
-    error: str | None,
-    sha256: str | None = None,
-) -> None:
-    now = m.utcnow()
-    conn.execute(
-        text(
-            "UPDATE import_run SET status = :s, finished_at = :f, started_at = :st, sha256 = coalesce(:sha, sha256), "
-            "duration_s = :d, fiscal_years = :fy, counts = :c, error = :e, worker = :w, "
-            "phase = CASE WHEN :done THEN 'done' ELSE phase END WHERE id = :id"
-        ),
-        {
-            "s": status,
-            "done": status == "succeeded",
-            "f": now,
-            "st": started_at,
-            "d": round(time.monotonic() - started, 3),
-            "fy": json.dumps(outcome.get("fiscal_years", [])),
-            "c": json.dumps(outcome.get("counts", {})),
-            "e": error,
-            "sha": sha256,
-            "w": WORKER,
-            "id": import_id,
-        },
-    )
-    conn.execute(text("DELETE FROM import_issue WHERE import_id = :id"), {"id": import_id})
-    rows = [
-        {
-            "i": import_id,
-            "sev": str(Severity(i.severity).value),
-            "code": i.code,
-            "msg": i.message,
-            "file": i.file,
-            "line": i.line,
-            "col": i.column,
-        }
-        for i in issues.final()
-    ]
-    if rows:
-        conn.execute(
-            text(
-                'INSERT INTO import_issue (import_id, severity, code, message, file, line, "column") '
-                "VALUES (:i, :sev, :code, :msg, :file, :line, :col)"
-            ),
-            rows,
-        )
-
-
-def _sweep_stale(conn: Connection, company_id: int, import_id: int) -> None:
-    """Runs of this company left 'running' by a process that died.  We hold
-    the company's lock, so no other run of it can really be running; a
-    'queued' one is stale only if its process on this host is gone."""
-    stale = conn.execute(
-        text("SELECT id, status, worker FROM import_run WHERE company_id = :c AND id <> :i AND status IN ('running', 'queued')"),
-        {"c": company_id, "i": import_id},
-    ).all()
-    host = socket.gethostname()
-    for rid, status, worker in stale:
-        if status == "queued":
-            w_host, _, w_pid = (worker or "").rpartition(":")
-            if w_host != host or not w_pid.isdigit() or _alive(int(w_pid)):
-                continue
-        conn.execute(
-            text(
-                "UPDATE import_run SET status = 'failed', finished_at = :f, "
-                "error = 'Interrupted: the process running this import stopped before it finished; nothing was imported.' "
-                "WHERE id = :id"
-            ),
-            {"f": m.utcnow(), "id": rid},
-        )
-        remove_stage_files(conn.engine, rid)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _load_state(conn: Connection, company_id: int, source: str) -> dict[str, Any]:
     raw = conn.execute(
         text("SELECT state FROM source_state WHERE company_id = :c AND source = :s"), {"c": company_id, "s": source}
@@ -552,79 +430,6 @@ def _save_state(conn: Connection, company_id: int, source: str, state: dict[str,
         )
 
 
-# ---------------------------------------------------------------------------
-# results
-# ---------------------------------------------------------------------------
-
-
-def _iso(ts: Any) -> str | None:
-    if ts is None:
-        return None
-    if isinstance(ts, str):
-        ts = ts.replace(" ", "T")
-        return ts if ts.endswith("Z") else ts.split("+")[0] + "Z"
-    if ts.tzinfo is not None:
-        ts = ts.astimezone(timezone.utc).replace(tzinfo=None)
-    return ts.isoformat(timespec="seconds") + "Z"
-
-
-def result_object(run: m.ImportRun, orgnr: str, issues: list[m.ImportIssue]) -> dict[str, Any]:
-    """The result object of docs/contracts.md."""
-    from .progress import live
-
-    counts = dict.fromkeys(
-        ("vouchers", "rows", "accounts", "balances", "period_balances", "objects", "invoices", "attachments"), 0
-    )
-    counts.update(json.loads(run.counts) if run.counts else {})
-    now = live(run.id) if run.id is not None and run.status in ("queued", "running") else None
-    status = now.status if now else run.status
-    phase, done, total = (now.phase, now.done, now.total) if now else (run.phase, run.done, run.total)
-    return {
-        "import_id": run.id,
-        "status": status,
-        "source": run.source,
-        "company": orgnr,
-        "plugin": run.plugin,
-        "plugin_version": run.plugin_version,
-        "started_by": run.started_by,
-        "file": run.filename,
-        "sha256": run.sha256,
-        "queued_at": _iso(run.queued_at),
-        "started_at": _iso(run.started_at),
-        "finished_at": _iso(run.finished_at),
-        "duration_s": run.duration_s,
-        "fiscal_years": json.loads(run.fiscal_years) if run.fiscal_years else [],
-        "counts": counts,
-        "progress": {"phase": phase, "done": done, "total": total},
-        "error": run.error,
-        "issues": [
-            {
-                "severity": i.severity,
-                "code": i.code,
-                "message": i.message,
-                "file": i.file,
-                "line": i.line,
-                "column": i.column,
-            }
-            for i in issues
-        ],
-    }
-
-
-def load_result(engine: Engine, import_id: int) -> dict[str, Any]:
-    from sqlmodel import select
-
-    with Session(engine) as session:
-        run = session.get(m.ImportRun, import_id)
-        if run is None:
-            raise NotFound(f"No import {import_id}.")
-        company = session.get(m.Company, run.company_id)
-        issues = session.exec(
-            select(m.ImportIssue).where(m.ImportIssue.import_id == import_id).order_by(m.ImportIssue.id)  # type: ignore[arg-type]
-        ).all()
-        return result_object(run, company.orgnr if company else "", list(issues))
-
-
 def run_import(
     engine: Engine,
     pm: PluginManager,
@@ -639,5 +444,5 @@ def run_import(
         import_id = getattr(exc, "import_id", None)
         if import_id is None:
             raise
-        return load_result(engine, import_id)
+        return runlog.load(engine, import_id).as_json()
     return execute(engine, pm, import_id, file=req.file, progress=progress)

@@ -15,9 +15,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import text
-from sqlalchemy.engine import Engine
-
 
 @dataclass(frozen=True)
 class Progress:
@@ -50,26 +47,27 @@ class Reporter:
 
     def __init__(
         self,
-        engine: Engine,
         import_id: int,
         listener: Callable[[str, int, int | None], None] | None = None,
         on_event: Callable[[Progress], None] | None = None,
+        persist: Callable[[Progress], None] | None = None,
         interval_s: float = 1.0,
     ) -> None:
-        self.engine = engine
+        """``persist`` writes the progress where other processes see it
+        (runlog.write_progress), where the database allows it mid-import."""
         self.import_id = import_id
         self.listener = listener
         self.on_event = on_event
+        self.persist = persist
         self.interval_s = interval_s
-        self.to_db = engine.dialect.name != "sqlite"
         self._last_write = 0.0
         self.current = Progress("queued")
 
     def status(self, status: str) -> None:
         self.current = Progress(status, self.current.phase, self.current.done, self.current.total)
         _set(self.import_id, self.current)
-        if self.to_db:
-            self._write()
+        if self.persist is not None:
+            self.persist(self.current)
 
     def __call__(self, phase: str, done: int, total: int | None) -> None:
         self.current = Progress(self.current.status, phase, done, total)
@@ -79,21 +77,10 @@ class Reporter:
         now = time.monotonic()
         if now - self._last_write >= self.interval_s or (total is not None and done >= total):
             self._last_write = now
-            if self.to_db:
-                self._write()
+            if self.persist is not None:
+                self.persist(self.current)
             if self.on_event is not None:
                 self.on_event(self.current)
-
-    def _write(self) -> None:
-        p = self.current
-        with self.engine.begin() as conn:
-            conn.execute(
-                text(
-                    "UPDATE import_run SET status = :s, phase = :p, done = :d, total = :t "
-                    "WHERE id = :id AND status IN ('queued', 'running')"
-                ),
-                {"s": p.status, "p": p.phase, "d": p.done, "t": p.total, "id": self.import_id},
-            )
 
     def close(self) -> None:
         _set(self.import_id, None)

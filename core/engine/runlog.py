@@ -1,0 +1,340 @@
+"""The import log: every write to ``import_run`` and ``import_issue``, and
+the result object (docs/contracts.md) read back from them.
+
+``ImportResult`` is the one definition of the result's shape: the CLI's
+``--json``, the API's marshmallow schema and the OpenAPI document are all
+derived from it (web/schemas.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import socket
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session, col, select
+
+from ..books import models as m
+from ..errors import EkonomiError, NotFound
+from ..records import Issue, Severity
+from .progress import Progress, live
+
+# At most this many issues are stored per import; the rest are counted.
+MAX_STORED_ISSUES = 10_000
+WORKER = f"{socket.gethostname()}:{os.getpid()}"
+COUNT_KEYS = ("vouchers", "rows", "accounts", "balances", "period_balances", "objects", "invoices", "attachments")
+INTERRUPTED = "Interrupted: the process running this import stopped before it finished; nothing was imported."
+
+Status = Literal["queued", "running", "succeeded", "failed"]
+SeverityName = Literal["error", "warning", "info"]
+
+
+@dataclass(frozen=True)
+class ResultIssue:
+    severity: SeverityName
+    code: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+
+
+@dataclass(frozen=True)
+class ResultFiscalYear:
+    start: str
+    end: str
+
+
+@dataclass(frozen=True)
+class ResultProgress:
+    phase: str | None = None
+    done: int | None = None
+    total: int | None = None
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """The result object of one import (docs/contracts.md)."""
+
+    import_id: int
+    status: Status
+    source: str
+    company: str
+    plugin: str | None = None
+    plugin_version: str | None = None
+    started_by: str | None = None
+    file: str | None = None
+    sha256: str | None = None
+    queued_at: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    duration_s: float | None = None
+    fiscal_years: list[ResultFiscalYear] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    progress: ResultProgress = field(default_factory=ResultProgress)
+    error: str | None = None
+    issues: list[ResultIssue] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+class IssueLog:
+    """The issues of one import: kept up to a limit, counted always."""
+
+    def __init__(self, filename: str | None) -> None:
+        self.filename = filename
+        self.kept: list[Issue] = []
+        self.counts = {s.value: 0 for s in Severity}
+        self.errors = 0
+
+    def add(self, issue: Issue) -> None:
+        sev = Severity(issue.severity)
+        self.counts[sev.value] += 1
+        if sev is Severity.ERROR:
+            self.errors += 1
+        if issue.file is None and self.filename:
+            issue = issue._replace(file=self.filename)
+        if len(self.kept) < MAX_STORED_ISSUES:
+            self.kept.append(issue)
+
+    def extend(self, issues: Iterable[Issue]) -> None:
+        for issue in issues:
+            self.add(issue)
+
+    def final(self) -> list[Issue]:
+        dropped = sum(self.counts.values()) - len(self.kept)
+        if dropped <= 0:
+            return self.kept
+        return self.kept + [
+            Issue(
+                Severity.INFO,
+                "import.issues_truncated",
+                f"{dropped} more issues were found but not stored "
+                f"({self.counts['error']} errors, {self.counts['warning']} warnings in all).",
+                file=self.filename,
+            )
+        ]
+
+
+# ---------------------------------------------------------------------------
+# writes
+# ---------------------------------------------------------------------------
+
+
+def new_run(
+    company_id: int, source: str, started_by: str, user_id: int | None, filename: str | None
+) -> m.ImportRun:
+    """A queued run, not yet added to a session."""
+    return m.ImportRun(
+        company_id=company_id, source=source, started_by=started_by, user_id=user_id, filename=filename, worker=WORKER
+    )
+
+
+def queue(session: Session, run: m.ImportRun) -> int:
+    session.add(run)
+    session.commit()
+    assert run.id is not None
+    return run.id
+
+
+def log_refused(session: Session, run: m.ImportRun, exc: EkonomiError) -> int:
+    """Write ``run`` as a failed import with the refusal as its one issue."""
+    run.status = "failed"
+    run.error = exc.message
+    run.finished_at = run.started_at = m.utcnow()
+    run.duration_s = 0.0
+    session.add(run)
+    session.flush()
+    session.add(
+        m.ImportIssue(import_id=run.id, severity="error", code=exc.code, message=exc.message, file=run.filename)  # type: ignore[arg-type]
+    )
+    session.commit()
+    assert run.id is not None
+    return run.id
+
+
+def keep_input(conn: Connection, import_id: int, path: str) -> None:
+    """Where a background run finds its input (the file store)."""
+    conn.execute(text("UPDATE import_run SET stored_path = :p WHERE id = :i"), {"p": path, "i": import_id})
+
+
+def write_progress(engine: Engine, import_id: int, p: Progress) -> None:
+    """Live progress for other processes; a finished run is never changed."""
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE import_run SET status = :s, phase = :p, done = :d, total = :t "
+                "WHERE id = :id AND status IN ('queued', 'running')"
+            ),
+            {"s": p.status, "p": p.phase, "d": p.done, "t": p.total, "id": import_id},
+        )
+
+
+@dataclass
+class Outcome:
+    """How one run ended, as the import log keeps it."""
+
+    status: Status
+    started: float  # time.monotonic() when it started
+    started_at: datetime
+    fiscal_years: list[dict[str, str]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+    sha256: str | None = None
+
+
+def finish(conn: Connection, import_id: int, outcome: Outcome, issues: IssueLog) -> None:
+    """Write the run's end and its issues, inside the caller's transaction
+    (the import's own, for a success: rows and log commit together)."""
+    conn.execute(
+        text(
+            "UPDATE import_run SET status = :s, finished_at = :f, started_at = :st, sha256 = coalesce(:sha, sha256), "
+            "duration_s = :d, fiscal_years = :fy, counts = :c, error = :e, worker = :w, "
+            "phase = CASE WHEN :done THEN 'done' ELSE phase END WHERE id = :id"
+        ),
+        {
+            "s": outcome.status,
+            "done": outcome.status == "succeeded",
+            "f": m.utcnow(),
+            "st": outcome.started_at,
+            "d": round(time.monotonic() - outcome.started, 3),
+            "fy": json.dumps(outcome.fiscal_years),
+            "c": json.dumps(outcome.counts),
+            "e": outcome.error,
+            "sha": outcome.sha256,
+            "w": WORKER,
+            "id": import_id,
+        },
+    )
+    conn.execute(text("DELETE FROM import_issue WHERE import_id = :id"), {"id": import_id})
+    rows = [
+        {"i": import_id, "sev": Severity(i.severity).value, "code": i.code, "msg": i.message, "file": i.file, "line": i.line, "col": i.column}
+        for i in issues.final()
+    ]
+    if rows:
+        conn.execute(
+            text(
+                'INSERT INTO import_issue (import_id, severity, code, message, file, line, "column") '
+                "VALUES (:i, :sev, :code, :msg, :file, :line, :col)"
+            ),
+            rows,
+        )
+
+
+def sweep_stale(conn: Connection, company_id: int, import_id: int) -> list[int]:
+    """Mark failed the runs of this company that a dead process left
+    'running' (or 'queued', if its process on this host is gone); returns
+    their ids.  The caller holds the company's lock, so no other run of it
+    can really be running."""
+    stale = conn.execute(
+        text("SELECT id, status, worker FROM import_run WHERE company_id = :c AND id <> :i AND status IN ('running', 'queued')"),
+        {"c": company_id, "i": import_id},
+    ).all()
+    swept = [rid for rid, status, worker in stale if status == "running" or not _worker_alive(worker)]
+    for rid in swept:
+        conn.execute(
+            text("UPDATE import_run SET status = 'failed', finished_at = :f, error = :e WHERE id = :id"),
+            {"f": m.utcnow(), "e": INTERRUPTED, "id": rid},
+        )
+    return swept
+
+
+def _worker_alive(worker: str | None) -> bool:
+    """A queued run's process may still run it, unless it is on this host and gone."""
+    host, _, pid = (worker or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+# ---------------------------------------------------------------------------
+# reads
+# ---------------------------------------------------------------------------
+
+
+def _iso(ts: Any) -> str | None:
+    if ts is None:
+        return None
+    if isinstance(ts, str):
+        ts = ts.replace(" ", "T")
+        return ts if ts.endswith("Z") else ts.split("+")[0] + "Z"
+    if ts.tzinfo is not None:
+        ts = ts.astimezone(timezone.utc).replace(tzinfo=None)
+    return ts.isoformat(timespec="seconds") + "Z"
+
+
+def result_of(run: m.ImportRun, orgnr: str, issues: Iterable[m.ImportIssue]) -> ImportResult:
+    """A stored run as its result object; a run of this process shows its live progress."""
+    now = live(run.id) if run.id is not None and run.status in ("queued", "running") else None
+    status = now.status if now else run.status
+    phase, done, total = (now.phase, now.done, now.total) if now else (run.phase, run.done, run.total)
+    counts = dict.fromkeys(COUNT_KEYS, 0)
+    counts.update(json.loads(run.counts) if run.counts else {})
+    return ImportResult(
+        import_id=run.id,  # type: ignore[arg-type]
+        status=status,  # type: ignore[arg-type]
+        source=run.source,
+        company=orgnr,
+        plugin=run.plugin,
+        plugin_version=run.plugin_version,
+        started_by=run.started_by,
+        file=run.filename,
+        sha256=run.sha256,
+        queued_at=_iso(run.queued_at),
+        started_at=_iso(run.started_at),
+        finished_at=_iso(run.finished_at),
+        duration_s=run.duration_s,
+        fiscal_years=[ResultFiscalYear(**y) for y in json.loads(run.fiscal_years)] if run.fiscal_years else [],
+        counts=counts,
+        progress=ResultProgress(phase, done, total),
+        error=run.error,
+        issues=[ResultIssue(i.severity, i.code, i.message, i.file, i.line, i.column) for i in issues],  # type: ignore[arg-type]
+    )
+
+
+def load(engine: Engine, import_id: int) -> ImportResult:
+    with Session(engine) as session:
+        found = runs_of(session, [import_id])
+    if not found:
+        raise NotFound(f"No import {import_id}.")
+    return found[0]
+
+
+def latest(session: Session, company_id: int, limit: int) -> list[ImportResult]:
+    """A company's import log, newest first."""
+    ids = session.exec(
+        select(m.ImportRun.id).where(m.ImportRun.company_id == company_id).order_by(col(m.ImportRun.id).desc()).limit(limit)
+    ).all()
+    return runs_of(session, [i for i in ids if i is not None])
+
+
+def runs_of(session: Session, ids: list[int]) -> list[ImportResult]:
+    """The results of these runs, in this order: the runs with their
+    companies in one query, all their issues in another."""
+    if not ids:
+        return []
+    rows = session.exec(
+        select(m.ImportRun, m.Company.orgnr).join(m.Company, m.Company.id == m.ImportRun.company_id).where(col(m.ImportRun.id).in_(ids))
+    ).all()
+    issues: dict[int, list[m.ImportIssue]] = {}
+    for issue in session.exec(
+        select(m.ImportIssue).where(col(m.ImportIssue.import_id).in_(ids)).order_by(m.ImportIssue.id)  # type: ignore[arg-type]
+    ):
+        issues.setdefault(issue.import_id, []).append(issue)
+    by_id = {run.id: result_of(run, orgnr, issues.get(run.id, [])) for run, orgnr in rows}  # type: ignore[arg-type]
+    return [by_id[i] for i in ids if i in by_id]
