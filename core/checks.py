@@ -259,6 +259,14 @@ class LedgerChecks(RecordCheck):
                 )
             )
         year = self._year_of(v.date)
+        issues += self._year_issues(v, year)
+        if v.number:
+            issues += self._number_issues(v, year)
+        return issues
+
+    def _year_issues(self, v: Voucher, year: FiscalYear | None) -> list[Issue]:
+        """A voucher must lie in a fiscal year of the data or the company."""
+        issues: list[Issue] = []
         if year is None and not self.file_years and not self.ctx.fiscal_years:
             if self.ctx.company_orgnr:  # importing: a voucher needs a year to belong to
                 issues.append(
@@ -280,21 +288,18 @@ class LedgerChecks(RecordCheck):
                     v.line,
                 )
             )
-        if v.number:
-            key = (year.start if year else None, v.series)
-            seen = self.numbers.get(key)
-            if seen is None:
-                seen = self.numbers[key] = NumberSet()
-            if not seen.add(v.number):
-                issues.append(
-                    self._issue(
-                        WARNING,
-                        "ledger.duplicate_number",
-                        f"Voucher {_ident(v)} appears more than once in the same fiscal year; both are kept.",
-                        v.line,
-                    )
-                )
         return issues
+
+    def _number_issues(self, v: Voucher, year: FiscalYear | None) -> list[Issue]:
+        """A (series, number) seen twice in one fiscal year."""
+        key = (year.start if year else None, v.series)
+        seen = self.numbers.get(key)
+        if seen is None:
+            seen = self.numbers[key] = NumberSet()
+        if seen.add(v.number):
+            return []
+        message = f"Voucher {_ident(v)} appears more than once in the same fiscal year; both are kept."
+        return [self._issue(WARNING, "ledger.duplicate_number", message, v.line)]
 
 
 def _whole_ore(total: Decimal) -> bool:

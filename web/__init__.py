@@ -25,8 +25,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from . import services
     from .auth import init_auth
+    from .access import menu
     from .errors import init_errors
     from .extensions import csrf
+    from .uploads import log_too_large
 
     app = Flask(__name__, instance_path=str(settings.instance_path()))
     config = dict(config or {})
@@ -57,7 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     services.init_services(app)
     csrf.init_app(app)
     init_auth(app)
-    init_errors(app)
+    init_errors(app, on_too_large=log_too_large)
 
     from . import api, bureau, imports, overview, settings_pages
 
@@ -70,7 +72,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_plugin_routes(app)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.jinja_env.filters.update(services.template_filters())
-    app.context_processor(services.template_globals)
+    app.context_processor(lambda: {"menu": menu()})
     return app
 
 

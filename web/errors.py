@@ -7,6 +7,7 @@ the status follows the code (docs/contracts.md "HTTP API").
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
@@ -86,34 +87,8 @@ def too_large_message() -> str:
     return f"Filen är för stor: högst {current_app.config['MAX_UPLOAD_MB']} MB får laddas upp."
 
 
-# The views that take an upload: a refusal there belongs in the import log.
-_UPLOAD_ENDPOINTS = ("api.create_import", "imports.upload")
-
-
-def _log_too_large(message: str) -> None:
-    """An upload over the limit never reaches the core; log it as a failed
-    import of the company, if the user may import there at all."""
-    orgnr = (request.view_args or {}).get("orgnr")
-    if request.endpoint not in _UPLOAD_ENDPOINTS or not orgnr:
-        return
-    from ekonomi.core.engine.pipeline import ImportRequest, log_refusal
-
-    from .access import company_access, user
-    from .services import services
-
-    try:
-        company_access(orgnr, "import_sie4")
-        who = user()
-    except Problem:
-        return  # not theirs to import: nothing to log
-    log_refusal(
-        services().engine,
-        ImportRequest(company=orgnr, started_by=f"user:{who.email}", user_id=who.id),
-        EkonomiError(message, code="file_too_large"),
-    )
-
-
-def init_errors(app: Flask) -> None:
+def init_errors(app: Flask, on_too_large: Callable[[str], None]) -> None:
+    """``on_too_large(message)`` logs an upload refused for its size."""
     @app.errorhandler(Problem)
     def _problem(exc: Problem):  # type: ignore[no-untyped-def]
         return _answer(exc)
@@ -127,7 +102,7 @@ def init_errors(app: Flask) -> None:
         status = exc.code or 500
         if status == 413:
             message = too_large_message()
-            _log_too_large(message)
+            on_too_large(message)
         elif status == 400 and "CSRF" in (exc.description or ""):
             message = "Formuläret har gått ut eller saknar CSRF-token. Ladda om sidan och försök igen."
         elif status == 404:

@@ -73,6 +73,10 @@ def spec(max_upload_mb: int = 512) -> dict[str, Any]:
 
 
 def _paths(max_upload_mb: int) -> dict[str, Any]:
+    return {**_import_paths(max_upload_mb), **_company_paths()}
+
+
+def _import_paths(max_upload_mb: int) -> dict[str, Any]:
     return {
 
             "/api/v1/companies/{orgnr}/imports": {
@@ -130,6 +134,11 @@ def _paths(max_upload_mb: int) -> dict[str, Any]:
                     },
                 },
             },
+    }
+
+
+def _company_paths() -> dict[str, Any]:
+    return {
             "/api/v1/companies/{orgnr}/data-source": {
                 "parameters": [ORGNR],
                 "get": {

@@ -123,9 +123,3 @@ def template_filters() -> dict[str, Any]:
         "phase_label": lambda s: PHASE_LABELS.get(s, s),
         "event_label": lambda s: EVENT_LABELS.get(s, s),
     }
-
-
-def template_globals() -> dict[str, Any]:
-    from .access import menu
-
-    return {"menu": menu()}

@@ -6,13 +6,15 @@ import os
 import tempfile
 from pathlib import Path
 
+from flask import request
 from werkzeug.datastructures import FileStorage
 
 from ekonomi.core.books import models as m
 from ekonomi.core.context import FileInput
 from ekonomi.core.errors import EkonomiError
-from ekonomi.core.engine.pipeline import ImportRequest
+from ekonomi.core.engine.pipeline import ImportRequest, log_refusal
 
+from .access import company_access, user
 from .errors import Problem
 from .services import services
 
@@ -60,3 +62,25 @@ def submit_upload(company: m.Company, upload: FileStorage | None, source: str | 
             os.unlink(tmp)
         except OSError:
             pass
+
+
+# The views that take an upload: a refusal there belongs in the import log.
+_UPLOAD_ENDPOINTS = ("api.create_import", "imports.upload")
+
+
+def log_too_large(message: str) -> None:
+    """An upload over the limit never reaches the core; log it as a failed
+    import of the company, if the user may import there at all."""
+    orgnr = (request.view_args or {}).get("orgnr")
+    if request.endpoint not in _UPLOAD_ENDPOINTS or not orgnr:
+        return
+    try:
+        company_access(orgnr, "import_sie4")
+        who = user()
+    except Problem:
+        return  # not theirs to import: nothing to log
+    log_refusal(
+        services().engine,
+        ImportRequest(company=orgnr, started_by=f"user:{who.email}", user_id=who.id),
+        EkonomiError(message, code="file_too_large"),
+    )

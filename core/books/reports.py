@@ -59,43 +59,7 @@ def trial_balance(conn: Connection, company_id: int, start: date | None = None, 
     result accounts), or None.  ``until`` limits the movement to vouchers
     dated up to that day (locked months)."""
     year = pick_year(conn, company_id, start)
-    p = {"f": year.id, "c": company_id}
-    names = {
-        n: (name, t)
-        for n, name, t in conn.execute(text("SELECT number, name, type FROM account WHERE company_id = :c"), p)
-    }
-    opening: dict[str, int] = dict(
-        conn.execute(
-            text(
-                "SELECT account, sum(amount) FROM balance WHERE fiscal_year_id = :f AND kind = 'opening' "
-                "AND object_dim IS NULL GROUP BY account"
-            ),
-            p,
-        ).all()
-    )
-    stated: dict[tuple[str, str], int] = {
-        (a, k): v
-        for a, k, v in conn.execute(
-            text(
-                "SELECT account, kind, sum(amount) FROM balance WHERE fiscal_year_id = :f "
-                "AND kind IN ('closing', 'result') AND object_dim IS NULL GROUP BY account, kind"
-            ),
-            p,
-        )
-    }
-    until_sql = ""
-    if until is not None:
-        until_sql = " AND voucher_id IN (SELECT id FROM voucher WHERE fiscal_year_id = :f AND date <= :u)"
-        p["u"] = until.isoformat()  # type: ignore[assignment]
-    movement: dict[str, int] = dict(
-        conn.execute(
-            text(
-                "SELECT account, sum(amount) FROM voucher_row WHERE fiscal_year_id = :f AND kind = 'posted'"
-                f"{until_sql} GROUP BY account"
-            ),
-            p,
-        ).all()
-    )
+    names, opening, stated, movement = _account_sums(conn, company_id, year.id, until)  # type: ignore[arg-type]
     accounts = set(opening) | set(movement) | {a for a, _ in stated}
     out = []
     for number in sorted(accounts, key=lambda n: (len(n), n) if n.isdigit() else (99, n)):
@@ -117,6 +81,46 @@ def trial_balance(conn: Connection, company_id: int, start: date | None = None, 
             }
         )
     return {"fiscal_year": {"start": year.start.isoformat(), "end": year.end.isoformat()}, "accounts": out}
+
+
+def _account_sums(conn: Connection, company_id: int, year_id: int, until: date | None) -> tuple[dict, dict, dict, dict]:
+    """Per account of one year: (name, type), opening, the stated closing
+    per kind, and the movement of posted rows (up to ``until``)."""
+    p: dict[str, Any] = {"f": year_id, "c": company_id}
+    names = {n: (name, t) for n, name, t in conn.execute(text("SELECT number, name, type FROM account WHERE company_id = :c"), p)}
+    opening = dict(
+        conn.execute(
+            text(
+                "SELECT account, sum(amount) FROM balance WHERE fiscal_year_id = :f AND kind = 'opening' "
+                "AND object_dim IS NULL GROUP BY account"
+            ),
+            p,
+        ).all()
+    )
+    stated = {
+        (a, k): v
+        for a, k, v in conn.execute(
+            text(
+                "SELECT account, kind, sum(amount) FROM balance WHERE fiscal_year_id = :f "
+                "AND kind IN ('closing', 'result') AND object_dim IS NULL GROUP BY account, kind"
+            ),
+            p,
+        )
+    }
+    until_sql = ""
+    if until is not None:
+        until_sql = " AND voucher_id IN (SELECT id FROM voucher WHERE fiscal_year_id = :f AND date <= :u)"
+        p["u"] = until.isoformat()
+    movement = dict(
+        conn.execute(
+            text(
+                "SELECT account, sum(amount) FROM voucher_row WHERE fiscal_year_id = :f AND kind = 'posted'"
+                f"{until_sql} GROUP BY account"
+            ),
+            p,
+        ).all()
+    )
+    return names, opening, stated, movement
 
 
 def monthly_result(conn: Connection, company_id: int, start: date | None = None, until: date | None = None) -> dict[str, Any]:
