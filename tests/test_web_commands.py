@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -73,11 +74,10 @@ def test_demo_sie_file_is_clean(tmp_path):
     raw = path.read_bytes()
     assert "Mölndal".encode("cp437") in raw
     out = subprocess.run([sys.executable, "-m", "ekonomi.core.cli", "sie", "check", str(path), "--json"], capture_output=True, text=True)
-    if out.returncode == 0 and out.stdout.strip().startswith("{"):
-        import json
-
-        data = json.loads(out.stdout)
-        assert data["issues"] == [] and data["variant"] == "4E"
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["issues"] == [] and data["variant"] == "4E"
+    assert data["counts"]["vouchers"] == 59 and data["checksum"] == "ok"
 
 
 def test_serve_refuses_a_database_without_schema(tmp_path):

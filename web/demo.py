@@ -1,13 +1,18 @@
 """``ekonomi demo``: a demo bureau, its users and two client companies with
-a year of bookkeeping, imported through the sie4 plugin from SIE 4E files
-written here (CP437, as the format wants)."""
+a year of bookkeeping, built as canonical records, written as SIE 4E files by
+the sie4 plugin's writer and imported through that plugin, as a bureau's
+files would be."""
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+
+from ekonomi.core import Account, Balance, Company, FiscalYear, Record, Voucher, VoucherRow
 
 BUREAU = "Demobyrån"
 PASSWORD = "demo-losen-1"
@@ -58,69 +63,55 @@ ACCOUNTS = {
 }
 
 
-def _q(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def records(company: DemoCompany, year: int = 2024) -> Iterator[Record]:
+    """A year of bookkeeping as canonical records: monthly sales, purchases,
+    rent and salaries, with opening, closing and result balances that agree."""
+    start = date(year, 1, 1)
+    vouchers = sorted(_vouchers(company, year), key=lambda v: (v.date, int(v.number)))
+    opening = {"1930": Decimal(250000), "2081": Decimal(-50000), "2091": Decimal(-200000)}
+    movement: dict[str, Decimal] = {}
+    for v in vouchers:
+        for row in v.rows:
+            movement[row.account] = movement.get(row.account, Decimal(0)) + row.amount
+    yield Company(company.name, company.orgnr)
+    yield FiscalYear(start, date(year, 12, 31), 0)
+    yield from (Account(number, name) for number, name in ACCOUNTS.items())
+    yield from (Balance("opening", start, account, amount) for account, amount in sorted(opening.items()))
+    for account in sorted(set(opening) | set(movement)):
+        if account[0] in "12":
+            yield Balance("closing", start, account, opening.get(account, Decimal(0)) + movement.get(account, Decimal(0)))
+        else:
+            yield Balance("result", start, account, movement[account])
+    yield from vouchers
 
 
-def sie_text(company: DemoCompany, year: int = 2024) -> str:
-    """A SIE 4E file of one year: monthly sales, purchases, rent and salaries,
-    with opening, closing and result balances that agree."""
-    vouchers: list[tuple[str, date, str, list[tuple[str, Decimal]]]] = []
-    n = 0
+def _vouchers(company: DemoCompany, year: int) -> Iterator[Voucher]:
+    numbers = itertools.count(1)
 
-    def add(day: date, text: str, rows: list[tuple[str, Decimal]]) -> None:
-        nonlocal n
-        n += 1
+    def voucher(day: date, text: str, rows: list[tuple[str, Decimal]]) -> Voucher:
         assert sum(a for _, a in rows) == 0
-        vouchers.append((str(n), day, text, rows))
+        return Voucher("A", str(next(numbers)), day, text, tuple(VoucherRow(a, amount) for a, amount in rows))
 
     for month in range(1, 13):
         sales = Decimal(company.sales[month - 1])
         vat = sales / 4
-        add(date(year, month, 10), f"Försäljning {month:02d}", [("1930", sales + vat), ("3001", -sales), ("2611", -vat)])
+        yield voucher(date(year, month, 10), f"Försäljning {month:02d}", [("1930", sales + vat), ("3001", -sales), ("2611", -vat)])
         buy = Decimal(company.purchases[month - 1])
-        add(date(year, month, 15), f"Inköp {month:02d}", [("4010", buy), ("2641", buy / 4), ("1930", -(buy + buy / 4))])
+        yield voucher(date(year, month, 15), f"Inköp {month:02d}", [("4010", buy), ("2641", buy / 4), ("1930", -(buy + buy / 4))])
         rent = Decimal(company.rent)
-        add(date(year, month, 1), f"Hyra {month:02d}", [("5010", rent), ("1930", -rent)])
+        yield voucher(date(year, month, 1), f"Hyra {month:02d}", [("5010", rent), ("1930", -rent)])
         pay = Decimal(company.salaries)
         tax = (pay * Decimal("0.3")).quantize(Decimal("1"))
-        add(date(year, month, 25), f"Löner {month:02d}", [("7010", pay), ("2710", -tax), ("1930", -(pay - tax))])
+        yield voucher(date(year, month, 25), f"Löner {month:02d}", [("7010", pay), ("2710", -tax), ("1930", -(pay - tax))])
         if month > 1:
-            add(date(year, month, 12), f"Skatt {month - 1:02d}", [("2710", tax), ("1930", -tax)])
-    opening = {"1930": Decimal(250000), "2081": Decimal(-50000), "2091": Decimal(-200000)}
-    movement: dict[str, Decimal] = {}
-    for _, _, _, rows in sorted(vouchers, key=lambda v: v[1]):
-        for account, amount in rows:
-            movement[account] = movement.get(account, Decimal(0)) + amount
-    lines = [
-        "#FLAGGA 0",
-        '#PROGRAM "ekonomi demo" 1.0',
-        "#FORMAT PC8",
-        f"#GEN {year + 1}0115",
-        "#SIETYP 4",
-        f"#ORGNR {company.orgnr}",
-        f"#FNAMN {_q(company.name)}",
-        f"#RAR 0 {year}0101 {year}1231",
-        "#KPTYP BAS2014",
-    ]
-    lines += [f"#KONTO {number} {_q(name)}" for number, name in ACCOUNTS.items()]
-    for account, amount in sorted(opening.items()):
-        lines.append(f"#IB 0 {account} {amount:.2f}")
-    for account in sorted(set(opening) | set(movement)):
-        total = opening.get(account, Decimal(0)) + movement.get(account, Decimal(0))
-        if account[0] in "12":
-            lines.append(f"#UB 0 {account} {total:.2f}")
-        else:
-            lines.append(f"#RES 0 {account} {movement[account]:.2f}")
-    for number, day, text, rows in sorted(vouchers, key=lambda v: (v[1], int(v[0]))):
-        lines.append(f"#VER A {number} {day:%Y%m%d} {_q(text)}")
-        lines.append("{")
-        lines += [f"   #TRANS {account} {{}} {amount:.2f}" for account, amount in rows]
-        lines.append("}")
-    return "\r\n".join(lines) + "\r\n"
+            yield voucher(date(year, month, 12), f"Skatt {month - 1:02d}", [("2710", tax), ("1930", -tax)])
 
 
-def write_sie(company: DemoCompany, folder: Path) -> Path:
+def write_sie(company: DemoCompany, folder: Path, year: int = 2024) -> Path:
+    """The company's year as a SIE 4E file, written by the sie4 plugin's writer."""
+    from ekonomi.plugins.sie4.writer import write_sie as write
+
     path = folder / f"demo-{company.orgnr}.se"
-    path.write_bytes(sie_text(company).encode("cp437"))
+    with path.open("wb") as out:
+        write(records(company, year), out, program="ekonomi demo", version="1.0", generated=date(year + 1, 1, 15))
     return path
