@@ -21,6 +21,7 @@ from .errors import (
 )
 from .events import Event
 from .hookspecs import hookimpl, hookspec
+from .oneshot import tune_gc_for_one_batch
 from .records import (
     Account,
     Attachment,
@@ -94,4 +95,5 @@ __all__ = [
     "hookimpl",
     "hookspec",
     "stored_books",
+    "tune_gc_for_one_batch",
 ]

@@ -289,7 +289,7 @@ class _Bar:
 def import_(state: State, file: Path, company: str, source: str | None, as_json: bool) -> None:
     """Import FILE into a company's books, all or nothing."""
     from .context import FileInput
-    from .engine.oneshot import tune_gc_for_one_batch
+    from .oneshot import tune_gc_for_one_batch
     from .engine.pipeline import ImportRequest, run_import
 
     tune_gc_for_one_batch()
