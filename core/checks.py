@@ -15,12 +15,17 @@ from datetime import date
 from decimal import Decimal
 
 from .context import ImportContext
+from .source import Source
 from .orgnr import normalize_orgnr
 from .records import (
     Account,
+    Attachment,
     Balance,
     Company,
+    Dimension,
+    DimensionObject,
     FiscalYear,
+    Invoice,
     Issue,
     PeriodBalance,
     RowKind,
@@ -300,6 +305,45 @@ class LedgerChecks(RecordCheck):
             return []
         message = f"Voucher {_ident(v)} appears more than once in the same fiscal year; both are kept."
         return [self._issue(WARNING, "ledger.duplicate_number", message, v.line)]
+
+
+class ProvidesCheck(RecordCheck):
+    """A source yields only the record kinds its ``provides`` lists: another
+    kind is stored all the same, with one warning per kind, so that a
+    source's declaration (which the product shows) stays true."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.warned: set[str] = set()
+
+    def check(self, record: object) -> Iterable[Issue]:
+        kind = record_kind(record)
+        if kind is None or kind in self.source.provides or kind in self.warned:
+            return ()
+        self.warned.add(kind)
+        message = f"The {self.source.name} source yielded {kind}, which its provides does not list."
+        return [Issue(WARNING, "import.undeclared_kind", message, getattr(record, "line", None))]
+
+
+def record_kind(record: object) -> str | None:
+    """The ``provides`` name of a record's kind; None for control records
+    (Scope, StateUpdate, Issue, UnknownRecord)."""
+    if type(record) is PeriodBalance:
+        return "period_budgets" if record.budget else "period_balances"
+    return _KINDS.get(type(record))
+
+
+_KINDS: dict[type, str] = {
+    Company: "company",
+    FiscalYear: "fiscal_years",
+    Account: "accounts",
+    Dimension: "dimensions",
+    DimensionObject: "objects",
+    Balance: "balances",
+    Voucher: "vouchers",
+    Invoice: "invoices",
+    Attachment: "attachments",
+}
 
 
 def _whole_ore(total: Decimal) -> bool:

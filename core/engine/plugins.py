@@ -43,6 +43,7 @@ class PluginInfo:
     version: str | None = None
     kind: str | None = None
     error: str | None = None
+    provides: frozenset[str] = frozenset()
 
     def as_json(self) -> dict[str, Any]:
         if self.state == "loaded":
@@ -53,6 +54,7 @@ class PluginInfo:
                 "kind": self.kind,
                 "plugin": self.plugin,
                 "state": self.state,
+                "provides": sorted(self.provides),
             }
         return {"name": self.name, "plugin": self.plugin, "kind": None, "state": self.state, "error": self.error}
 
@@ -222,6 +224,7 @@ class PluginManager:
                 title=s.title,
                 version=s.version,
                 kind=s.kind,
+                provides=s.provides,
             )
             for s in self._sources.values()
         ]
