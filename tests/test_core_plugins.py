@@ -28,7 +28,15 @@ def test_discovery_through_the_hook():
     pm = manager(FakePlugin())
     assert list(pm.sources()) == ["fake"]
     info = pm.infos()[0].as_json()
-    assert info == {"name": "fake", "title": "Fake ledger", "version": "1.0", "kind": "file", "plugin": "p0", "state": "loaded"}
+    assert info == {
+        "name": "fake",
+        "title": "Fake ledger",
+        "version": "1.0",
+        "kind": "file",
+        "plugin": "p0",
+        "state": "loaded",
+        "provides": ["accounts", "balances", "company", "fiscal_years", "vouchers"],
+    }
 
 
 def test_entry_points_load_builtin_sie4():
