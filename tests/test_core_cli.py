@@ -144,7 +144,7 @@ def test_real_console_script_init_plugins_and_bad_input(tmp_path):
     infos = json.loads(plugins.stdout)
     sie = [p for p in infos if p["name"] == "sie4"]
     assert sie and sie[0]["state"] == "loaded" and sie[0]["kind"] == "file"
-    assert set(sie[0]) == {"name", "title", "version", "kind", "plugin", "state"}
+    assert set(sie[0]) == {"name", "title", "version", "kind", "plugin", "state", "provides"}
     bad = ekonomi("import", str(tmp_path / "nope.se"), "--company", "1", env=env)
     assert bad.returncode == 2
     assert "Traceback" not in bad.stderr and len(bad.stderr.strip().splitlines()) <= 3

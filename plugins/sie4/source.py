@@ -77,7 +77,7 @@ def make_group() -> click.Group:
             why = "no such file" if not os.path.exists(file) else "not a readable file"
             click.echo(f"ekonomi sie check: {file}: {why}", err=True)
             sys.exit(2)
-        from ekonomi.core.engine.oneshot import tune_gc_for_one_batch
+        from ekonomi.core import tune_gc_for_one_batch
 
         tune_gc_for_one_batch()
         try:
