@@ -42,6 +42,7 @@ from sqlmodel import Session
 
 from ..books import models as m
 from ..books import rules
+from ..books.config import load as load_config
 from ..checks import RecordCheck
 from ..context import FileInput, ImportContext
 from ..books.db import writer
@@ -331,6 +332,7 @@ def execute(
                     started_by=started_by,
                     progress=reporter,
                     state=_load_state(conn, company_id, source_name),
+                    config=load_config(conn, company_id, source),
                 )
             # Fetching (an API pull may take minutes) happens before the
             # database transaction, so no lock is held while the network works.
