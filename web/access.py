@@ -73,6 +73,14 @@ def require_bureau_staff(admin: bool = False) -> m.User:
     return who
 
 
+def require_source_admin(orgnr: str) -> CompanyAccess:
+    """Enabling and configuring a client's sources: a bureau admin who
+    reaches the company with the settings right."""
+    access = company_access(orgnr, "open_settings")
+    require_bureau_staff(admin=True)
+    return access
+
+
 def require_users_page(orgnr: str) -> CompanyAccess:
     """Inställningar - Användare: the bureau decides who may import, so
     only its staff (with the settings right) edit users' rights."""

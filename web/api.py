@@ -18,7 +18,7 @@ from ekonomi.core.books import rules
 from ekonomi.core.engine.pipeline import load_result
 
 from . import schemas
-from .access import company_access, user
+from .access import company_access, require_source_admin, user
 from .errors import Problem
 from .extensions import csrf
 from .services import db, services, writes
@@ -168,6 +168,33 @@ def switch_data_source(company: m.Company, wanted: str, who: m.User) -> None:
     db().commit()
     if event is not None:
         pm.emit(event)
+
+
+# ---------------------------------------------------------------------------
+# a source's configuration for one company (bureau admins)
+# ---------------------------------------------------------------------------
+
+
+@bp.get("/companies/<orgnr>/sources/<source>/config")
+def get_source_config(orgnr: str, source: str) -> Any:
+    from ekonomi.core.books.config import public_view
+
+    access = require_source_admin(orgnr)
+    return _json(schemas.SourceConfigSchema(), public_view(db(), services().pm, access.company, source))
+
+
+@bp.put("/companies/<orgnr>/sources/<source>/config")
+@writes
+def put_source_config(orgnr: str, source: str) -> Any:
+    """Fields left out keep their values; "" or null clears a field, and
+    keeps a secret (secrets are never answered back, only whether set)."""
+    from .source_config import save
+
+    access = require_source_admin(orgnr)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise Problem(400, 'Send a JSON object of field names and values: {"field": "value", ...}.')
+    return _json(schemas.SourceConfigSchema(), save(access.company, source, body, user()))
 
 
 # ---------------------------------------------------------------------------

@@ -62,6 +62,8 @@ class Problem(Exception):
         extra = {}
         if getattr(exc, "import_id", None) is not None:
             extra["import_id"] = exc.import_id  # type: ignore[attr-defined]
+        if getattr(exc, "fields", None):
+            extra["fields"] = exc.fields  # type: ignore[attr-defined]
         return cls(STATUS_OF_CODE.get(code, 400), exc.message, code, **extra)
 
 

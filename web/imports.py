@@ -17,6 +17,7 @@ from ekonomi.core.engine.pipeline import load_result
 from .access import company_access, integration_title, user
 from .errors import Problem
 from .services import db, services
+from .source_config import field_labels
 
 bp = Blueprint("imports", __name__, url_prefix="/companies/<orgnr>/settings/import")
 LOG_RIGHTS = ("import_sie4", "open_settings")
@@ -44,6 +45,10 @@ def _events(company: m.Company) -> list[dict[str, Any]]:
             fy = data.get("fiscal_year", {})
             deleted = data.get("deleted", {})
             text = f"Räkenskapsåret {fy.get('start')} – {fy.get('end')} togs bort ({deleted.get('vouchers', 0)} verifikationer)"
+        elif e.kind == "source_configured":  # which fields, never their values
+            labels = field_labels(data.get("source", ""))
+            changed = ", ".join(labels.get(f, f) for f in data.get("fields", [])) or "–"
+            text = f"Inställningar för {name(data.get('source', '?'))}: {changed}"
         else:
             text = e.kind
         out.append({"at": e.at, "kind": e.kind, "actor": e.actor, "text": text})

@@ -18,6 +18,7 @@ def _ok(description: str, schema: str) -> dict[str, Any]:
 
 ORGNR = {"name": "orgnr", "in": "path", "required": True, "schema": {"type": "string"}, "description": "NNNNNN-NNNN (or without the hyphen)"}
 IMPORT_ID = {"name": "import_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+SOURCE = {"name": "source", "in": "path", "required": True, "schema": {"type": "string"}, "description": "a source plugin's name"}
 
 UNAUTHORIZED = _error("Not signed in: no session and no valid bearer token (code unauthorized)")
 FORBIDDEN = _error("The company is reachable but the user lacks the right (code forbidden)")
@@ -113,6 +114,34 @@ def spec(max_upload_mb: int = 512) -> dict[str, Any]:
                     },
                 },
             },
+            "/api/v1/companies/{orgnr}/sources/{source}/config": {
+                "parameters": [ORGNR, SOURCE],
+                "get": {
+                    "summary": "A source's configuration for the company; secret fields only as {\"set\": true|false}",
+                    "description": "Bureau admins only (the same right as enabling a source).",
+                    "responses": {
+                        "200": _ok("The configuration", "SourceConfig"),
+                        "400": _error("The source takes no configuration (code bad_request)"),
+                        "401": UNAUTHORIZED,
+                        "403": _error("Not a bureau admin, or no settings right (code forbidden)"),
+                        "404": _error("Unknown company or source, or the user cannot reach the company"),
+                    },
+                },
+                "put": {
+                    "summary": "Set fields of a source's configuration for the company",
+                    "description": "Bureau admins only. A JSON object of field names and values; fields left out keep "
+                    "their value, \"\" or null clears a field and keeps a secret. Secret fields are stored encrypted.",
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SourceConfigChange"}}}},
+                    "responses": {
+                        "200": _ok("The configuration after the change", "SourceConfig"),
+                        "400": _error("Not a JSON object, or a field that does not validate (code bad_request; "
+                                      "the message and `fields` name each field)"),
+                        "401": UNAUTHORIZED,
+                        "403": _error("Not a bureau admin, or no settings right (code forbidden)"),
+                        "404": _error("Unknown company or source, or the user cannot reach the company"),
+                    },
+                },
+            },
             "/api/v1/companies/{orgnr}/fiscal-years/latest": {
                 "parameters": [ORGNR],
                 "delete": {
@@ -157,6 +186,11 @@ def spec(max_upload_mb: int = 512) -> dict[str, Any]:
                         "code": {"type": "string", "enum": ["bad_request", "unauthorized", "forbidden", "not_found", "source_not_active", "file_too_large", "not_sie", "conflict", "internal_error"]},
                         "message": {"type": "string"},
                         "import_id": {"type": "integer", "description": "the failed ImportRun that logs a refusal"},
+                        "fields": {
+                            "type": "object",
+                            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                            "description": "a configuration that does not validate: the messages per field",
+                        },
                     },
                 },
                 "ImportAccepted": {
@@ -240,6 +274,41 @@ def spec(max_upload_mb: int = 512) -> dict[str, Any]:
                     "required": ["source"],
                     "properties": {"source": {"type": "string", "examples": ["other", "eekonomi"]}},
                     "additionalProperties": False,
+                },
+                "SourceConfig": {
+                    "type": "object",
+                    "required": ["source", "title", "values", "secrets", "fields"],
+                    "properties": {
+                        "source": {"type": "string"},
+                        "title": {"type": "string"},
+                        "values": {"type": "object", "description": "the fields that are not secret"},
+                        "secrets": {
+                            "type": "object",
+                            "description": "each secret field: whether it is set (its value is never shown)",
+                            "additionalProperties": {"type": "object", "required": ["set"], "properties": {"set": {"type": "boolean"}}},
+                        },
+                        "fields": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["name", "label", "type", "required", "secret"],
+                                "properties": {
+                                    "name": {"type": "string"},
+                                    "label": {"type": "string"},
+                                    "type": {"type": "string", "enum": ["string", "integer", "number", "boolean"]},
+                                    "required": {"type": "boolean"},
+                                    "secret": {"type": "boolean"},
+                                    "description": nullable_str,
+                                },
+                            },
+                        },
+                    },
+                },
+                "SourceConfigChange": {
+                    "type": "object",
+                    "description": "field name → value; \"\" or null clears a field, and keeps a secret",
+                    "additionalProperties": True,
+                    "examples": [{"company_key": "abc-123", "api_token": "…"}],
                 },
                 "DeletedYear": {
                     "type": "object",

@@ -103,6 +103,29 @@ class DataSourceChangeSchema(Schema):
     source = fields.String(required=True, validate=validate.Length(min=1, max=100))
 
 
+class ConfigFieldSchema(Schema):
+    name = fields.String(required=True)
+    label = fields.String(required=True)
+    type = fields.String(required=True, validate=validate.OneOf(("string", "integer", "number", "boolean")))
+    required = fields.Boolean(required=True)
+    secret = fields.Boolean(required=True)
+    description = fields.String(allow_none=True)
+
+
+class SecretStateSchema(Schema):
+    set = fields.Boolean(required=True)
+
+
+class SourceConfigSchema(Schema):
+    """A source's configuration for one company; secrets only as ``{"set": …}``."""
+
+    source = fields.String(required=True)
+    title = fields.String(required=True)
+    values = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True)
+    secrets = fields.Dict(keys=fields.String(), values=fields.Nested(SecretStateSchema), required=True)
+    field_list = fields.List(fields.Nested(ConfigFieldSchema), required=True, attribute="fields", data_key="fields")
+
+
 class DeletedYearSchema(Schema):
     fiscal_year = fields.Nested(FiscalYearSchema, required=True)
     deleted = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
