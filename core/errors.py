@@ -50,7 +50,7 @@ class Forbidden(Refused):
 
 
 class NotRecognised(Refused):
-    code = "not_sie"
+    code = "not_recognised"
 
 
 class Ambiguous(Refused):

@@ -94,8 +94,8 @@ def make_people(engine: Any) -> None:
         add_user(s, ROLES["bureau-admin"], PASSWORD, "bureau-admin", bureau=ett)
         add_user(s, ROLES["consultant"], PASSWORD, "consultant", bureau=ett)
         add_user(s, ROLES["other-bureau"], PASSWORD, "bureau-admin", bureau=tva)
-        add_user(s, ROLES["client-full"], PASSWORD, "client", company=own, can_import_sie4=True, can_open_settings=True)
-        add_user(s, ROLES["client-import"], PASSWORD, "client", company=own, can_import_sie4=True)
+        add_user(s, ROLES["client-full"], PASSWORD, "client", company=own, can_import_files=True, can_open_settings=True)
+        add_user(s, ROLES["client-import"], PASSWORD, "client", company=own, can_import_files=True)
         add_user(s, ROLES["client-view"], PASSWORD, "client", company=own)
         s.commit()
 

@@ -25,7 +25,7 @@ from .services import db, services, writes
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-LOG_RIGHTS = ("import_sie4", "open_settings")
+LOG_RIGHTS = ("import_files", "open_settings")
 
 
 @bp.before_request
@@ -66,7 +66,7 @@ def _json(schema: Any, data: Any, status: int = 200, **headers: str) -> Any:
 def create_import(orgnr: str) -> Any:
     from .uploads import submit_upload
 
-    access = company_access(orgnr, "import_sie4")
+    access = company_access(orgnr, "import_files")
     form = schemas.load_or_400(schemas.ImportUploadSchema(), request.form.to_dict())
     import_id = submit_upload(access.company, request.files.get("file"), form["source"], user())
     url = url_for("api.get_import", import_id=import_id)
@@ -114,7 +114,7 @@ def data_source_json(company: m.Company) -> dict[str, Any]:
     pm = services().pm
     active = company.active_source or rules.OTHER
     options = [
-        {"name": rules.OTHER, "title": "Annan källa för redovisningsdata", "kind": "other", "enabled": True}
+        {"name": rules.OTHER, "title": rules.OTHER_TITLE, "kind": "other", "enabled": True}
     ]
     for name, src in sorted(pm.sources().items()):
         if src.kind == "integration":
@@ -128,7 +128,7 @@ def data_source_json(company: m.Company) -> dict[str, Any]:
             )
     return {
         "source": active,
-        "title": "Annan källa för redovisningsdata" if active == rules.OTHER else rules.describe_source(pm, active),
+        "title": rules.source_title(pm, active),
         "accepts_files": active == rules.OTHER,
         "options": options,
     }

@@ -38,9 +38,7 @@ def index() -> Any:
         clients.append(
             {
                 "company": c,
-                "source_title": rules.describe_source(pm, c.active_source or rules.OTHER)
-                if (c.active_source or rules.OTHER) != rules.OTHER
-                else "Annan källa för redovisningsdata",
+                "source_title": rules.source_title(pm, c.active_source or rules.OTHER),
                 "last": last,
                 "enabled": {s.name: rules.source_enabled(session, pm, c, s.name) for s in sources},
                 "configs": source_config.configurable(c),

@@ -3,7 +3,11 @@ responses promise (the OpenAPI description says the same in JSON Schema)."""
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+from typing import Any
+
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_dump, validate
+
+from .errors import wire_code
 
 STATUSES = ("queued", "running", "succeeded", "failed")
 
@@ -41,6 +45,11 @@ class IssueSchema(Schema):
     file = fields.String(allow_none=True)
     line = fields.Integer(allow_none=True)
     column = fields.Integer(allow_none=True)
+
+    @post_dump
+    def _wire(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        data["code"] = wire_code(data["code"])
+        return data
 
 
 class FiscalYearSchema(Schema):

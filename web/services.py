@@ -130,6 +130,8 @@ def template_filters() -> dict[str, Any]:
 
 
 def template_globals() -> dict[str, Any]:
+    from ekonomi.core.books.rules import OTHER_TITLE
+
     from .access import menu
 
-    return {"menu": menu()}
+    return {"menu": menu(), "other_title": OTHER_TITLE}

@@ -10,7 +10,7 @@ from werkzeug.datastructures import FileStorage
 
 from ekonomi.core.books import models as m
 from ekonomi.core.context import FileInput
-from ekonomi.core.errors import EkonomiError
+from ekonomi.core.errors import EkonomiError, NotRecognised
 from ekonomi.core.engine.pipeline import ImportRequest
 
 from .errors import Problem
@@ -49,7 +49,7 @@ def submit_upload(company: m.Company, upload: FileStorage | None, source: str | 
             problem = Problem.from_core(exc)
             if empty:
                 problem.message = f"Filen {filename} är tom: ingenting importerades."
-            elif problem.code == "not_sie":
+            elif exc.code == NotRecognised.code:
                 problem.message = (
                     f"{filename} är ingen SIE-fil som går att importera (eller känns inte igen av någon "
                     "installerad källa). Ingenting importerades."
