@@ -257,7 +257,10 @@ def companies_configure(state: State, orgnr: str, source: str, values: dict[str,
         return
     click.echo(f"{view['title']} ({source}) for {number} {name}:")
     for f in view["fields"]:
-        shown = ("••••" if view["secrets"][f["name"]]["set"] else "(not set)") if f["secret"] else view["values"].get(f["name"], "(not set)")
+        if f["secret"]:
+            shown = "••••" if view["secrets"][f["name"]]["set"] else "(not set)"
+        else:
+            shown = view["values"].get(f["name"], "(not set)")
         click.echo(f"  {f['name']}: {shown}")
 
 

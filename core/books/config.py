@@ -209,7 +209,8 @@ def configure(
     session.add(row)
     changed = sorted(set(values) & {f.name for f in config_fields(source)})
     data = {"source": source_name, "fields": changed}  # names only: a secret's value never reaches the log
-    session.add(m.CompanyEvent(company_id=company.id, kind="source_configured", actor=actor, data=json.dumps(data)))  # type: ignore[arg-type]
+    event = m.CompanyEvent(company_id=company.id, kind="source_configured", actor=actor, data=json.dumps(data))  # type: ignore[arg-type]
+    session.add(event)
     return _view(source, new), Event("source_configured", company.orgnr, actor=actor, data=data)
 
 
