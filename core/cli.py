@@ -214,6 +214,56 @@ def _set_enabled(state: State, orgnr: str, source: str, enabled: bool) -> None:
         click.echo(f"{source} {'enabled' if enabled else 'disabled'} for {company.orgnr} {company.name}")
 
 
+def _parse_sets(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> dict[str, str]:
+    pairs = {}
+    for item in value:
+        key, sep, val = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{item!r} is not key=value")
+        pairs[key.strip()] = val
+    return pairs
+
+
+@companies.command("configure")
+@click.argument("orgnr")
+@click.argument("source")
+@click.option("--set", "values", multiple=True, callback=_parse_sets, metavar="KEY=VALUE",
+              help="A configuration field (repeat for more); KEY= clears a field, and keeps a secret. Without --set: show.")
+@click.option("--json", "as_json", is_flag=True)
+@_database_option
+@click.pass_obj
+def companies_configure(state: State, orgnr: str, source: str, values: dict[str, str], as_json: bool) -> None:
+    """Configure a source for a company; secret fields are stored encrypted and never shown."""
+    from sqlmodel import Session
+
+    from .books import config
+    from .books.rules import get_company
+
+    pm = _pm()
+    with Session(state.writer()) as session:
+        try:
+            company = get_company(session, orgnr)
+            if values:
+                view, event = config.configure(session, pm, company, source, values, actor="cli")
+                session.commit()
+                pm.emit(event)
+            else:
+                view = config.public_view(session, pm, company, source)
+        except EkonomiError as exc:
+            refuse(exc, as_json)
+        number, name = company.orgnr, company.name
+    if as_json:
+        emit_json({"status": "succeeded", "company": number, **view})
+        return
+    click.echo(f"{view['title']} ({source}) for {number} {name}:")
+    for f in view["fields"]:
+        if f["secret"]:
+            shown = "••••" if view["secrets"][f["name"]]["set"] else "(not set)"
+        else:
+            shown = view["values"].get(f["name"], "(not set)")
+        click.echo(f"  {f['name']}: {shown}")
+
+
 @cli.command()
 @click.option("--json", "as_json", is_flag=True)
 def plugins(as_json: bool) -> None:

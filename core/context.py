@@ -33,8 +33,10 @@ class ImportContext:
     """Everything a source may know about the import it serves.
 
     ``company_orgnr`` is None when nothing is stored (``ekonomi sie check``).
-    ``fiscal_years`` are the company's stored years (a 4I file's vouchers go
-    into them).  ``state`` is the integration's last saved cursor; a source
+    ``config`` is the company's configuration of the source (its
+    ``config_schema``), validated and with secrets decrypted; ``{}`` for a
+    source without one.  ``fiscal_years`` are the company's stored years (a
+    4I file's vouchers go into them).  ``state`` is the integration's last saved cursor; a source
     yields ``StateUpdate`` to move it.  ``progress(phase, done, total)`` feeds
     the progress bar and the web's polling.
     """

@@ -8,9 +8,12 @@ are for refusals and bugs::
     ├── Refused                     a product rule says no             (subclasses)
     │   ├── SourceNotActive         the company uses another source    (source_not_active)
     │   ├── Forbidden               the user lacks the right           (forbidden)
-    │   ├── NotRecognised           no source claims the file          (not_sie)
+    │   ├── NotRecognised           no source claims the file          (not_recognised;
+    │   │                           the HTTP API says not_sie for one release)
     │   └── Ambiguous               two sources claim the file         (conflict)
-    ├── ConfigError                 settings or plugin configuration   (bad_request)
+    ├── ConfigError                 settings, keys, or a company's      (bad_request)
+    │                               configuration of a source; ``fields``
+    │                               names the fields that failed
     └── PluginError                 a plugin raised or broke the hook contract;
                                     the import fails with the plugin named
 """
@@ -47,7 +50,7 @@ class Forbidden(Refused):
 
 
 class NotRecognised(Refused):
-    code = "not_sie"
+    code = "not_recognised"
 
 
 class Ambiguous(Refused):
@@ -56,6 +59,10 @@ class Ambiguous(Refused):
 
 class ConfigError(EkonomiError):
     code = "bad_request"
+
+    def __init__(self, message: str, *, code: str | None = None, fields: dict[str, list[str]] | None = None) -> None:
+        super().__init__(message, code=code)
+        self.fields = dict(fields or {})
 
 
 class PluginError(EkonomiError):

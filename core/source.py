@@ -37,8 +37,9 @@ class Source:
       ``integration`` (pulls from an API with an incremental cursor) or
       ``push`` (an ERP sends bundles over HTTP).
     * ``config_schema``: a marshmallow Schema class for per-company
-      configuration; fields with ``metadata={"secret": True}`` are stored
-      encrypted and never shown back.
+      configuration, handed to the import as ``ctx.config``; fields with
+      ``metadata={"secret": True}`` are stored encrypted and never shown back
+      (core/books/config.py); ``metadata={"label": ...}`` is what forms show.
     * ``provides``: which record kinds it can deliver (records.RECORD_KINDS).
     * ``mode``: the default Scope (``replace``, ``append`` or ``upsert``).
     """
@@ -76,7 +77,10 @@ class Source:
         raise NotImplementedError
 
     def check_config(self, config: dict[str, Any]) -> list[Issue]:
-        """Validate a company's configuration for this source."""
+        """Validate a company's configuration for this source: called with
+        the schema's dump of the values once the schema accepted them, so an
+        override can check across fields.  Error issues refuse it; their
+        message starts with the field's name and ": "."""
         if self.config_schema is None:
             return []
         errors = self.config_schema().validate(config)

@@ -65,7 +65,7 @@ def test_third_party_source_starts_disabled(engine, pm, company, tmp_path):
     path.write_text(STATEMENT, encoding="utf-8")
     result = run_import(engine, pm, ImportRequest(company, FileInput(path, path.name)))
     assert result["status"] == "failed"
-    assert result["issues"][0]["code"] == "not_sie"  # no enabled source recognises it
+    assert result["issues"][0]["code"] == "not_recognised"  # no enabled source recognises it
 
 
 @pytest.fixture(scope="class")

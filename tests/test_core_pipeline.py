@@ -180,7 +180,7 @@ def test_unknown_company_raises(engine, pm, tmp_path):
 def test_unrecognised_file_is_logged_as_failed(engine, pm, company, tmp_path):
     result = do_import(engine, pm, company, write(tmp_path, "<html>404</html>", "x.txt"))
     assert result["status"] == "failed"
-    assert result["issues"][0]["code"] == "not_sie"
+    assert result["issues"][0]["code"] == "not_recognised"
     assert count(engine, "import_run") == 1
 
 
@@ -206,7 +206,7 @@ def test_vouchers_without_any_fiscal_year_are_refused(engine, pm, company, tmp_p
 def test_empty_file_is_refused_in_plain_words(engine, pm, company, tmp_path):
     result = do_import(engine, pm, company, write(tmp_path, "", "empty.se"))
     assert result["status"] == "failed"
-    assert result["issues"][0]["code"] == "not_sie" and "empty" in result["issues"][0]["message"]
+    assert result["issues"][0]["code"] == "not_recognised" and "empty" in result["issues"][0]["message"]
 
 
 def test_plugin_gone_before_the_queued_import_runs(engine, pm, company, tmp_path):

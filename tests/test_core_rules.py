@@ -122,11 +122,11 @@ def test_rights(engine, company):
         stranger = m.User(email="s@x.se", role="client")
         session.add_all([staff, other_staff, client, stranger])
         session.flush()
-        session.add(m.CompanyAccess(user_id=client.id, company_id=comp.id, can_import_sie4=False))
+        session.add(m.CompanyAccess(user_id=client.id, company_id=comp.id, can_import_files=False))
         session.flush()
-        assert rights(session, staff, comp) == {"view_reports": True, "open_settings": True, "import_sie4": True}
-        assert rights(session, other_staff, comp) == {"view_reports": False, "open_settings": False, "import_sie4": False}
-        assert rights(session, client, comp) == {"view_reports": True, "open_settings": False, "import_sie4": False}
+        assert rights(session, staff, comp) == {"view_reports": True, "open_settings": True, "import_files": True}
+        assert rights(session, other_staff, comp) == {"view_reports": False, "open_settings": False, "import_files": False}
+        assert rights(session, client, comp) == {"view_reports": True, "open_settings": False, "import_files": False}
         assert rights(session, stranger, comp)["view_reports"] is False
 
 
@@ -136,8 +136,15 @@ def test_client_without_right_cannot_import(engine, pm, company, tmp_path):
         user = m.User(email="c@x.se", role="client")
         session.add(user)
         session.flush()
-        session.add(m.CompanyAccess(user_id=user.id, company_id=comp.id, can_import_sie4=False))
+        session.add(m.CompanyAccess(user_id=user.id, company_id=comp.id, can_import_files=False))
         session.commit()
         uid = user.id
     result = run_import(engine, pm, ImportRequest(company, _file(tmp_path), user_id=uid, started_by="user:c@x.se"))
     assert result["status"] == "failed" and result["issues"][0]["code"] == "forbidden"
+
+
+def test_the_import_right_has_a_generic_name_and_the_old_one_still_maps():
+    from ekonomi.core.books.rules import RIGHTS, right_name
+
+    assert "import_files" in RIGHTS and "import_sie4" not in RIGHTS
+    assert right_name("import_sie4") == "import_files" and right_name("open_settings") == "open_settings"

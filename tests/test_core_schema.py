@@ -64,3 +64,29 @@ def test_an_empty_or_old_database_is_not_current(tmp_path):
         conn.execute(text("INSERT INTO alembic_version VALUES ('0003')"))
     assert not schema_is_current(empty)
     empty.dispose()
+
+
+def test_0005_renames_the_import_right_and_the_refusal_code_keeping_data(tmp_path):
+    """Rights granted and refusals logged by an older ekonomi keep working
+    under the generic names (can_import_files, not_recognised)."""
+    from alembic import command
+
+    from ekonomi.core.books.db import alembic_config, make_engine
+
+    eng = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    command.upgrade(alembic_config(eng), "0004")
+    with eng.begin() as conn:
+        conn.execute(text("INSERT INTO company (id, orgnr, name, active_source, display_mode, created_at) VALUES (1, '556677-8899', 'Gammal AB', 'other', 'ongoing', '2024-01-01')"))
+        conn.execute(text("INSERT INTO app_user (id, email, password_hash, role, active, created_at) VALUES (1, 'k@b.se', '', 'client', 1, '2024-01-01')"))
+        conn.execute(text("INSERT INTO company_access VALUES (1, 1, 1, 0, 1)"))
+        conn.execute(text("INSERT INTO import_run (id, company_id, source, started_by, status, queued_at) VALUES (1, 1, 'sie4', 'cli', 'failed', '2024-01-01')"))
+        conn.execute(text("INSERT INTO import_issue (import_id, severity, code, message) VALUES (1, 'error', 'not_sie', 'x'), (1, 'warning', 'sie.not_sie', 'y')"))
+    init_db(eng)
+    with eng.connect() as conn:
+        assert conn.execute(text("SELECT can_import_files FROM company_access")).scalar_one() in (1, True)
+        codes = conn.execute(text("SELECT code FROM import_issue ORDER BY id")).scalars().all()
+    assert codes == ["not_recognised", "sie.not_sie"]  # a plugin's own codes are its own
+    command.downgrade(alembic_config(eng), "0004")
+    with eng.connect() as conn:
+        assert conn.execute(text("SELECT can_import_sie4 FROM company_access")).scalar_one() in (1, True)
+    eng.dispose()

@@ -25,8 +25,8 @@ from ekonomi.core.books.reports import trial_balance
 
 # Corpus files that must be refused, and why (MANIFEST.md).
 REFUSED = {
-    "jsisie__sie_test_files__HAS1_1412.se": "not_sie",  # an HTML 404 page
-    "Sie5Sdk__test__files__SampleEntry.sie": "not_sie",  # SIE 5 XML
+    "jsisie__sie_test_files__HAS1_1412.se": "not_recognised",  # an HTML 404 page
+    "Sie5Sdk__test__files__SampleEntry.sie": "not_recognised",  # SIE 5 XML
 }
 
 # Files with errors in their data (MANIFEST.md says so), and what must be found.

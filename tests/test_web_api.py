@@ -67,6 +67,8 @@ def test_a_file_that_is_not_sie_is_refused_logged_and_nothing_stored(app, client
     logged = client.get(f"/api/v1/imports/{response.json['import_id']}").json
     assert logged["status"] == "failed" and logged["issues"][0]["code"] == "not_sie"
     assert count(app, "voucher") == 0
+    with app.extensions["ekonomi"].engine.connect() as conn:  # the core's own name; the wire keeps the old one
+        assert conn.execute(text("SELECT code FROM import_issue")).scalar_one() == "not_recognised"
 
 
 def test_an_empty_file_says_so(app, client):

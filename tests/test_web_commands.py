@@ -44,7 +44,7 @@ def test_bureaus_users_and_tokens(database_url, monkeypatch):
     engine = make_engine(database_url)
     with Session(engine) as s:
         assert user_for_token(s, token.output.strip()).email == "k@b.se"
-        assert rights(s, get_user(s, "k@b.se"), get_company(s, "556677-8899"))["import_sie4"] is True
+        assert rights(s, get_user(s, "k@b.se"), get_company(s, "556677-8899"))["import_files"] is True
     engine.dispose()
     assert run(database_url, "tokens", "create", "nobody@b.se").exit_code == 1
 

@@ -141,13 +141,13 @@ def test_users_page_edits_rights(app, client):
     with Session(app.extensions["ekonomi"].engine) as s:
         uid = get_user(s, "kund-se@own.se").id
         admin_id = get_user(s, "admin@ett.se").id
-    form = {f"u{admin_id}_{r}": "on" for r in ("view_reports", "open_settings", "import_sie4")}
-    form.update({f"u{uid}_view_reports": "on", f"u{uid}_import_sie4": "on"})
+    form = {f"u{admin_id}_{r}": "on" for r in ("view_reports", "open_settings", "import_files")}
+    form.update({f"u{uid}_view_reports": "on", f"u{uid}_import_sie4": "on"})  # the right's old name still works
     assert client.post(f"/companies/{OWN}/settings/users", data=form).status_code == 302
     login(client, "client-view")
     assert client.get(f"/companies/{OWN}/settings/import/").status_code == 200
     login(client, "bureau-admin")
-    client.post(f"/companies/{OWN}/settings/users/add", data={"email": "ny@own.se", "password": "langt-losen", "import_sie4": "on"})
+    client.post(f"/companies/{OWN}/settings/users/add", data={"email": "ny@own.se", "password": "langt-losen", "import_files": "on"})
     login(client, "ny@own.se", "langt-losen")
     assert client.get(f"/companies/{OWN}/settings/import/").status_code == 200
     assert client.get(f"/companies/{OWN}/settings/report").status_code == 403

@@ -44,6 +44,7 @@ ROUTES = [
     ("users-add", "POST", "/companies/{o}/settings/users/add", "users", False),
     ("refresh-page", "POST", "/companies/{o}/refresh", "reach", False),
     ("bureau-sources", "POST", "/bureau/companies/{o}/sources", "admin+settings", False),
+    ("bureau-config", "POST", "/bureau/companies/{o}/sources/fakeint/config", "admin+settings", False),
     ("api-upload", "POST", "/api/v1/companies/{o}/imports", "import", True),
     ("api-log", "GET", "/api/v1/companies/{o}/imports", "log", True),
     ("api-import", "GET", "/api/v1/imports/{i}", "log", True),
@@ -51,6 +52,8 @@ ROUTES = [
     ("api-source-put", "PUT", "/api/v1/companies/{o}/data-source", "settings", True),
     ("api-delete", "DELETE", "/api/v1/companies/{o}/fiscal-years/latest", "settings", True),
     ("api-refresh", "POST", "/api/v1/companies/{o}/refresh", "reach", True),
+    ("api-config-get", "GET", "/api/v1/companies/{o}/sources/fakeint/config", "admin+settings", True),
+    ("api-config-put", "PUT", "/api/v1/companies/{o}/sources/fakeint/config", "admin+settings", True),
 ]
 
 # Routes that are not about one company.
@@ -69,6 +72,10 @@ def _payload(name: str, orgnr: str) -> dict[str, Any]:
         return {"json": {"source": "other"}}
     if name == "users-add":
         return {"data": {"email": "ny@kund.se", "password": "langt-losen"}}
+    if name == "bureau-config":
+        return {"data": {"cfg_company_key": "k-1"}}
+    if name == "api-config-put":
+        return {"json": {"company_key": "k-1"}}
     if name == "bureau-sources":
         return {"data": {"source_fake": "on", "source_sie4": "on"}}
     if name == "bureau-add":

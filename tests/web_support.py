@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from marshmallow import Schema, fields, validate
 from sqlmodel import Session
 
 from ekonomi.core import Company, FiscalYear, Source, Voucher, VoucherRow, hookimpl
@@ -39,8 +40,18 @@ ROLES = {
 }
 
 
+class FakeIntegrationConfig(Schema):
+    """Like eEkonomi's: which company, and a token (secret).  Nothing is
+    required, so syncs run unconfigured."""
+
+    company_key = fields.String(metadata={"label": "Företagsnyckel"})
+    api_token = fields.String(validate=validate.Length(min=4), metadata={"label": "API-nyckel", "secret": True})
+    days_back = fields.Integer(metadata={"label": "Antal dagar bakåt"})
+
+
 class FakeIntegration(Source):
-    """An integration source for the tests: "fetches" one voucher."""
+    """An integration source for the tests: "fetches" one voucher, texted
+    with its configured company key (if any), so tests see ``ctx.config``."""
 
     name = "fakeint"
     title = "Fake eEkonomi"
@@ -48,6 +59,7 @@ class FakeIntegration(Source):
     kind = "integration"
     provides = frozenset({"company", "fiscal_years", "vouchers"})
     mode = "replace"
+    config_schema = FakeIntegrationConfig
 
     def fetch(self, ctx: Any) -> None:
         return None
@@ -59,7 +71,7 @@ class FakeIntegration(Source):
             "A",
             "1",
             date(2024, 3, 1),
-            "Synkad",
+            f"Synkad {ctx.config.get('company_key', '')}".strip(),
             rows=(VoucherRow("1930", Decimal("500.00")), VoucherRow("3010", Decimal("-500.00"))),
         )
 
@@ -82,8 +94,8 @@ def make_people(engine: Any) -> None:
         add_user(s, ROLES["bureau-admin"], PASSWORD, "bureau-admin", bureau=ett)
         add_user(s, ROLES["consultant"], PASSWORD, "consultant", bureau=ett)
         add_user(s, ROLES["other-bureau"], PASSWORD, "bureau-admin", bureau=tva)
-        add_user(s, ROLES["client-full"], PASSWORD, "client", company=own, can_import_sie4=True, can_open_settings=True)
-        add_user(s, ROLES["client-import"], PASSWORD, "client", company=own, can_import_sie4=True)
+        add_user(s, ROLES["client-full"], PASSWORD, "client", company=own, can_import_files=True, can_open_settings=True)
+        add_user(s, ROLES["client-import"], PASSWORD, "client", company=own, can_import_files=True)
         add_user(s, ROLES["client-view"], PASSWORD, "client", company=own)
         s.commit()
 

@@ -22,6 +22,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from flask import Flask
 
     from ekonomi.core.books import settings
+    from ekonomi.core.books.rules import OTHER_TITLE
 
     from . import services
     from .auth import init_auth
@@ -72,7 +73,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_plugin_routes(app)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.jinja_env.filters.update(services.template_filters())
-    app.context_processor(lambda: {"menu": menu()})
+    app.context_processor(lambda: {"menu": menu(), "other_title": OTHER_TITLE})
     return app
 
 

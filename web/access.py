@@ -22,7 +22,7 @@ from .services import db, services
 RIGHT_LABELS = {
     "view_reports": "se rapporter",
     "open_settings": "öppna Inställningar",
-    "import_sie4": "importera SIE4-filer",
+    "import_files": "importera SIE4-filer",
 }
 
 
@@ -58,6 +58,7 @@ def company_access(orgnr: str, *any_of: str) -> CompanyAccess:
         raise Problem(404, f"Inget företag med organisationsnummer {orgnr} finns, eller så når du det inte.")
     g.company = company
     granted = rules.rights(session, who, company)
+    any_of = tuple(rules.right_name(r) for r in any_of)
     if any_of and not any(granted.get(r) for r in any_of):
         wanted = " eller ".join(RIGHT_LABELS.get(r, r) for r in any_of)
         raise Problem(403, f"Du har inte behörighet att {wanted} för {company.name}.")
@@ -71,6 +72,14 @@ def require_bureau_staff(admin: bool = False) -> m.User:
     if admin and who.role != "bureau-admin":
         raise Problem(403, "Bara byråns administratörer får göra det här.")
     return who
+
+
+def require_source_admin(orgnr: str) -> CompanyAccess:
+    """Enabling and configuring a client's sources: a bureau admin who
+    reaches the company with the settings right."""
+    access = company_access(orgnr, "open_settings")
+    require_bureau_staff(admin=True)
+    return access
 
 
 def require_users_page(orgnr: str) -> CompanyAccess:

@@ -17,14 +17,14 @@ from ekonomi.core.books import rules
 from ekonomi.core.engine import runlog
 
 from . import schemas
-from .access import company_access, user
+from .access import company_access, require_source_admin, user
 from .errors import Problem
 from .extensions import csrf
 from .services import db, services, writes
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-LOG_RIGHTS = ("import_sie4", "open_settings")
+LOG_RIGHTS = ("import_files", "open_settings")
 
 
 @bp.before_request
@@ -65,7 +65,7 @@ def _json(schema: Any, data: Any, status: int = 200, **headers: str) -> Any:
 def create_import(orgnr: str) -> Any:
     from .uploads import submit_upload
 
-    access = company_access(orgnr, "import_sie4")
+    access = company_access(orgnr, "import_files")
     form = schemas.load_or_400(schemas.ImportUploadSchema(), request.form.to_dict())
     import_id = submit_upload(access.company, request.files.get("file"), form["source"], user())
     url = url_for("api.get_import", import_id=import_id)
@@ -107,7 +107,7 @@ def data_source_json(company: m.Company) -> dict[str, Any]:
     pm = services().pm
     active = company.active_source or rules.OTHER
     options = [
-        {"name": rules.OTHER, "title": "Annan källa för redovisningsdata", "kind": "other", "enabled": True}
+        {"name": rules.OTHER, "title": rules.OTHER_TITLE, "kind": "other", "enabled": True}
     ]
     for name, src in sorted(pm.sources().items()):
         if src.kind == "integration":
@@ -121,7 +121,7 @@ def data_source_json(company: m.Company) -> dict[str, Any]:
             )
     return {
         "source": active,
-        "title": "Annan källa för redovisningsdata" if active == rules.OTHER else rules.describe_source(pm, active),
+        "title": rules.source_title(pm, active),
         "accepts_files": active == rules.OTHER,
         "options": options,
     }
@@ -161,6 +161,33 @@ def switch_data_source(company: m.Company, wanted: str, who: m.User) -> None:
     db().commit()
     if event is not None:
         pm.emit(event)
+
+
+# ---------------------------------------------------------------------------
+# a source's configuration for one company (bureau admins)
+# ---------------------------------------------------------------------------
+
+
+@bp.get("/companies/<orgnr>/sources/<source>/config")
+def get_source_config(orgnr: str, source: str) -> Any:
+    from ekonomi.core.books.config import public_view
+
+    access = require_source_admin(orgnr)
+    return _json(schemas.SourceConfigSchema(), public_view(db(), services().pm, access.company, source))
+
+
+@bp.put("/companies/<orgnr>/sources/<source>/config")
+@writes
+def put_source_config(orgnr: str, source: str) -> Any:
+    """Fields left out keep their values; "" or null clears a field, and
+    keeps a secret (secrets are never answered back, only whether set)."""
+    from .source_config import save
+
+    access = require_source_admin(orgnr)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise Problem(400, 'Send a JSON object of field names and values: {"field": "value", ...}.')
+    return _json(schemas.SourceConfigSchema(), save(access.company, source, body, user()))
 
 
 # ---------------------------------------------------------------------------

@@ -13,7 +13,8 @@ from ekonomi.core.books import models as m
 from ekonomi.core.books import rules
 from ekonomi.core.errors import EkonomiError
 
-from .access import company_access, require_bureau_staff
+from . import source_config
+from .access import require_bureau_staff, require_source_admin, user
 from .errors import Problem
 from .services import db, services, writes
 
@@ -37,11 +38,10 @@ def index() -> Any:
         clients.append(
             {
                 "company": c,
-                "source_title": rules.describe_source(pm, c.active_source or rules.OTHER)
-                if (c.active_source or rules.OTHER) != rules.OTHER
-                else "Annan källa för redovisningsdata",
+                "source_title": rules.source_title(pm, c.active_source or rules.OTHER),
                 "last": last,
                 "enabled": {s.name: rules.source_enabled(session, pm, c, s.name) for s in sources},
+                "configs": source_config.configurable(c),
             }
         )
     failed = [p for p in pm.infos() if p.state == "failed"]
@@ -84,8 +84,7 @@ def add_client() -> Any:
 @writes
 @login_required
 def set_sources(orgnr: str) -> Any:
-    access = company_access(orgnr, "open_settings")
-    require_bureau_staff(admin=True)
+    access = require_source_admin(orgnr)
     pm = services().pm
     company = access.company
     active = company.active_source or rules.OTHER
@@ -96,4 +95,24 @@ def set_sources(orgnr: str) -> Any:
         rules.set_source_enabled(db(), company, name, on)
     db().commit()
     flash(f"Källorna för {company.name} är sparade.")
+    return redirect(url_for("bureau.index"))
+
+
+@bp.post("/companies/<orgnr>/sources/<source>/config")
+@writes
+@login_required
+def configure_source(orgnr: str, source: str) -> Any:
+    """The configuration form of one source for one client."""
+    from ekonomi.core.errors import ConfigError
+
+    access = require_source_admin(orgnr)
+    view = next((v for v in source_config.configurable(access.company) if v["source"] == source), None)
+    if view is None:
+        raise Problem(404, f"Ingen installerad källa {source!r} har inställningar.")
+    try:
+        source_config.save(access.company, source, source_config.form_values(request.form, view["fields"]), user())
+    except ConfigError as exc:
+        flash(source_config.refusal(exc, view["title"], view["fields"]), "error")
+    else:
+        flash(f"Inställningarna för {view['title']} hos {access.company.name} är sparade.")
     return redirect(url_for("bureau.index"))

@@ -95,7 +95,8 @@ def users() -> None:
 @click.option("--role", required=True, type=click.Choice(["bureau-admin", "consultant", "client"]))
 @click.option("--bureau", default=None, help="The bureau of bureau staff.")
 @click.option("--company", default=None, help="The company (orgnr) a client user belongs to.")
-@click.option("--can-import-sie4", is_flag=True, help="A client user may import SIE4 files.")
+@click.option("--can-import-files", "--can-import-sie4", "can_import_files", is_flag=True,
+              help="A client user may import files (SIE4); --can-import-sie4 is the old name.")
 @click.option("--can-open-settings", is_flag=True, help="A client user may open Inställningar.")
 @click.option("--name", default=None)
 @_database_option
@@ -107,7 +108,7 @@ def users_add(
     role: str,
     bureau: str | None,
     company: str | None,
-    can_import_sie4: bool,
+    can_import_files: bool,
     can_open_settings: bool,
     name: str | None,
 ) -> None:
@@ -128,7 +129,7 @@ def users_add(
                 bureau=get_bureau(session, bureau) if bureau else None,
                 company=get_company(session, company) if company else None,
                 name=name,
-                can_import_sie4=can_import_sie4,
+                can_import_files=can_import_files,
                 can_open_settings=can_open_settings,
             )
             session.commit()
@@ -218,7 +219,7 @@ def _make_demo(engine: Engine) -> None:
         first = companies[0]
         add_user(session, "admin@demo.se", d.PASSWORD, "bureau-admin", bureau=bureau, name="Anna Admin")
         add_user(session, "konsult@demo.se", d.PASSWORD, "consultant", bureau=bureau, name="Kalle Konsult")
-        add_user(session, "kund@demo.se", d.PASSWORD, "client", company=first, name="Karin Kund", can_import_sie4=True)
+        add_user(session, "kund@demo.se", d.PASSWORD, "client", company=first, name="Karin Kund", can_import_files=True)
         add_user(session, "lasare@demo.se", d.PASSWORD, "client", company=first, name="Lars Läsare")
         session.commit()
     with tempfile.TemporaryDirectory() as tmp:

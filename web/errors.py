@@ -16,6 +16,16 @@ from ekonomi.core.errors import EkonomiError
 
 log = logging.getLogger(__name__)
 
+# The core's codes as the HTTP API still spells them, for one release
+# (docs/contracts.md "HTTP API"): error answers and the issues of result
+# objects.  The one place the wire and the core differ.
+WIRE_CODES = {"not_recognised": "not_sie"}
+
+
+def wire_code(code: str) -> str:
+    return WIRE_CODES.get(code, code)
+
+
 STATUS_OF_CODE = {
     "bad_request": 400,
     "not_sie": 400,
@@ -59,10 +69,13 @@ class Problem(Exception):
 
     @classmethod
     def from_core(cls, exc: EkonomiError) -> Problem:
-        code = exc.code if exc.code in STATUS_OF_CODE else "bad_request"
+        code = wire_code(exc.code)
+        code = code if code in STATUS_OF_CODE else "bad_request"
         extra = {}
         if getattr(exc, "import_id", None) is not None:
             extra["import_id"] = exc.import_id  # type: ignore[attr-defined]
+        if getattr(exc, "fields", None):
+            extra["fields"] = exc.fields  # type: ignore[attr-defined]
         return cls(STATUS_OF_CODE.get(code, 400), exc.message, code, **extra)
 
 

@@ -17,9 +17,10 @@ from ekonomi.core.engine import runlog
 from .access import company_access, integration_title, user
 from .errors import Problem
 from .services import db, services
+from .source_config import field_labels
 
 bp = Blueprint("imports", __name__, url_prefix="/companies/<orgnr>/settings/import")
-LOG_RIGHTS = ("import_sie4", "open_settings")
+LOG_RIGHTS = ("import_files", "open_settings")
 LOG_LIMIT = 100
 
 
@@ -33,7 +34,7 @@ def _events(company: m.Company) -> list[dict[str, Any]]:
     pm = services().pm
 
     def name(source: str) -> str:
-        return "Annan källa för redovisningsdata" if source == rules.OTHER else rules.describe_source(pm, source)
+        return rules.source_title(pm, source)
 
     out = []
     for e in rows:
@@ -44,6 +45,10 @@ def _events(company: m.Company) -> list[dict[str, Any]]:
             fy = data.get("fiscal_year", {})
             deleted = data.get("deleted", {})
             text = f"Räkenskapsåret {fy.get('start')} – {fy.get('end')} togs bort ({deleted.get('vouchers', 0)} verifikationer)"
+        elif e.kind == "source_configured":  # which fields, never their values
+            labels = field_labels(data.get("source", ""))
+            changed = ", ".join(labels.get(f, f) for f in data.get("fields", [])) or "–"
+            text = f"Inställningar för {name(data.get('source', '?'))}: {changed}"
         else:
             text = e.kind
         out.append({"at": e.at, "kind": e.kind, "actor": e.actor, "text": text})
@@ -72,7 +77,7 @@ def index(orgnr: str) -> Any:
         events=_events(company),
         accepts_files=accepts_files,
         integration=integration_title(company),
-        can_upload=access.rights["import_sie4"] and accepts_files,
+        can_upload=access.rights["import_files"] and accepts_files,
         accept=",".join(extensions),
         latest=latest_year_summary(services().engine, company.id) if access.rights["open_settings"] else None,  # type: ignore[arg-type]
     )
@@ -84,7 +89,7 @@ def upload(orgnr: str) -> Any:
     """The form without JavaScript (the page's script posts to the API)."""
     from .uploads import submit_upload
 
-    access = company_access(orgnr, "import_sie4")
+    access = company_access(orgnr, "import_files")
     try:
         import_id = submit_upload(access.company, request.files.get("file"), None, user())
     except Problem as exc:

@@ -24,6 +24,14 @@ COMPONENTS = {
     "DataSource": schemas.DataSourceSchema,
     "DataSourceChange": schemas.DataSourceChangeSchema,
     "DeletedYear": schemas.DeletedYearSchema,
+    "SourceConfig": schemas.SourceConfigSchema,
+}
+# A free-form body: the fields a source's config_schema defines.
+SOURCE_CONFIG_CHANGE = {
+    "type": "object",
+    "description": "field name → value; \"\" or null clears a field, and keeps a secret",
+    "additionalProperties": True,
+    "examples": [{"company_key": "abc-123", "api_token": "…"}],
 }
 
 
@@ -37,6 +45,7 @@ def _ok(description: str, schema: str) -> dict[str, Any]:
 
 ORGNR = {"name": "orgnr", "in": "path", "required": True, "schema": {"type": "string"}, "description": "NNNNNN-NNNN (or without the hyphen)"}
 IMPORT_ID = {"name": "import_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+SOURCE = {"name": "source", "in": "path", "required": True, "schema": {"type": "string"}, "description": "a source plugin's name"}
 
 UNAUTHORIZED = _error("Not signed in: no session and no valid bearer token (code unauthorized)")
 FORBIDDEN = _error("The company is reachable but the user lacks the right (code forbidden)")
@@ -66,6 +75,7 @@ def spec(max_upload_mb: int = 512) -> dict[str, Any]:
     )
     for name, schema in COMPONENTS.items():
         api.components.schema(name, schema=schema)
+    api.components.schema("SourceConfigChange", SOURCE_CONFIG_CHANGE)
     for path, operations in _paths(max_upload_mb).items():
         parameters = operations.pop("parameters", None)
         api.path(path=path, operations=operations, parameters=parameters)
@@ -73,7 +83,43 @@ def spec(max_upload_mb: int = 512) -> dict[str, Any]:
 
 
 def _paths(max_upload_mb: int) -> dict[str, Any]:
-    return {**_import_paths(max_upload_mb), **_company_paths()}
+    return {**_import_paths(max_upload_mb), **_company_paths(), **_config_paths()}
+
+
+def _config_paths() -> dict[str, Any]:
+    not_admin = _error("Not a bureau admin, or no settings right (code forbidden)")
+    unknown = _error("Unknown company or source, or the user cannot reach the company")
+    body = {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SourceConfigChange"}}}}
+    return {
+        "/api/v1/companies/{orgnr}/sources/{source}/config": {
+            "parameters": [ORGNR, SOURCE],
+            "get": {
+                "summary": "A source's configuration for the company; secret fields only as {\"set\": true|false}",
+                "description": "Bureau admins only (the same right as enabling a source).",
+                "responses": {
+                    "200": _ok("The configuration", "SourceConfig"),
+                    "400": _error("The source takes no configuration (code bad_request)"),
+                    "401": UNAUTHORIZED,
+                    "403": not_admin,
+                    "404": unknown,
+                },
+            },
+            "put": {
+                "summary": "Set fields of a source's configuration for the company",
+                "description": "Bureau admins only. A JSON object of field names and values; fields left out keep "
+                "their value, \"\" or null clears a field and keeps a secret. Secret fields are stored encrypted.",
+                "requestBody": body,
+                "responses": {
+                    "200": _ok("The configuration after the change", "SourceConfig"),
+                    "400": _error("Not a JSON object, or a field that does not validate (code bad_request; "
+                                  "the message and `fields` name each field)"),
+                    "401": UNAUTHORIZED,
+                    "403": not_admin,
+                    "404": unknown,
+                },
+            },
+        },
+    }
 
 
 def _import_paths(max_upload_mb: int) -> dict[str, Any]:

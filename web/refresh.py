@@ -19,7 +19,7 @@ def start_refresh(company: m.Company, who: m.User) -> int:
     active = company.active_source or rules.OTHER
     if active == rules.OTHER:
         raise SourceNotActive(
-            f"{company.name} använder \"Annan källa för redovisningsdata\": det finns ingen integration att "
+            f"{company.name} använder \"{rules.OTHER_TITLE}\": det finns ingen integration att "
             "uppdatera från. Importera en SIE4-fil under Inställningar - Import, eller välj integrationen under "
             "Inställningar - Rapportinställningar."
         )
@@ -28,7 +28,7 @@ def start_refresh(company: m.Company, who: m.User) -> int:
     except NotFound:
         raise EkonomiError(
             f"Integrationen {active!r} är inte installerad på den här servern, så ingenting kan hämtas. "
-            "Välj \"Annan källa för redovisningsdata\" under Inställningar - Rapportinställningar för att importera filer.",
+            f"Välj \"{rules.OTHER_TITLE}\" under Inställningar - Rapportinställningar för att importera filer.",
             code="conflict",
         ) from None
     return services().runner.submit(

@@ -8,16 +8,17 @@ import functools
 import typing
 from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_dump, validate
 
 from ekonomi.core.engine.runlog import ImportResult, ResultFiscalYear
+
+from .errors import wire_code
 
 # The error codes of the API (docs/contracts.md "HTTP API").
 ERROR_CODES = (
     "bad_request", "unauthorized", "forbidden", "not_found", "source_not_active",
     "file_too_large", "not_sie", "conflict", "internal_error",
 )  # fmt: skip
-
 
 
 @functools.cache
@@ -59,6 +60,12 @@ class ErrorSchema(Schema):
     code = fields.String(required=True, validate=validate.OneOf(ERROR_CODES))
     message = fields.String(required=True)
     import_id = fields.Integer(metadata={"description": "the failed ImportRun that logs a refusal"})
+    field_messages = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        data_key="fields",
+        metadata={"description": "a configuration that does not validate: the messages per field"},
+    )
 
 
 class ImportUploadSchema(Schema):
@@ -76,7 +83,17 @@ class ImportAcceptedSchema(Schema):
 
 
 FiscalYearSchema = schema_for(ResultFiscalYear)
-ImportResultSchema = schema_for(ImportResult)
+
+
+class ImportResultSchema(schema_for(ImportResult)):  # type: ignore[misc]
+    """The result object, as the API answers it: issue codes on the wire
+    (web/errors.WIRE_CODES)."""
+
+    @post_dump
+    def _wire(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        for issue in data["issues"]:
+            issue["code"] = wire_code(issue["code"])
+        return data
 
 
 class ImportListSchema(Schema):
@@ -106,6 +123,29 @@ class DataSourceChangeSchema(Schema):
         unknown = RAISE
 
     source = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class ConfigFieldSchema(Schema):
+    name = fields.String(required=True)
+    label = fields.String(required=True)
+    type = fields.String(required=True, validate=validate.OneOf(("string", "integer", "number", "boolean")))
+    required = fields.Boolean(required=True)
+    secret = fields.Boolean(required=True)
+    description = fields.String(allow_none=True)
+
+
+class SecretStateSchema(Schema):
+    set = fields.Boolean(required=True)
+
+
+class SourceConfigSchema(Schema):
+    """A source's configuration for one company; secrets only as ``{"set": …}``."""
+
+    source = fields.String(required=True)
+    title = fields.String(required=True)
+    values = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True)
+    secrets = fields.Dict(keys=fields.String(), values=fields.Nested(SecretStateSchema), required=True)
+    field_list = fields.List(fields.Nested(ConfigFieldSchema), required=True, attribute="fields", data_key="fields")
 
 
 class DeletedYearSchema(Schema):

@@ -79,7 +79,11 @@ def _close_db(exc: BaseException | None) -> None:
 STATUS_LABELS = {"queued": "I kö", "running": "Pågår", "succeeded": "Lyckad", "failed": "Misslyckad"}
 SEVERITY_LABELS = {"error": "Fel", "warning": "Varning", "info": "Info"}
 PHASE_LABELS = {None: "Väntar", "read": "Läser filen", "store": "Sparar", "done": "Klar", "fetch": "Hämtar"}
-EVENT_LABELS = {"source_switched": "Datakälla ändrad", "data_deleted": "Data borttagen"}
+EVENT_LABELS = {
+    "source_switched": "Datakälla ändrad",
+    "data_deleted": "Data borttagen",
+    "source_configured": "Källans inställningar ändrade",
+}
 
 
 def _timestamp(value: Any) -> str:

@@ -26,8 +26,8 @@ DISPLAY_MODES = {"ongoing": "Löpande bokföring", "locked": "Endast låsta mån
 @bp.get("/")
 @login_required
 def index(orgnr: str) -> Any:
-    access = company_access(orgnr, "open_settings", "import_sie4")
-    if access.rights["import_sie4"] and not access.rights["open_settings"]:
+    access = company_access(orgnr, "open_settings", "import_files")
+    if access.rights["import_files"] and not access.rights["open_settings"]:
         return redirect(url_for("imports.index", orgnr=access.company.orgnr))
     return redirect(url_for("settings.report", orgnr=access.company.orgnr))
 
@@ -125,7 +125,7 @@ def users(orgnr: str) -> Any:
         for p in people:
             u = p["user"]
             prefix = f"u{u.id}_"
-            wanted = {r: request.form.get(prefix + r) == "on" for r in ("view_reports", "open_settings", "import_sie4")}
+            wanted = {r: _ticked(prefix + r) for r in rules.RIGHTS}
             if wanted == p["rights"]:
                 continue
             if u.id == me.id and not wanted["open_settings"]:
@@ -137,7 +137,7 @@ def users(orgnr: str) -> Any:
                 company,
                 can_view_reports=wanted["view_reports"],
                 can_open_settings=wanted["open_settings"],
-                can_import_sie4=wanted["import_sie4"],
+                can_import_files=wanted["import_files"],
             )
         db().commit()
         flash("Behörigheterna är sparade.")
@@ -160,7 +160,7 @@ def add_user(orgnr: str) -> Any:
             "client",
             company=access.company,
             name=request.form.get("name") or None,
-            can_import_sie4=request.form.get("import_sie4") == "on",
+            can_import_files=_ticked("import_files"),
             can_open_settings=request.form.get("open_settings") == "on",
         )
         db().commit()
@@ -170,6 +170,12 @@ def add_user(orgnr: str) -> Any:
     else:
         flash("Användaren är tillagd.")
     return redirect(url_for("settings.users", orgnr=access.company.orgnr))
+
+
+def _ticked(field: str) -> bool:
+    """A ticked box, also under a right's old name (``import_sie4``)."""
+    names = [field] + [field.replace(new, old) for old, new in rules.LEGACY_RIGHTS.items() if field.endswith(new)]
+    return any(request.form.get(n) == "on" for n in names)
 
 
 def _swedish(exc: EkonomiError) -> str:

@@ -11,7 +11,7 @@ from werkzeug.datastructures import FileStorage
 
 from ekonomi.core.books import models as m
 from ekonomi.core.context import FileInput
-from ekonomi.core.errors import EkonomiError
+from ekonomi.core.errors import EkonomiError, NotRecognised
 from ekonomi.core.engine.pipeline import ImportRequest, log_refusal
 
 from .access import company_access, user
@@ -51,7 +51,7 @@ def submit_upload(company: m.Company, upload: FileStorage | None, source: str | 
             problem = Problem.from_core(exc)
             if empty:
                 problem.message = f"Filen {filename} är tom: ingenting importerades."
-            elif problem.code == "not_sie":
+            elif exc.code == NotRecognised.code:
                 problem.message = (
                     f"{filename} är ingen SIE-fil som går att importera (eller känns inte igen av någon "
                     "installerad källa). Ingenting importerades."
@@ -75,7 +75,7 @@ def log_too_large(message: str) -> None:
     if request.endpoint not in _UPLOAD_ENDPOINTS or not orgnr:
         return
     try:
-        company_access(orgnr, "import_sie4")
+        company_access(orgnr, "import_files")
         who = user()
     except Problem:
         return  # not theirs to import: nothing to log

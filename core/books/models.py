@@ -91,7 +91,7 @@ class CompanyAccess(SQLModel, table=True):
     company_id: int = Field(foreign_key="company.id", primary_key=True)
     can_view_reports: bool = True
     can_open_settings: bool = False
-    can_import_sie4: bool = False
+    can_import_files: bool = False
 
 
 class ApiToken(SQLModel, table=True):

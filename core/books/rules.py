@@ -19,6 +19,18 @@ if TYPE_CHECKING:
     from ..source import Source
 
 OTHER = "other"
+# What people see for OTHER: files and pushes from any enabled source (rule 1).
+OTHER_TITLE = "Annan källa för redovisningsdata"
+# The rights a user can hold in a company.  ``import_files`` is shown as
+# "Importera SIE4-fil" while SIE is the only file source.
+RIGHTS = ("view_reports", "open_settings", "import_files")
+# Old names a client may still send (forms, API), for one release.
+LEGACY_RIGHTS = {"import_sie4": "import_files"}
+
+
+def right_name(name: str) -> str:
+    """The current name of a right, given its current or its old name."""
+    return LEGACY_RIGHTS.get(name, name)
 
 
 def get_company(session: Session, orgnr: str) -> m.Company:
@@ -63,16 +75,23 @@ def check_source_allowed(session: Session, pm: PluginManager, company: m.Company
     elif active != OTHER:
         raise SourceNotActive(
             f"{company.name} takes its bookkeeping from {describe_source(pm, active)}, so {source.title} imports "
-            "are refused. Choose \"Annan källa för redovisningsdata\" under Inställningar - Rapportinställningar to "
-            "import files."
+            f"are refused. Choose \"{OTHER_TITLE}\" under Inställningar - Rapportinställningar to import files."
         )
     if not source_enabled(session, pm, company, source.name):
         raise Refused(f"The source {source.name!r} is not enabled for {company.name}.", code="forbidden")
 
 
 def describe_source(pm: PluginManager, name: str) -> str:
+    """A source in a sentence (the core's English messages)."""
     if name == OTHER:
-        return '"Annan källa för redovisningsdata" (files and uploads)'
+        return f'"{OTHER_TITLE}" (files and uploads)'
+    return source_title(pm, name)
+
+
+def source_title(pm: PluginManager, name: str) -> str:
+    """What people see for an active source: OTHER_TITLE or the plugin's title."""
+    if name == OTHER:
+        return OTHER_TITLE
     try:
         return pm.source(name).title
     except NotFound:
@@ -123,21 +142,21 @@ def can_reach(session: Session, user: m.User, company: m.Company) -> bool:
 
 def rights(session: Session, user: m.User, company: m.Company) -> dict[str, bool]:
     """The user's rights in the company: view reports, open settings, import
-    SIE4 files.  Bureau staff have all by default (narrowed by a
+    files.  Bureau staff have all by default (narrowed by a
     CompanyAccess row); client users only what their row gives."""
-    none = {"view_reports": False, "open_settings": False, "import_sie4": False}
+    none = {"view_reports": False, "open_settings": False, "import_files": False}
     if not can_reach(session, user, company):
         return none
     access = session.get(m.CompanyAccess, (user.id, company.id))
     if is_bureau_staff(user):
         if access is None:
-            return {"view_reports": True, "open_settings": True, "import_sie4": True}
+            return {"view_reports": True, "open_settings": True, "import_files": True}
     elif access is None:
         return none
     return {
         "view_reports": access.can_view_reports,
         "open_settings": access.can_open_settings,
-        "import_sie4": access.can_import_sie4,
+        "import_files": access.can_import_files,
     }
 
 
@@ -145,5 +164,5 @@ def check_can_import(session: Session, user: m.User | None, company: m.Company) 
     """People need the import right; the CLI (user None) is the operator."""
     if user is None:
         return
-    if not rights(session, user, company)["import_sie4"]:
-        raise Forbidden(f"{user.email} may not import SIE4 files for {company.name}.")
+    if not rights(session, user, company)["import_files"]:
+        raise Forbidden(f"{user.email} may not import files for {company.name}.")

@@ -52,6 +52,14 @@ def secret_key() -> str:
     return key
 
 
+def secret_keys() -> list[str]:
+    """``EKONOMI_SECRET_KEYS``: the Fernet keys of secret configuration
+    fields, newest first; empty when unset (then one is derived from
+    ``secret_key()``, see encryption.py)."""
+    raw = os.environ.get("EKONOMI_SECRET_KEYS") or ""
+    return [key.strip() for key in raw.split(",") if key.strip()]
+
+
 def file_store() -> Path:
     path = Path(os.environ.get("EKONOMI_FILE_STORE") or instance_path() / "files")
     path.mkdir(parents=True, exist_ok=True)

@@ -49,8 +49,9 @@ def add_user(
     bureau: m.Bureau | None = None,
     company: m.Company | None = None,
     name: str | None = None,
-    can_import_sie4: bool = False,
+    can_import_files: bool = False,
     can_open_settings: bool = False,
+    can_import_sie4: bool | None = None,  # the old name of can_import_files, for one release
 ) -> m.User:
     """A new user.  Bureau staff belong to a bureau; a client user is given
     access to ``company`` (view reports, and the rights asked for)."""
@@ -76,7 +77,8 @@ def add_user(
     session.add(user)
     session.flush()
     if company is not None:
-        grant(session, user, company, can_import_sie4=can_import_sie4, can_open_settings=can_open_settings)
+        files = can_import_files if can_import_sie4 is None else can_import_sie4
+        grant(session, user, company, can_import_files=files, can_open_settings=can_open_settings)
     return user
 
 
@@ -87,7 +89,8 @@ def grant(
     *,
     can_view_reports: bool = True,
     can_open_settings: bool = False,
-    can_import_sie4: bool = False,
+    can_import_files: bool = False,
+    can_import_sie4: bool | None = None,  # the old name of can_import_files, for one release
 ) -> m.CompanyAccess:
     """Set a user's rights in a company (creating the access row)."""
     access = session.get(m.CompanyAccess, (user.id, company.id))
@@ -95,7 +98,7 @@ def grant(
         access = m.CompanyAccess(user_id=user.id, company_id=company.id)  # type: ignore[arg-type]
     access.can_view_reports = can_view_reports
     access.can_open_settings = can_open_settings
-    access.can_import_sie4 = can_import_sie4
+    access.can_import_files = can_import_files if can_import_sie4 is None else can_import_sie4
     session.add(access)
     return access
 

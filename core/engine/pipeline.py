@@ -39,6 +39,7 @@ from sqlmodel import Session
 
 from ..books import models as m
 from ..books import rules
+from ..books.config import load as load_config
 from ..checks import RecordCheck
 from ..context import FileInput, ImportContext
 from ..books.db import writer
@@ -313,6 +314,7 @@ def _import(
             started_by=run.started_by,
             progress=reporter,
             state=_load_state(conn, run.company_id, run.source),
+            config=load_config(conn, run.company_id, source),
         )
     # Fetching (an API pull may take minutes) happens before the database
     # transaction, so no lock is held while the network works.
