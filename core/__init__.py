@@ -19,6 +19,7 @@ from .errors import (
 )
 from .events import Event
 from .hookspecs import hookimpl, hookspec
+from .orgnr import luhn_ok, normalize_orgnr
 from .records import (
     Account,
     Attachment,
@@ -80,4 +81,6 @@ __all__ = [
     "VoucherRow",
     "hookimpl",
     "hookspec",
+    "luhn_ok",
+    "normalize_orgnr",
 ]

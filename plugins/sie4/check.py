@@ -13,9 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ekonomi.core.checks import LedgerChecks
-from ekonomi.core.context import FileInput, ImportContext
-from ekonomi.core.records import Issue, Severity
+from ekonomi.core import FileInput, ImportContext, Issue, LedgerChecks, Severity
 
 from .normalize import SieNormalizer
 from .sniff import what_is
