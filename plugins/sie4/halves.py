@@ -37,15 +37,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ekonomi.core.checks import LedgerChecks
-from ekonomi.core.context import FileInput, ImportContext
-from ekonomi.core.records import Issue
+from ekonomi.core import FileInput, ImportContext, Issue, LedgerChecks
 
 from .normalize import SieNormalizer
 from .reader import BOM
 
 MIN_BYTES = 24 << 20  # below this a fork costs more than it saves
-MAIN_SHARE = 0.52  # of the vouchers between header and tail; measured on a 1M-voucher file
+MAIN_SHARE = 0.52  # of the vouchers between header and tail (benchmarks/README.md)
 _PERIOD_LINES = re.compile(rb"^[ \t]*#P(?:SALDO|BUDGET)[ \t][^\n]*\n", re.M)
 _WINDOW = 1 << 20
 _ZERO = Decimal(0)
@@ -100,7 +98,7 @@ def _first_ver(f: Any) -> int | None:
 def _header_labels(reader: SieNormalizer) -> dict[str, int]:
     """Records of each label read before the first voucher, less the period
     balances (which the worker leaves out)."""
-    state = reader._header_state
+    state = reader.header_state
     labels = state[0] if state is not None else {}
     return {k: n for k, n in labels.items() if k not in ("#PSALDO", "#PBUDGET")}
 
@@ -168,7 +166,7 @@ def _read_second_half(path: Path, filename: str, header_end: int, split: int, ta
     for rec in reader.flush_header():
         if type(rec) is not Issue:
             ledger.check(rec)
-    if reader._voucher is not None or ledger.export_state() != {"undeclared": set(), "numbers": {}}:
+    if reader.vouchers.open is not None or ledger.export_state() != {"undeclared": set(), "numbers": {}}:
         return None
     # From here on, only what the second half adds.
     st = reader.stats
@@ -176,9 +174,9 @@ def _read_second_half(path: Path, filename: str, header_end: int, split: int, ta
     st.vouchers = st.rows = st.added_rows = st.removed_rows = 0
     st.debit = st.credit = _ZERO
     st.movements = {}
-    reader._issues.clear()
-    vers0 = reader._label_counts.get("#VER", 0)
-    once0 = set(reader._once)
+    reader.issues.pending.clear()
+    vers0 = reader.label_counts.get("#VER", 0)
+    once0 = set(reader.issues.once_keys)
     dec = reader.decoder
     counts0, first0 = dict(dec.counts), dict(dec.first_line)
     repl0, moji0 = dec.replacement_lines, dec.mojibake_lines
@@ -186,7 +184,7 @@ def _read_second_half(path: Path, filename: str, header_end: int, split: int, ta
     # cached one would not be (and this cache may hold texts the first
     # process's does not: it skipped the period lines, it may fill later).
     dec.speculative = True
-    dec._cache.clear()
+    dec.remembered.clear()
     ck = reader.checksum
     ck.flush()
     summing0, opened0 = ck.summing, ck.opened_line
@@ -203,12 +201,10 @@ def _read_second_half(path: Path, filename: str, header_end: int, split: int, ta
             add(issue)
     ck.flush()
     if (
-        reader._voucher is not None
+        not reader.plain
         or not reader.only_vouchers_since_header()
-        or reader._after_checksum is not None
-        or reader._issues
         or dec.prior_dependent
-        or reader.decoded_objects
+        or reader.fields.decoded_objects
         or (ck.summing, ck.opened_line, ck.closed_line) != (summing0, opened0, None)
         or (st.balances, st.period_balances, st.objects, len(st.declared_accounts)) != fixed
     ):
@@ -217,11 +213,11 @@ def _read_second_half(path: Path, filename: str, header_end: int, split: int, ta
         "line": reader.lines_read,
         "header": _header_labels(reader),
         "summing": (summing0, opened0),
-        "ver_count": reader._label_counts.get("#VER", 0) - vers0,
+        "ver_count": reader.label_counts.get("#VER", 0) - vers0,
         "stats": (st.vouchers, st.rows, st.added_rows, st.removed_rows, st.debit, st.credit),
         "movements": st.movements,
         "inexact": decimal.getcontext().flags[decimal.Inexact],
-        "once": reader._once - once0,
+        "once": reader.issues.once_keys - once0,
         "decoder": {
             "counts": {e: n - counts0.get(e, 0) for e, n in dec.counts.items() if n != counts0.get(e, 0)},
             "first_line": {e: n for e, n in dec.first_line.items() if e not in first0},
@@ -239,13 +235,11 @@ def merge(reader: SieNormalizer, ledger: LedgerChecks, issues: Any, half: dict[s
     nothing changed) if the halves cannot be joined: then read it here."""
     ck = reader.checksum
     if (
-        reader._voucher is not None
+        not reader.plain
         or not reader.only_vouchers_since_header()
-        or reader._after_checksum is not None
-        or reader._issues
         or (ck.summing, ck.opened_line) != half["summing"]
         or ck.closed_line is not None
-        or reader._once & half["once"]
+        or reader.issues.once_keys & half["once"]
         or not ledger.can_merge(half["ledger"])
         # The worker's header must be this process's: a line like "#VER#X"
         # before the first voucher would have cut it short.
@@ -270,8 +264,8 @@ def merge(reader: SieNormalizer, ledger: LedgerChecks, issues: Any, half: dict[s
     st.removed_rows += removed
     st.debit, st.credit = debit, credit
     st.movements.update(mov)
-    reader._label_counts["#VER"] = reader._label_counts.get("#VER", 0) + half["ver_count"]
-    reader._once |= half["once"]
+    reader.label_counts["#VER"] = reader.label_counts.get("#VER", 0) + half["ver_count"]
+    reader.issues.once_keys |= half["once"]
     dec, d = reader.decoder, half["decoder"]
     for enc, n in d["counts"].items():
         dec.counts[enc] = dec.counts.get(enc, 0) + n
