@@ -121,6 +121,11 @@ def check_file(
         feed(reader.finish())
     for issue in ledger.finish():
         add(issue)
+    return _report(reader, issues)
+
+
+def _report(reader: SieNormalizer, issues: _Collector) -> dict[str, Any]:
+    """The contract's dict of a finished read."""
     s, st = reader.summary, reader.stats
     return {
         "sietyp": s.sietyp,

@@ -34,11 +34,13 @@ import multiprocessing
 import os
 import re
 from decimal import Decimal
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from ekonomi.core import FileInput, ImportContext, Issue, LedgerChecks
 
+from .encoding import FieldDecoder
 from .normalize import SieNormalizer
 from .reader import BOM
 
@@ -152,21 +154,7 @@ def _read_second_half(path: Path, filename: str, header_end: int, split: int, ta
 
     reader = SieNormalizer(path, filename)
     ledger = LedgerChecks(ImportContext(source="sie4", input=FileInput(path, filename)))
-    # The header, as the first process reads it, less its period balances
-    # (a hundred thousand lines in a big file that change nothing a voucher
-    # is read with: buffered records, counts and issues that are the first
-    # process's to report).  Its issues are the first process's to report.
-    with open(path, "rb") as f:
-        head = f.read(header_end)
-    if head.startswith(BOM):
-        head = head[len(BOM):]
-    for rec in reader.read_data(_PERIOD_LINES.sub(b"", head)):
-        if type(rec) is not Issue:
-            ledger.check(rec)
-    for rec in reader.flush_header():
-        if type(rec) is not Issue:
-            ledger.check(rec)
-    if reader.vouchers.open is not None or ledger.export_state() != {"undeclared": set(), "numbers": {}}:
+    if not _read_header(reader, ledger, path, header_end):
         return None
     # From here on, only what the second half adds.
     st = reader.stats
@@ -178,8 +166,7 @@ def _read_second_half(path: Path, filename: str, header_end: int, split: int, ta
     vers0 = reader.label_counts.get("#VER", 0)
     once0 = set(reader.issues.once_keys)
     dec = reader.decoder
-    counts0, first0 = dict(dec.counts), dict(dec.first_line)
-    repl0, moji0 = dec.replacement_lines, dec.mojibake_lines
+    dec0 = (dict(dec.counts), dict(dec.first_line), dec.replacement_lines, dec.mojibake_lines)
     # From here every decision is checked for depending on the prior; a
     # cached one would not be (and this cache may hold texts the first
     # process's does not: it skipped the period lines, it may fill later).
@@ -192,13 +179,9 @@ def _read_second_half(path: Path, filename: str, header_end: int, split: int, ta
 
     decimal.getcontext().clear_flags()
     issues = _Collector(max_per_code)
-    add, check = issues.add, ledger.check
     for rec in reader.read(split, tail, _count_lines(path, split)):
-        if type(rec) is Issue:
-            add(rec)
-            continue
-        for issue in check(rec):
-            add(issue)
+        for issue in [rec] if type(rec) is Issue else ledger.check(rec):
+            issues.add(issue)
     ck.flush()
     if (
         not reader.plain
@@ -218,16 +201,36 @@ def _read_second_half(path: Path, filename: str, header_end: int, split: int, ta
         "movements": st.movements,
         "inexact": decimal.getcontext().flags[decimal.Inexact],
         "once": reader.issues.once_keys - once0,
-        "decoder": {
-            "counts": {e: n - counts0.get(e, 0) for e, n in dec.counts.items() if n != counts0.get(e, 0)},
-            "first_line": {e: n for e, n in dec.first_line.items() if e not in first0},
-            "replacement": (dec.replacement_lines - repl0, dec.replacement_first if not repl0 else None, dec._last_flag_line),
-            "mojibake": (dec.mojibake_lines - moji0, dec.mojibake_first if not moji0 else None, dec._last_moji_line),
-        },
+        "decoder": _decoder_added(dec, *dec0),
         "crc": (ck._crc, ck.length),
         "ledger": ledger.export_state(),
         "issues": (issues.issues, issues.per_code),
     }
+
+
+def _decoder_added(dec: FieldDecoder, counts0: dict[str, int], first0: dict[str, int], repl0: int, moji0: int) -> dict[str, Any]:
+    """What the decoder noted since it had those counts, first lines and flagged lines."""
+    return {
+        "counts": {e: n - counts0.get(e, 0) for e, n in dec.counts.items() if n != counts0.get(e, 0)},
+        "first_line": {e: n for e, n in dec.first_line.items() if e not in first0},
+        "replacement": (dec.replacement_lines - repl0, dec.replacement_first if not repl0 else None, dec._last_flag_line),
+        "mojibake": (dec.mojibake_lines - moji0, dec.mojibake_first if not moji0 else None, dec._last_moji_line),
+    }
+
+
+def _read_header(reader: SieNormalizer, ledger: LedgerChecks, path: Path, header_end: int) -> bool:
+    """The header, as the first process reads it, less its period balances
+    (a hundred thousand lines in a big file that change nothing a voucher is
+    read with); its records, counts and issues are the first process's to
+    report.  False if the second half cannot start from it."""
+    with open(path, "rb") as f:
+        head = f.read(header_end)
+    if head.startswith(BOM):
+        head = head[len(BOM):]
+    for rec in chain(reader.read_data(_PERIOD_LINES.sub(b"", head)), reader.flush_header()):
+        if type(rec) is not Issue:
+            ledger.check(rec)
+    return reader.vouchers.open is None and ledger.export_state() == {"undeclared": set(), "numbers": {}}
 
 
 def merge(reader: SieNormalizer, ledger: LedgerChecks, issues: Any, half: dict[str, Any]) -> bool:
@@ -266,7 +269,23 @@ def merge(reader: SieNormalizer, ledger: LedgerChecks, issues: Any, half: dict[s
     st.movements.update(mov)
     reader.label_counts["#VER"] = reader.label_counts.get("#VER", 0) + half["ver_count"]
     reader.issues.once_keys |= half["once"]
-    dec, d = reader.decoder, half["decoder"]
+    _merge_decoder(reader.decoder, half["decoder"])
+    crc, length = half["crc"]
+    if length:
+        ck.append_crc(crc, length)
+    ledger.merge(half["ledger"])
+    kept, per_code = half["issues"]
+    add = issues.add
+    counted: dict[str, int] = {}
+    for issue in kept:
+        add(issue)
+        counted[issue.code] = counted.get(issue.code, 0) + 1
+    for code, total in per_code.items():
+        issues.per_code[code] = issues.per_code.get(code, 0) + total - counted.get(code, 0)
+    return True
+
+
+def _merge_decoder(dec: FieldDecoder, d: dict[str, Any]) -> None:
     for enc, n in d["counts"].items():
         dec.counts[enc] = dec.counts.get(enc, 0) + n
     for enc, line in d["first_line"].items():
@@ -282,16 +301,3 @@ def merge(reader: SieNormalizer, ledger: LedgerChecks, issues: Any, half: dict[s
         dec.mojibake_first = dec.mojibake_first or first
         dec._last_moji_line = last
     dec.recount()
-    crc, length = half["crc"]
-    if length:
-        ck.append_crc(crc, length)
-    ledger.merge(half["ledger"])
-    kept, per_code = half["issues"]
-    add = issues.add
-    counted: dict[str, int] = {}
-    for issue in kept:
-        add(issue)
-        counted[issue.code] = counted.get(issue.code, 0) + 1
-    for code, total in per_code.items():
-        issues.per_code[code] = issues.per_code.get(code, 0) + total - counted.get(code, 0)
-    return True

@@ -25,6 +25,7 @@ from .lexer import Field
 from .stats import Stats, Summary
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
+_COMPANY = {b"#FNAMN": "name", b"#ORGNR": "orgnr", b"#FTYP": "type", b"#FNR": "id"}
 Handler = Callable[[list[Field]], "list[Record] | None"]
 # A plain #PSALDO/#PBUDGET line (a hundred thousand in a big file).
 PERIOD_LINE = re.compile(
@@ -188,18 +189,15 @@ class HeaderRecords:
         self.summary.sietyp = t
 
     def _on_fnamn(self, f: list[Field]) -> None:
-        self.company["name"] = self.fields.text(f[1])
-        self.company_line = self.company_line or self.issues.line
+        """#FNAMN, #ORGNR (which may be empty), #FTYP, #FNR."""
+        key = _COMPANY[f[0]]
+        self.company[key] = self.fields.text(f[1]) if len(f) > 1 else ""
+        if key == "name":
+            self.company_line = self.company_line or self.issues.line
+        elif key == "orgnr":
+            self.orgnr_line = self.issues.line
 
-    def _on_orgnr(self, f: list[Field]) -> None:
-        self.company["orgnr"] = self.fields.text(f[1]) if len(f) > 1 else ""
-        self.orgnr_line = self.issues.line
-
-    def _on_ftyp(self, f: list[Field]) -> None:
-        self.company["type"] = self.fields.text(f[1])
-
-    def _on_fnr(self, f: list[Field]) -> None:
-        self.company["id"] = self.fields.text(f[1])
+    _on_orgnr = _on_ftyp = _on_fnr = _on_fnamn
 
     def _on_rar(self, f: list[Field]) -> list[Record] | None:
         idx = self.fields.int(f[1], "fiscal-year index")
@@ -263,19 +261,16 @@ class HeaderRecords:
         return self._late()
 
     def _on_dim(self, f: list[Field]) -> list[Record] | None:
+        """#DIM, and #UNDERDIM (its parent dimension last)."""
+        sub = f[0] == b"#UNDERDIM"
         d = self.fields.int(f[1], "dimension number")
-        if d is None:
-            return None
-        self._dims.append(Dimension(d, self.fields.text(f[2]), None, self.issues.line))
-        return self._late()
-
-    def _on_underdim(self, f: list[Field]) -> list[Record] | None:
-        d = self.fields.int(f[1], "dimension number")
-        parent = self.fields.int(f[3], "parent dimension number")
-        if d is None or parent is None:
+        parent = self.fields.int(f[3], "parent dimension number") if sub else None
+        if d is None or (sub and parent is None):
             return None
         self._dims.append(Dimension(d, self.fields.text(f[2]), parent, self.issues.line))
         return self._late()
+
+    _on_underdim = _on_dim
 
     def _on_objekt(self, f: list[Field]) -> list[Record] | None:
         d = self.fields.int(f[1], "dimension number")

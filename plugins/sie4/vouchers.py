@@ -99,12 +99,8 @@ class VoucherBlocks:
         return _new(Voucher, (v.series, v.number, v.date, v.text, tuple(v.rows), v.regdate, v.sign, None, v.line))
 
     def _twin_missing(self, added: VoucherRow) -> None:
-        self.issues.add(
-            WARNING,
-            "sie.rtrans.no_twin",
-            "This #RTRANS is not followed by its #TRANS twin; as the spec says, only #TRANS rows are posted, so this added row is history only.",
-            added.line,
-        )
+        message = "This #RTRANS is not followed by its #TRANS twin; as the spec says, only #TRANS rows are posted, so this added row is history only."
+        self.issues.add(WARNING, "sie.rtrans.no_twin", message, added.line)
 
     def plain_row(self, s: bytes, line: int) -> bool:
         """A plain ``#TRANS`` line (``TRANS_LINE``, at most four plain fields
@@ -127,13 +123,7 @@ class VoucherBlocks:
         objs, obj_crc = fields.objects.get(obj_b) or fields.object_list(obj_b, line)
         if self.checksum.summing:
             self.checksum.parts += (b"#TRANS", acc_b, obj_crc, amt_b, *tail)
-        day = text = qty = sign = None
-        if tail:
-            n = len(tail)
-            day = fields.date(tail[0], "transaction date", required=False) if tail[0] else None
-            text = (fields.text(tail[1]) or None) if n > 1 else None
-            qty = fields.quantity(tail[2]) if n > 2 else None
-            sign = (fields.text(tail[3]) or None) if n > 3 else None
+        day, text, qty, sign = self._extras(tail, 0) if tail else (None, None, None, None)
         amount = Decimal(amt_b.decode())
         v.rows.append(_new(VoucherRow, (acc, amount, objs, day, text, qty, POSTED, sign, line)))
         self._post(acc, amount)
@@ -197,8 +187,13 @@ class VoucherBlocks:
         amount = fields.amount(f[3], "amount")
         if acc is None or amount is None:
             return None
-        day = fields.date(f[4], "transaction date", required=False) if n > 4 and f[4] else None
-        text = (fields.text(f[5]) or None) if n > 5 else None
-        qty = fields.quantity(f[6]) if n > 6 else None
-        sign = (fields.text(f[7]) or None) if n > 7 else None
+        day, text, qty, sign = self._extras(f, 4)
         return VoucherRow(acc, amount, objs, day, text, qty, kind, sign, self.issues.line)
+
+    def _extras(self, f: list[Field], i: int) -> tuple:
+        """A row's optional fields from ``f[i]`` on: date, text, quantity, signature."""
+        fields, n = self.fields, len(f)
+        day = fields.date(f[i], "transaction date", required=False) if n > i and f[i] else None
+        text = (fields.text(f[i + 1]) or None) if n > i + 1 else None
+        qty = fields.quantity(f[i + 2]) if n > i + 2 else None
+        return day, text, qty, (fields.text(f[i + 3]) or None) if n > i + 3 else None
