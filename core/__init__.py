@@ -22,6 +22,7 @@ from .errors import (
 from .events import Event
 from .hookspecs import hookimpl, hookspec
 from .oneshot import tune_gc_for_one_batch
+from .orgnr import luhn_ok, normalize_orgnr
 from .records import (
     Account,
     Attachment,
@@ -96,4 +97,6 @@ __all__ = [
     "hookspec",
     "stored_books",
     "tune_gc_for_one_batch",
+    "luhn_ok",
+    "normalize_orgnr",
 ]

@@ -27,10 +27,20 @@ def modules() -> Iterator[tuple[str, Path, ast.Module]]:
 
 
 def imports(name: str, path: Path, tree: ast.Module) -> Iterator[tuple[str, list[str], int]]:
-    """(module imported from, names, line) for every import, at any depth;
-    relative imports resolved."""
+    """(module imported from, names, line) for every import that runs, at
+    any depth (those under ``if TYPE_CHECKING:`` never do); relative imports
+    resolved."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    typing_only = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+        for stmt in node.body
+        for inner in ast.walk(stmt)
+    }
     for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield alias.name, [], node.lineno

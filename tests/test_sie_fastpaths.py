@@ -1,9 +1,10 @@
 """Differential tests of the reader's speed-ups: each must give exactly what the
 plain path gives.
 
-* Plain voucher blocks read whole vs line by line: the full record stream
-  (every field, every issue, in order), the stats and the summary; both the C
-  accelerator (_scan.c, where built) and the pure-Python regex path.
+* Plain voucher blocks read whole by the C accelerator (_scan.c, where
+  built) vs the line-by-line reference (scan.py's pure-Python twin, which
+  reads no block): the full record stream (every field, every issue, in
+  order), the stats, the summary, the decoder's decisions and #KSUMMA.
 * ``sie check`` on two cores (halves.py) vs one pass: the whole JSON report,
   cut at many #VER lines, including cuts where the halves cannot be joined.
 * ``crc32_combine`` vs ``zlib.crc32`` of the concatenation.
@@ -26,13 +27,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ekonomi.plugins.sie4 import halves, normalize
+from ekonomi.plugins.sie4 import _native, halves, normalize, scan
 from ekonomi.plugins.sie4.check import check_file
 from ekonomi.plugins.sie4.checksum import crc32_combine
 
 EXAMPLES = int(os.environ.get("SIE_FASTPATH_EXAMPLES", "30"))
 KINDS = ["unbalanced", "bad_date", "unterminated_quote", "missing_brace", "wrong_checksum", "utf8", "crlf", "truncated"]
-_NEVER = re.compile(rb"(?!)")
 # Bytes that make lines unusual in the ways the fast paths must notice.
 _SNIPPETS = [
     b"#TRANS", b"#VER", b"{", b"}", b'"', b"\\", b'\\"', b" ", b"\t", b"\r\n", b"\n", b"\n\n", b"\x94", b"\xc3\xa5",
@@ -42,29 +42,26 @@ _SNIPPETS = [
 ]
 
 
-def _stream(path: Path) -> tuple[list[str], str, str]:
+ACCELERATED = scan.read_blocks is not _native.read_blocks
+
+
+def _stream(path: Path) -> tuple[list[str], str, str, tuple]:
     n = normalize.SieNormalizer(path, path.name)
-    return [repr(r) for r in n.records()], repr(n.stats), repr(n.summary)
+    records = [repr(r) for r in n.records()]
+    d, ck = n.decoder, n.checksum
+    decoder = (d.counts, d.first_line, d.prior, d.remembered, d.replacement_lines, d.mojibake_lines)
+    return records, repr(n.stats), repr(n.summary), (repr(decoder), ck.computed, ck.length)
 
 
-def _line_by_line(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], str, str]:
+def _line_by_line(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], str, str, tuple]:
     with monkeypatch.context() as m:
-        m.setattr(normalize, "_BLOCK", _NEVER)
-        m.setattr(normalize, "_scan", None)
-        return _stream(path)
-
-
-def _python_blocks(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], str, str]:
-    with monkeypatch.context() as m:
-        m.setattr(normalize, "_scan", None)
+        for name in ("read_blocks", "flush_sums", "new_state"):
+            m.setattr(scan, name, getattr(_native, name))
         return _stream(path)
 
 
 def _same_on_every_path(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    reference = _line_by_line(path, monkeypatch)
-    assert _stream(path) == reference, path.name
-    if normalize._scan is not None:
-        assert _python_blocks(path, monkeypatch) == reference, path.name
+    assert _stream(path) == _line_by_line(path, monkeypatch), path.name
 
 
 def _ver_cuts(data: bytes, picks: list[tuple[float, float]]) -> list[tuple[int, int, int]]:
@@ -186,11 +183,11 @@ def test_the_c_reader_holds_nothing_of_a_reader_after_it(generated: dict[str, Pa
     """The C reader's lookup slots and sums belong to one reader: once the
     reader is gone, nothing in C still holds its caches (a worker reading
     file after file must not keep them all)."""
-    if normalize._scan is None:
+    if not ACCELERATED:
         pytest.skip("the C reader is not built")
     reader = normalize.SieNormalizer(generated["valid"])
     assert sum(1 for _ in reader.records()) > 100
-    accounts, objects = reader._account_cache, reader._object_cache
+    accounts, objects = reader.fields.accounts, reader.fields.objects
     assert accounts and len(objects) > 1
     del reader
     gc.collect()
@@ -295,13 +292,15 @@ def test_halves_with_sums_decimal_rounds(tmp_path: Path) -> None:
 
 
 def test_c_accelerator_is_built() -> None:
-    # Optional where no compiler is (the pure-Python path gives the same
+    # Optional where no compiler is (the line-by-line reader gives the same
     # records, slower), but CI's machine has one: there it must be used.
-    if normalize._scan is None:
+    if not ACCELERATED:
         if os.environ.get("CI") == "true":
             pytest.fail("the C accelerator ekonomi.plugins.sie4._scan was not built (see setup.py)")
-        pytest.skip("the C accelerator is not built here (no C compiler?); the pure-Python path is tested")
-    assert callable(normalize._scan.read_blocks)
+        pytest.skip("the C accelerator is not built here (no C compiler?); the line-by-line reader is tested")
+    from ekonomi.plugins.sie4 import _scan
+
+    assert scan.read_blocks is _scan.read_blocks
 
 
 # Voucher blocks made from the grammar's pieces, right and slightly wrong, so

@@ -1,7 +1,8 @@
-/* Plain SIE voucher blocks read whole, in C: the accelerator of normalize.py.
+/* Plain SIE voucher blocks read whole, in C: the accelerator of the
+ * line-by-line reader (normalize.py), switched in by scan.py; _scan.pyi has
+ * the signatures and ScanContext (scan.py) what it works with.
  *
- *   read_blocks(data, pos, line, debit, credit, parts, ctx)
- *       -> (vouchers, pos, line, rows, debit, credit)
+ *   read_blocks(ctx, data, pos, line, parts) -> (vouchers, pos, line, rows)
  *
  * Reads consecutive plain blocks from ``data[pos:]`` (pos a line start):
  *
@@ -13,23 +14,12 @@
  *
  * and stops before the first thing that is not such a block, after a block
  * whose reading left an issue (so the caller yields it before that voucher),
- * or at the end.  Nothing here decides anything the Python code decides: a
- * block is taken only if it is exactly a block the regular expressions of
- * normalize.py take (a subset: a quoted field with a backslash is left to
- * Python), dates, non-ASCII texts and object lists not seen before go to the
- * reader's own callbacks, and the result equals what the line-by-line path
- * gives (tests/test_sie_fastpaths.py compares the record streams).  A block
- * is parsed whole before anything is done with it, so a refused block
- * leaves no trace.
- *
- * ctx is a tuple: accounts (bytes -> str), objects (bytes -> (pairs, crc)),
- * dates (bytes -> date|None), movements (str -> Decimal), decode(bytes, line),
- * plain_date(bytes), object_list(bytes, line), row_date(bytes, line), Decimal,
- * VoucherRow, Voucher, RowKind.POSTED, Decimal(0), issues (list), the
- * field decoder with its _cache, counts and first_line, the name "cp437",
- * and the reader's own C state (new_state: lookup slots and pending sums;
- * the reader calls flush_sums before it adds to the same totals itself, and
- * at the end of a read).
+ * or at the end.  Nothing here decides anything the Python code decides:
+ * dates, object lists and texts it cannot decide for certain go to the
+ * reader's FieldReader and FieldDecoder, and the records, issues, decoder
+ * decisions and #KSUMMA input equal what the line-by-line path gives
+ * (tests/test_sie_fastpaths.py compares them).  A block is parsed whole
+ * before anything is done with it, so a refused block leaves no trace.
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -37,12 +27,6 @@
 #include <limits.h>
 #include <stdint.h>
 #include <string.h>
-
-enum {
-    C_ACCOUNTS, C_OBJECTS, C_DATES, C_MOVEMENTS, C_DECODE, C_PLAIN_DATE, C_OBJECT_LIST,
-    C_ROW_DATE, C_DECIMAL, C_ROWTYPE, C_VOUCHERTYPE, C_POSTED, C_ZERO, C_ISSUES,
-    C_DECODER, C_DEC_CACHE, C_DEC_COUNTS, C_DEC_FIRST, C_CP437_NAME, C_STATE, C_SIZE
-};
 
 typedef struct {
     const char *s;
@@ -222,7 +206,10 @@ static const char *parse_row(const char *p, const char *end, Row *r) {
     return line_end(p, end);
 }
 
-/* ---- values ------------------------------------------------------------------ */
+/* ---- building records ---------------------------------------------------------- */
+
+static PyObject *Decimal, *ZERO, *VoucherType, *RowType, *POSTED, *CP437_NAME; /* set at import */
+static Py_UCS4 cp437[256]; /* from Python's own cp437 codec */
 
 /* The span's bytes with each \" written as a quote: into out (room for sp.n), returns the length. */
 static Py_ssize_t unescape(Span sp, char *out) {
@@ -247,124 +234,6 @@ static int is_ascii(Span sp) {
     for (Py_ssize_t i = 0; i < sp.n; i++)
         if ((unsigned char)sp.s[i] >= 0x80) return 0;
     return 1;
-}
-
-static Py_UCS4 cp437[256]; /* filled at import from Python's own cp437 codec */
-static PyObject *one;        /* 1, for counts[enc] += 1 */
-
-/* FieldDecoder.decode's two common cases, step for step (encoding.py): a
- * remembered text whose encoding is the prior, and a text that is CP437 for
- * certain (the prior is CP437, no byte >= 0xC0, CP437 already used, not
- * reading speculatively).  Anything else (NULL, no error) goes to decode(). */
-static PyObject *decode_common(PyObject *b, PyObject *ctx) {
-    PyObject *decoder = PyTuple_GET_ITEM(ctx, C_DECODER), *counts = PyTuple_GET_ITEM(ctx, C_DEC_COUNTS);
-    PyObject *cache = PyTuple_GET_ITEM(ctx, C_DEC_CACHE), *name = PyTuple_GET_ITEM(ctx, C_CP437_NAME);
-    PyObject *prior = PyObject_GetAttrString(decoder, "_prior");
-    if (!prior) return NULL;
-    PyObject *text = NULL, *enc = NULL;
-    PyObject *hit = PyDict_GetItemWithError(cache, b);
-    if (hit) {
-        if (!PyTuple_Check(hit) || PyTuple_GET_SIZE(hit) != 2) goto out;
-        enc = PyTuple_GET_ITEM(hit, 1);
-        int same = PyObject_RichCompareBool(enc, prior, Py_EQ);
-        if (same <= 0) goto out;
-        text = Py_NewRef(PyTuple_GET_ITEM(hit, 0));
-    } else {
-        if (PyErr_Occurred()) goto out;
-        int certain = PyUnicode_Check(prior) && PyUnicode_Compare(prior, name) == 0;
-        PyObject *spec = certain ? PyObject_GetAttrString(decoder, "speculative") : NULL;
-        if (certain && !spec) goto out;
-        certain = certain && spec == Py_False && PyDict_Contains(PyTuple_GET_ITEM(ctx, C_DEC_FIRST), name) == 1;
-        Py_XDECREF(spec);
-        const unsigned char *s = (const unsigned char *)PyBytes_AS_STRING(b);
-        Py_ssize_t n = PyBytes_GET_SIZE(b);
-        Py_UCS4 top = 0;
-        for (Py_ssize_t i = 0; certain && i < n; i++) {
-            if (s[i] >= 0xC0) certain = 0;
-            else if (cp437[s[i]] > top) top = cp437[s[i]];
-        }
-        if (!certain) goto out;
-        if (!(text = PyUnicode_New(n, top))) goto out;
-        int kind = PyUnicode_KIND(text);
-        void *data = PyUnicode_DATA(text);
-        for (Py_ssize_t i = 0; i < n; i++) PyUnicode_WRITE(kind, data, i, cp437[s[i]]);
-        enc = name;
-        if (PyDict_GET_SIZE(cache) < 20000) { /* as decode() remembers CP437 texts */
-            PyObject *pair = PyTuple_Pack(2, text, name);
-            if (!pair || PyDict_SetItem(cache, b, pair) < 0) {
-                Py_XDECREF(pair);
-                Py_CLEAR(text);
-                goto out;
-            }
-            Py_DECREF(pair);
-        }
-    }
-    /* counts[enc] += 1: the prior stays the prior */
-    PyObject *was = PyDict_GetItemWithError(counts, enc);
-    PyObject *now = was ? PyNumber_Add(was, one) : NULL;
-    if (!now || PyDict_SetItem(counts, enc, now) < 0) {
-        if (!PyErr_Occurred()) PyErr_SetString(PyExc_RuntimeError, "decoder counts out of step");
-        Py_XDECREF(now);
-        Py_CLEAR(text);
-        goto out;
-    }
-    Py_DECREF(now);
-out:
-    Py_DECREF(prior);
-    return text;
-}
-
-/* A text field as str: ASCII directly, else through the reader's decoder. */
-static PyObject *text_of(Span sp, long line, PyObject *ctx) {
-    if (!sp.esc && is_ascii(sp)) return PyUnicode_DecodeASCII(sp.s, sp.n, NULL);
-    PyObject *b = span_bytes(sp);
-    if (b && sp.esc && is_ascii(sp)) {
-        PyObject *t = PyUnicode_DecodeASCII(PyBytes_AS_STRING(b), PyBytes_GET_SIZE(b), NULL);
-        Py_DECREF(b);
-        return t;
-    }
-    if (!b) return NULL;
-    PyObject *t = decode_common(b, ctx);
-    if (!t && !PyErr_Occurred()) t = PyObject_CallFunction(PyTuple_GET_ITEM(ctx, C_DECODE), "Ol", b, line);
-    Py_DECREF(b);
-    return t;
-}
-
-/* ``text or None`` */
-static PyObject *text_or_none(Span sp, long line, PyObject *ctx) {
-    if (!sp.present || sp.n == 0) Py_RETURN_NONE;
-    PyObject *t = text_of(sp, line, ctx);
-    if (t && PyUnicode_GET_LENGTH(t) == 0) {
-        Py_DECREF(t);
-        Py_RETURN_NONE;
-    }
-    return t;
-}
-
-static PyObject *decimal_of(Span sp, PyObject *ctx) {
-    PyObject *s = PyUnicode_DecodeASCII(sp.s, sp.n, NULL);
-    if (!s) return NULL;
-    PyObject *d = PyObject_CallOneArg(PyTuple_GET_ITEM(ctx, C_DECIMAL), s);
-    Py_DECREF(s);
-    return d;
-}
-
-/* dates.get(b) or plain_date(b): a new reference to a date or None. */
-static PyObject *head_date(Span sp, PyObject *ctx) {
-    PyObject *b = PyBytes_FromStringAndSize(sp.s, sp.n);
-    if (!b) return NULL;
-    PyObject *d = PyDict_GetItemWithError(PyTuple_GET_ITEM(ctx, C_DATES), b);
-    if (d && d != Py_None) {
-        Py_DECREF(b);
-        return Py_NewRef(d);
-    }
-    if (PyErr_Occurred()) {
-        Py_DECREF(b);
-        return NULL;
-    }
-    d = PyObject_CallOneArg(PyTuple_GET_ITEM(ctx, C_PLAIN_DATE), b);
-    Py_DECREF(b);
-    return d;
 }
 
 typedef struct {
@@ -503,7 +372,7 @@ static int ore_add(Ore *a, Ore b) {
 }
 
 /* The Decimal of a sum: its öre written with its number of decimals. */
-static PyObject *ore_decimal(Ore o, PyObject *decimal) {
+static PyObject *ore_decimal(Ore o) {
     static const unsigned long long scale[3] = {1, 10, 100};
     char text[48];
     unsigned long long u = o.ore < 0 ? 0ULL - (unsigned long long)o.ore : (unsigned long long)o.ore;
@@ -513,14 +382,14 @@ static PyObject *ore_decimal(Ore o, PyObject *decimal) {
     else snprintf(text, sizeof text, "%s%llu.%0*llu", sign, u / scale[o.decimals], o.decimals, u % scale[o.decimals]);
     PyObject *s = PyUnicode_FromString(text);
     if (!s) return NULL;
-    PyObject *d = PyObject_CallOneArg(decimal, s);
+    PyObject *d = PyObject_CallOneArg(Decimal, s);
     Py_DECREF(s);
     return d;
 }
 
 /* *total += sum, as Decimals. */
-static int decimal_add(PyObject **total, Ore sum, PyObject *decimal) {
-    PyObject *d = ore_decimal(sum, decimal);
+static int decimal_add(PyObject **total, Ore sum) {
+    PyObject *d = ore_decimal(sum);
     if (!d) return -1;
     PyObject *after = PyNumber_Add(*total, d);
     Py_DECREF(d);
@@ -531,7 +400,7 @@ static int decimal_add(PyObject **total, Ore sum, PyObject *decimal) {
 
 /* Hand the öre sums to Python: movements[acc] += each (first-seen order),
  * then debit and credit.  The table is empty after, whatever happened. */
-static int ore_flush(OreSums *os, PyObject *movements, PyObject *decimal, PyObject *zero, PyObject **debit, PyObject **credit) {
+static int ore_flush(OreSums *os, PyObject *movements, PyObject **debit, PyObject **credit) {
     int bad = 0;
     for (int i = 0; i < os->n; i++) {
         Movement *m = &os->moves[i];
@@ -540,8 +409,8 @@ static int ore_flush(OreSums *os, PyObject *movements, PyObject *decimal, PyObje
             if (!total && PyErr_Occurred()) {
                 bad = 1;
             } else {
-                total = Py_NewRef(total ? total : zero);
-                bad = decimal_add(&total, m->sum, decimal) < 0 || PyDict_SetItem(movements, m->acc, total) < 0;
+                total = Py_NewRef(total ? total : ZERO);
+                bad = decimal_add(&total, m->sum) < 0 || PyDict_SetItem(movements, m->acc, total) < 0;
                 Py_DECREF(total);
             }
         }
@@ -549,8 +418,8 @@ static int ore_flush(OreSums *os, PyObject *movements, PyObject *decimal, PyObje
     }
     os->n = 0;
     memset(os->index, 0, sizeof os->index);
-    if (!bad && os->debit.decimals >= 0) bad = decimal_add(debit, os->debit, decimal) < 0;
-    if (!bad && os->credit.decimals >= 0) bad = decimal_add(credit, os->credit, decimal) < 0;
+    if (!bad && os->debit.decimals >= 0) bad = decimal_add(debit, os->debit) < 0;
+    if (!bad && os->credit.decimals >= 0) bad = decimal_add(credit, os->credit) < 0;
     os->debit.ore = os->credit.ore = 0;
     os->debit.decimals = os->credit.decimals = -1; /* -1: nothing added */
     return bad ? -1 : 0;
@@ -581,6 +450,11 @@ static int ore_note(OreSums *os, PyObject *acc, Ore amount) {
  * pile up over many calls and reach Python only when the reader asks
  * (flush_sums): before its line-by-line path adds to the same totals, and at
  * the end of a read. */
+/* What a reader keeps for read_blocks between calls (ScanContext.state, a
+ * capsule from new_state): the lookup slots, and the öre sums, which pile up
+ * over many calls and reach the Stats only when the reader calls flush_sums
+ * (before its line-by-line path adds to the same totals, and at the end of
+ * a read) or an amount cannot be summed in öre. */
 typedef struct {
     OreSums sums;
     SpanSlot accounts[SPAN_CACHE_SLOTS], objects[SPAN_CACHE_SLOTS];
@@ -608,162 +482,277 @@ static PyObject *new_state(PyObject *self, PyObject *unused) {
     return capsule;
 }
 
-static PyObject *flush_sums(PyObject *self, PyObject *args) {
-    PyObject *capsule, *movements, *decimal, *zero, *debit, *credit;
-    if (!PyArg_ParseTuple(args, "OO!OOOO", &capsule, &PyDict_Type, &movements, &decimal, &zero, &debit, &credit)) return NULL;
-    ReaderState *st = PyCapsule_GetPointer(capsule, STATE_CAPSULE);
-    if (!st) return NULL;
-    OreSums *os = &st->sums;
-    Py_INCREF(debit);
-    Py_INCREF(credit);
-    if (ore_flush(os, movements, decimal, zero, &debit, &credit) < 0) {
-        Py_DECREF(debit);
-        Py_DECREF(credit);
-        return NULL;
-    }
-    return Py_BuildValue("(NN)", debit, credit);
+/* if amount > 0: debit += amount  else: credit += amount;
+ * movements[acc] = movements.get(acc, 0) + amount */
+static int add_decimal(PyObject *movements, PyObject **debit, PyObject **credit, PyObject *acc, PyObject *amount) {
+    int positive = PyObject_RichCompareBool(amount, ZERO, Py_GT);
+    if (positive < 0) return -1;
+    PyObject **side = positive ? debit : credit;
+    PyObject *sum = PyNumber_Add(*side, amount);
+    if (!sum) return -1;
+    Py_SETREF(*side, sum);
+    PyObject *before = PyDict_GetItemWithError(movements, acc);
+    if (!before && PyErr_Occurred()) return -1;
+    PyObject *after = PyNumber_Add(before ? before : ZERO, amount);
+    if (!after) return -1;
+    int bad = PyDict_SetItem(movements, acc, after);
+    Py_DECREF(after);
+    return bad;
 }
 
+/* The öre sums into stats.movements, stats.debit and stats.credit, then
+ * ``amount`` (if any) on ``acc`` as a Decimal: what the Python path adds. */
+static int sums_into_stats(ReaderState *st, PyObject *stats, PyObject *acc, PyObject *amount) {
+    if (!amount && st->sums.n == 0 && st->sums.debit.decimals < 0 && st->sums.credit.decimals < 0) return 0;
+    PyObject *movements = PyObject_GetAttrString(stats, "movements");
+    PyObject *debit = PyObject_GetAttrString(stats, "debit"), *credit = PyObject_GetAttrString(stats, "credit");
+    if (movements && !PyDict_Check(movements)) PyErr_SetString(PyExc_TypeError, "read_blocks: stats.movements must be a dict");
+    int bad = PyErr_Occurred() || ore_flush(&st->sums, movements, &debit, &credit) < 0 ||
+              (amount && add_decimal(movements, &debit, &credit, acc, amount) < 0) ||
+              PyObject_SetAttrString(stats, "debit", debit) < 0 || PyObject_SetAttrString(stats, "credit", credit) < 0;
+    Py_XDECREF(movements);
+    Py_XDECREF(debit);
+    Py_XDECREF(credit);
+    return bad ? -1 : 0;
+}
+
+/* ---- the context: a ScanContext's parts, for one call ------------------------ */
+
+
 typedef struct {
-    PyObject *debit, *credit; /* owned */
+    PyObject *capsule, *fields, *decoder, *stats, *issues; /* strong, as all here */
+    PyObject *accounts, *objects, *dates, *remembered;
+    Py_ssize_t remember_max;
     ReaderState *state;
-} Sums;
+    int known, prior_cp437, speculative; /* the decoder's, as last read */
+    Py_ssize_t pending;                  /* CP437 decisions not yet noted */
+    long pending_line;
+} Ctx;
 
-/* One row's record; updates the sums and movements.  Appends its checksum bytes. */
-static PyObject *make_row(Row *r, long row_line, PyObject *ctx, Sums *sums, Buf *ck) {
-    PyObject *accounts = PyTuple_GET_ITEM(ctx, C_ACCOUNTS);
-    PyObject *objects = PyTuple_GET_ITEM(ctx, C_OBJECTS);
-    PyObject *row = NULL, *acc = NULL, *cached = NULL, *amount = NULL;
-    PyObject *day = NULL, *text = NULL, *qty = NULL, *sign = NULL;
+static void ctx_clear(Ctx *c) {
+    PyObject **all[] = {&c->capsule, &c->fields, &c->decoder, &c->stats, &c->issues, &c->accounts, &c->objects, &c->dates, &c->remembered};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) Py_CLEAR(*all[i]);
+}
 
-    SpanSlot *slot = span_slot(sums->state->accounts, r->account.s, r->account.n);
-    acc = span_cached(slot, accounts, r->account);
+static int get(PyObject *o, const char *name, PyObject **out, int dict) {
+    *out = o ? PyObject_GetAttrString(o, name) : NULL;
+    if (*out && dict && !PyDict_Check(*out)) {
+        PyErr_Format(PyExc_TypeError, "read_blocks: %s must be a dict", name);
+        Py_CLEAR(*out);
+    }
+    return *out ? 0 : -1;
+}
+
+static int ctx_open(Ctx *c, PyObject *ctx) {
+    memset(c, 0, sizeof *c);
+    PyObject *limit = NULL;
+    if (get(ctx, "state", &c->capsule, 0) < 0 || get(ctx, "fields", &c->fields, 0) < 0 || get(ctx, "decoder", &c->decoder, 0) < 0 ||
+        get(ctx, "stats", &c->stats, 0) < 0 || get(ctx, "issues", &c->issues, 0) < 0 || get(c->fields, "accounts", &c->accounts, 1) < 0 ||
+        get(c->fields, "objects", &c->objects, 1) < 0 || get(c->fields, "dates", &c->dates, 1) < 0 ||
+        get(c->decoder, "remembered", &c->remembered, 1) < 0 || get(c->decoder, "REMEMBER", &limit, 0) < 0)
+        return -1;
+    c->remember_max = PyLong_AsSsize_t(limit);
+    Py_DECREF(limit);
+    if (c->remember_max == -1 && PyErr_Occurred()) return -1;
+    if (!PyList_Check(c->issues)) {
+        PyErr_SetString(PyExc_TypeError, "read_blocks: issues must be a list");
+        return -1;
+    }
+    c->state = PyCapsule_GetPointer(c->capsule, STATE_CAPSULE);
+    return c->state ? 0 : -1;
+}
+
+/* decoder.prior and decoder.speculative: read again after any call into Python. */
+static int ctx_know(Ctx *c) {
+    PyObject *prior = PyObject_GetAttrString(c->decoder, "prior");
+    PyObject *spec = prior ? PyObject_GetAttrString(c->decoder, "speculative") : NULL;
+    c->speculative = spec ? PyObject_IsTrue(spec) : -1;
+    c->prior_cp437 = prior && PyUnicode_Check(prior) && PyUnicode_Compare(prior, CP437_NAME) == 0;
+    Py_XDECREF(prior);
+    Py_XDECREF(spec);
+    c->known = c->speculative >= 0;
+    return c->known ? 0 : -1;
+}
+
+/* The CP437 decisions made here go to decoder.note before any call into
+ * Python (which may decide, or compare counts) and at the end of a call. */
+static int ctx_note(Ctx *c) {
+    if (!c->pending) return 0;
+    PyObject *r = PyObject_CallMethod(c->decoder, "note", "Oln", CP437_NAME, c->pending_line, c->pending);
+    c->pending = 0;
+    Py_XDECREF(r);
+    return r ? 0 : -1;
+}
+
+/* obj.method(arg, line) (or obj.method(arg) when line < 0): the reader decides. */
+static PyObject *call_out(Ctx *c, PyObject *obj, const char *method, PyObject *arg, long line) {
+    if (ctx_note(c) < 0) return NULL;
+    c->known = 0;
+    return line < 0 ? PyObject_CallMethod(obj, method, "O", arg) : PyObject_CallMethod(obj, method, "Ol", arg, line);
+}
+
+/* ---- values ------------------------------------------------------------------ */
+
+/* FieldDecoder.decode's common cases, as it decides them (encoding.py): a
+ * remembered text while the prior is CP437, and a text that is CP437 for
+ * certain (prior CP437, not speculative, no byte >= 0xC0), remembered as
+ * decode() remembers it.  Anything else (NULL, no error) goes to decode(). */
+static PyObject *decode_fast(Ctx *c, PyObject *b, long line) {
+    if (!c->known && ctx_know(c) < 0) return NULL;
+    if (!c->prior_cp437) return NULL;
+    PyObject *text = PyDict_GetItemWithError(c->remembered, b);
+    if (text && PyUnicode_Check(text)) {
+        Py_INCREF(text);
+    } else {
+        if (text || PyErr_Occurred() || c->speculative) return NULL;
+        const unsigned char *s = (const unsigned char *)PyBytes_AS_STRING(b);
+        Py_ssize_t n = PyBytes_GET_SIZE(b);
+        Py_UCS4 top = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if (s[i] >= 0xC0) return NULL;
+            if (cp437[s[i]] > top) top = cp437[s[i]];
+        }
+        if (!(text = PyUnicode_New(n, top))) return NULL;
+        int kind = PyUnicode_KIND(text);
+        void *data = PyUnicode_DATA(text);
+        for (Py_ssize_t i = 0; i < n; i++) PyUnicode_WRITE(kind, data, i, cp437[s[i]]);
+        if (PyDict_GET_SIZE(c->remembered) < c->remember_max && PyDict_SetItem(c->remembered, b, text) < 0) Py_CLEAR(text);
+    }
+    if (text && !c->pending++) c->pending_line = line;
+    return text;
+}
+
+/* A text field as str: ASCII directly, else as the reader's decoder decides. */
+static PyObject *text_of(Ctx *c, Span sp, long line) {
+    if (!sp.esc && is_ascii(sp)) return PyUnicode_DecodeASCII(sp.s, sp.n, NULL);
+    PyObject *b = span_bytes(sp);
+    if (!b) return NULL;
+    PyObject *t = is_ascii(sp) ? PyUnicode_DecodeASCII(PyBytes_AS_STRING(b), PyBytes_GET_SIZE(b), NULL) : decode_fast(c, b, line);
+    if (!t && !PyErr_Occurred()) t = call_out(c, c->decoder, "decode", b, line);
+    Py_DECREF(b);
+    return t;
+}
+
+/* ``text or None`` */
+static PyObject *text_or_none(Ctx *c, Span sp, long line) {
+    if (!sp.present || sp.n == 0) Py_RETURN_NONE;
+    PyObject *t = text_of(c, sp, line);
+    if (t && PyUnicode_GET_LENGTH(t) == 0) Py_SETREF(t, Py_NewRef(Py_None));
+    return t;
+}
+
+static PyObject *decimal_of(Span sp) {
+    PyObject *s = PyUnicode_DecodeASCII(sp.s, sp.n, NULL);
+    if (!s) return NULL;
+    PyObject *d = PyObject_CallOneArg(Decimal, s);
+    Py_DECREF(s);
+    return d;
+}
+
+/* fields.dates.get(b), else fields.<method>(b[, line]): a date or None. */
+static PyObject *date_of(Ctx *c, Span sp, const char *method, long line) {
+    PyObject *b = PyBytes_FromStringAndSize(sp.s, sp.n);
+    if (!b) return NULL;
+    PyObject *d = PyDict_GetItemWithError(c->dates, b);
+    if (d && d != Py_None) Py_INCREF(d);
+    else d = PyErr_Occurred() ? NULL : call_out(c, c->fields, method, b, line);
+    Py_DECREF(b);
+    return d;
+}
+
+/* ---- rows -------------------------------------------------------------------- */
+
+/* fields.accounts[bytes], the str made and remembered there if new. */
+static PyObject *account_of(Ctx *c, Span sp) {
+    SpanSlot *slot = span_slot(c->state->accounts, sp.s, sp.n);
+    PyObject *acc = span_cached(slot, c->accounts, sp);
+    if (acc) return Py_NewRef(acc);
+    PyObject *key = PyBytes_FromStringAndSize(sp.s, sp.n);
+    if (!key) return NULL;
+    acc = PyDict_GetItemWithError(c->accounts, key);
     if (acc) {
         Py_INCREF(acc);
-    } else {
-        PyObject *key = PyBytes_FromStringAndSize(r->account.s, r->account.n);
-        if (!key) return NULL;
-        acc = PyDict_GetItemWithError(accounts, key);
-        if (acc) {
-            Py_INCREF(acc);
-        } else if (!PyErr_Occurred()) {
-            acc = PyUnicode_DecodeASCII(r->account.s, r->account.n, NULL);
-            if (acc && PyDict_SetItem(accounts, key, acc) < 0) Py_CLEAR(acc);
-        }
-        Py_DECREF(key);
-        if (!acc) return NULL;
-        span_remember(slot, accounts, r->account, acc);
+    } else if (!PyErr_Occurred()) {
+        acc = PyUnicode_DecodeASCII(sp.s, sp.n, NULL);
+        if (acc && PyDict_SetItem(c->accounts, key, acc) < 0) Py_CLEAR(acc);
     }
+    Py_DECREF(key);
+    if (acc) span_remember(slot, c->accounts, sp, acc);
+    return acc;
+}
 
-    slot = span_slot(sums->state->objects, r->objects.s, r->objects.n);
-    cached = span_cached(slot, objects, r->objects);
-    if (cached) {
-        Py_INCREF(cached);
-    } else {
-        PyObject *key = PyBytes_FromStringAndSize(r->objects.s, r->objects.n);
-        if (!key) goto fail;
-        cached = PyDict_GetItemWithError(objects, key);
-        if (cached) {
-            Py_INCREF(cached);
-        } else if (!PyErr_Occurred()) {
-            cached = PyObject_CallFunction(PyTuple_GET_ITEM(ctx, C_OBJECT_LIST), "Ol", key, row_line);
-        }
-        /* Only what the dict holds is remembered: the callback's answer is
-         * cached by the reader itself, or asked again next time. */
-        PyObject *held = cached ? PyDict_GetItemWithError(objects, key) : NULL;
-        Py_DECREF(key);
-        if (!cached || (!held && PyErr_Occurred())) goto fail;
-        if (held == cached) span_remember(slot, objects, r->objects, cached);
+/* fields.objects[inner], else fields.object_list(inner, line): (pairs, #KSUMMA bytes). */
+static PyObject *objects_of(Ctx *c, Span sp, long line) {
+    SpanSlot *slot = span_slot(c->state->objects, sp.s, sp.n);
+    PyObject *cached = span_cached(slot, c->objects, sp);
+    if (cached) return Py_NewRef(cached);
+    PyObject *key = PyBytes_FromStringAndSize(sp.s, sp.n);
+    if (!key) return NULL;
+    cached = PyDict_GetItemWithError(c->objects, key);
+    if (cached) Py_INCREF(cached);
+    else if (!PyErr_Occurred()) cached = call_out(c, c->fields, "object_list", key, line);
+    /* Only what the dict holds is remembered: the reader caches its answer, or is asked again next time. */
+    PyObject *held = cached ? PyDict_GetItemWithError(c->objects, key) : NULL;
+    Py_DECREF(key);
+    if (!cached || (!held && PyErr_Occurred())) {
+        Py_XDECREF(cached);
+        return NULL;
     }
     if (!PyTuple_Check(cached) || PyTuple_GET_SIZE(cached) != 2 || !PyBytes_Check(PyTuple_GET_ITEM(cached, 1))) {
         PyErr_SetString(PyExc_TypeError, "object_list must give (pairs, bytes)");
-        goto fail;
+        Py_DECREF(cached);
+        return NULL;
     }
-    if (!(amount = decimal_of(r->amount, ctx))) goto fail;
+    if (held == cached) span_remember(slot, c->objects, sp, cached);
+    return cached;
+}
 
-    int extras = (r->day.present && r->day.n) || (r->text.present && r->text.n) || (r->qty.present && r->qty.n) ||
-                 (r->sign.present && r->sign.n);
-    if (extras) {
-        if (r->day.present && r->day.n) {
-            PyObject *b = PyBytes_FromStringAndSize(r->day.s, r->day.n);
-            if (!b) goto fail;
-            day = PyDict_GetItemWithError(PyTuple_GET_ITEM(ctx, C_DATES), b);
-            if (day && day != Py_None) {
-                Py_INCREF(day);
-            } else if (!PyErr_Occurred()) {
-                day = PyObject_CallFunction(PyTuple_GET_ITEM(ctx, C_ROW_DATE), "Ol", b, row_line);
-            } else {
-                day = NULL;
-            }
-            Py_DECREF(b);
-            if (!day) goto fail;
-        }
-        if (!(text = text_or_none(r->text, row_line, ctx))) goto fail;
-        if (r->qty.present && r->qty.n) {
-            if (!(qty = decimal_of(r->qty, ctx))) goto fail;
-        }
-        if (!(sign = text_or_none(r->sign, row_line, ctx))) goto fail;
-    }
-    if (ck) {
-        if (buf_add(ck, "#TRANS", 6) < 0 || buf_span(ck, r->account) < 0) goto fail;
-        PyObject *crc = PyTuple_GET_ITEM(cached, 1);
-        if (buf_add(ck, PyBytes_AS_STRING(crc), PyBytes_GET_SIZE(crc)) < 0) goto fail;
-        if (buf_span(ck, r->amount) < 0 || buf_span(ck, r->day) < 0 || buf_span(ck, r->text) < 0 ||
-            buf_span(ck, r->qty) < 0 || buf_span(ck, r->sign) < 0)
-            goto fail;
-    }
-    if (!(row = new_record(PyTuple_GET_ITEM(ctx, C_ROWTYPE), 9))) goto fail;
-    PyTuple_SET_ITEM(row, 0, Py_NewRef(acc));
-    PyTuple_SET_ITEM(row, 1, Py_NewRef(amount));
-    PyTuple_SET_ITEM(row, 2, Py_NewRef(PyTuple_GET_ITEM(cached, 0)));
-    PyTuple_SET_ITEM(row, 3, day ? day : Py_NewRef(Py_None));
-    PyTuple_SET_ITEM(row, 4, text ? text : Py_NewRef(Py_None));
-    PyTuple_SET_ITEM(row, 5, qty ? qty : Py_NewRef(Py_None));
-    PyTuple_SET_ITEM(row, 6, Py_NewRef(PyTuple_GET_ITEM(ctx, C_POSTED)));
-    PyTuple_SET_ITEM(row, 7, sign ? sign : Py_NewRef(Py_None));
-    day = text = qty = sign = NULL; /* now owned by row */
-    PyObject *num = PyLong_FromLong(row_line);
-    if (!num) goto fail;
-    PyTuple_SET_ITEM(row, 8, num);
-
+/* The amount into the öre sums, or (a huge amount, a full table) what is
+ * summed so far first, then this amount as a Decimal, so the movements keep
+ * the order of the Python path. */
+static int add_amount(Ctx *c, PyObject *acc, Span sp, PyObject *amount) {
     Ore ore;
-    if (ore_of(r->amount, &ore) && ore_note(&sums->state->sums, acc, ore)) goto done;
-    /* A huge amount, or a full table: what is summed so far goes first, so
-     * the order of the movements stays that of the Python path. */
-    if (ore_flush(&sums->state->sums, PyTuple_GET_ITEM(ctx, C_MOVEMENTS), PyTuple_GET_ITEM(ctx, C_DECIMAL), PyTuple_GET_ITEM(ctx, C_ZERO),
-                  &sums->debit, &sums->credit) < 0)
+    if (ore_of(sp, &ore) && ore_note(&c->state->sums, acc, ore)) return 0;
+    return sums_into_stats(c->state, c->stats, acc, amount);
+}
+
+static int row_checksum(Buf *ck, Row *r, PyObject *crc) {
+    return buf_add(ck, "#TRANS", 6) < 0 || buf_span(ck, r->account) < 0 ||
+                   buf_add(ck, PyBytes_AS_STRING(crc), PyBytes_GET_SIZE(crc)) < 0 || buf_span(ck, r->amount) < 0 ||
+                   buf_span(ck, r->day) < 0 || buf_span(ck, r->text) < 0 || buf_span(ck, r->qty) < 0 || buf_span(ck, r->sign) < 0
+               ? -1
+               : 0;
+}
+
+#define SET(rec, i, expr)                 \
+    do {                                  \
+        PyObject *x_ = (expr);            \
+        if (!x_) goto fail;               \
+        PyTuple_SET_ITEM((rec), (i), x_); \
+    } while (0)
+
+/* One row's VoucherRow; adds to the sums and its #KSUMMA bytes to ck. */
+static PyObject *make_row(Ctx *c, Row *r, long line, Buf *ck) {
+    PyObject *row = new_record(RowType, 9), *objects = NULL;
+    if (!row) return NULL;
+    SET(row, 0, account_of(c, r->account));
+    if (!(objects = objects_of(c, r->objects, line))) goto fail;
+    SET(row, 1, decimal_of(r->amount));
+    SET(row, 2, Py_NewRef(PyTuple_GET_ITEM(objects, 0)));
+    SET(row, 3, r->day.n ? date_of(c, r->day, "row_date", line) : Py_NewRef(Py_None));
+    SET(row, 4, text_or_none(c, r->text, line));
+    SET(row, 5, r->qty.n ? decimal_of(r->qty) : Py_NewRef(Py_None));
+    SET(row, 6, Py_NewRef(POSTED));
+    SET(row, 7, text_or_none(c, r->sign, line));
+    SET(row, 8, PyLong_FromLong(line));
+    if ((ck && row_checksum(ck, r, PyTuple_GET_ITEM(objects, 1)) < 0) ||
+        add_amount(c, PyTuple_GET_ITEM(row, 0), r->amount, PyTuple_GET_ITEM(row, 1)) < 0)
         goto fail;
-    /* if amount > 0: debit += amount  else: credit += amount */
-    PyObject *zero = PyTuple_GET_ITEM(ctx, C_ZERO);
-    int positive = PyObject_RichCompareBool(amount, zero, Py_GT);
-    if (positive < 0) goto fail;
-    PyObject **side = positive ? &sums->debit : &sums->credit;
-    PyObject *sum = PyNumber_Add(*side, amount);
-    if (!sum) goto fail;
-    Py_SETREF(*side, sum);
-    /* movements[acc] = movements.get(acc, 0) + amount */
-    PyObject *movements = PyTuple_GET_ITEM(ctx, C_MOVEMENTS);
-    PyObject *before = PyDict_GetItemWithError(movements, acc);
-    if (!before && PyErr_Occurred()) goto fail;
-    PyObject *after = PyNumber_Add(before ? before : zero, amount);
-    if (!after) goto fail;
-    int bad = PyDict_SetItem(movements, acc, after);
-    Py_DECREF(after);
-    if (bad < 0) goto fail;
-done:
-    Py_DECREF(acc);
-    Py_DECREF(cached);
-    Py_DECREF(amount);
+    Py_DECREF(objects);
     return row;
 fail:
-    Py_XDECREF(row);
-    Py_XDECREF(acc);
-    Py_XDECREF(cached);
-    Py_XDECREF(amount);
-    Py_XDECREF(day);
-    Py_XDECREF(text);
-    Py_XDECREF(qty);
-    Py_XDECREF(sign);
+    Py_XDECREF(objects);
+    Py_DECREF(row);
     return NULL;
 }
 
@@ -771,161 +760,128 @@ fail:
 
 #define MAX_ROWS 4096 /* a bigger voucher is left to Python */
 
-static PyObject *read_blocks(PyObject *self, PyObject *args) {
-    Py_buffer view;
-    Py_ssize_t pos;
-    long line;
-    PyObject *debit, *credit, *parts, *ctx;
-    if (!PyArg_ParseTuple(args, "y*nlOOOO!", &view, &pos, &line, &debit, &credit, &parts, &PyTuple_Type, &ctx))
-        return NULL;
-    if (PyTuple_GET_SIZE(ctx) != C_SIZE || (parts != Py_None && !PyList_Check(parts))) {
-        PyBuffer_Release(&view);
-        PyErr_SetString(PyExc_TypeError, "read_blocks: bad context");
-        return NULL;
+/* A whole plain block at p: its head, its rows (n of them) and the position
+ * after its '}' line; NULL if it is not one. */
+static const char *parse_block(const char *p, const char *end, Head *h, Row *rows, Py_ssize_t *n) {
+    const char *q = parse_head(p, end, h);
+    if (!q) return NULL;
+    q = skip_blanks(q, end);
+    if (q >= end || *q != '{' || !(q = line_end(q + 1, end))) return NULL;
+    for (*n = 0;; (*n)++) {
+        const char *b = skip_blanks(q, end);
+        if (b < end && *b == '}') return *n ? line_end(b + 1, end) : NULL;
+        if (*n == MAX_ROWS || !(q = parse_row(q, end, &rows[*n]))) return NULL;
     }
-    const char *data = view.buf, *end = data + view.len;
-    PyObject *issues = PyTuple_GET_ITEM(ctx, C_ISSUES);
-    PyObject *vouchers = PyList_New(0);
-    Row *rows = PyMem_Malloc(sizeof(Row) * MAX_ROWS);
-    Buf ck = {NULL, 0, 0};
-    Sums sums = {Py_NewRef(debit), Py_NewRef(credit), PyCapsule_GetPointer(PyTuple_GET_ITEM(ctx, C_STATE), STATE_CAPSULE)};
-    long nrows = 0;
-    if (!vouchers || !rows || !sums.state) {
-        if (!rows) PyErr_NoMemory();
-        goto fail;
-    }
-    if (pos < 0 || pos > view.len) {
-        PyErr_SetString(PyExc_ValueError, "read_blocks: pos out of range");
-        goto fail;
-    }
-    const char *p = data + pos;
-    while (p < end) {
-        /* Phase 1: parse the whole block; nothing is done yet. */
-        Head h;
-        const char *q = parse_head(p, end, &h);
-        if (!q) break;
-        q = skip_blanks(q, end);
-        if (q >= end || *q != '{' || !(q = line_end(q + 1, end))) break;
-        Py_ssize_t n = 0;
-        for (;;) {
-            const char *b = skip_blanks(q, end);
-            if (b < end && *b == '}') {
-                q = line_end(b + 1, end);
-                break;
-            }
-            if (n == MAX_ROWS || !(q = parse_row(q, end, &rows[n]))) {
-                q = NULL;
-                break;
-            }
-            n++;
-        }
-        if (!q || n == 0) break;
-        /* Phase 2: its dates must be dates, else Python reads it line by line. */
-        PyObject *day = head_date(h.date, ctx);
-        if (!day) goto fail;
-        if (day == Py_None) {
-            Py_DECREF(day);
-            break;
-        }
-        PyObject *reg = NULL;
-        if (h.reg.present) {
-            if (!(reg = head_date(h.reg, ctx))) {
-                Py_DECREF(day);
-                goto fail;
-            }
-            if (reg == Py_None) {
-                Py_DECREF(day);
-                Py_DECREF(reg);
-                break;
-            }
-        }
-        /* Phase 3: the records, in the order the Python path makes them. */
-        long ver_line = line + 1;
-        PyObject *series = NULL, *num = NULL, *text = NULL, *sign = NULL, *tuple = NULL, *voucher = NULL;
-        Buf *cks = (parts != Py_None) ? &ck : NULL;
-        ck.len = 0;
-        if (cks) {
-            if (buf_add(cks, "#VER", 4) < 0 || buf_span(cks, h.series) < 0 || buf_span(cks, h.number) < 0 ||
-                buf_span(cks, h.date) < 0 || buf_span(cks, h.text) < 0 || buf_span(cks, h.reg) < 0 ||
-                buf_span(cks, h.sign) < 0)
-                goto block_fail;
-        }
-        if (!(series = text_of(h.series, ver_line, ctx))) goto block_fail;
-        if (!(num = text_of(h.number, ver_line, ctx))) goto block_fail;
-        if (h.text.present) {
-            if (!(text = text_of(h.text, ver_line, ctx))) goto block_fail;
-        } else if (!(text = PyUnicode_FromStringAndSize("", 0))) {
-            goto block_fail;
-        }
-        if (!(sign = text_or_none(h.sign, ver_line, ctx))) goto block_fail;
-        if (!(tuple = PyTuple_New(n))) goto block_fail;
-        for (Py_ssize_t i = 0; i < n; i++) {
-            PyObject *row = make_row(&rows[i], ver_line + 2 + (long)i, ctx, &sums, cks);
-            if (!row) goto block_fail;
-            PyTuple_SET_ITEM(tuple, i, row);
-        }
-        if (!(voucher = new_record(PyTuple_GET_ITEM(ctx, C_VOUCHERTYPE), 9))) goto block_fail;
-        PyTuple_SET_ITEM(voucher, 0, series);
-        PyTuple_SET_ITEM(voucher, 1, num);
-        PyTuple_SET_ITEM(voucher, 2, day);
-        PyTuple_SET_ITEM(voucher, 3, text);
-        PyTuple_SET_ITEM(voucher, 4, tuple);
-        PyTuple_SET_ITEM(voucher, 5, reg ? reg : Py_NewRef(Py_None));
-        PyTuple_SET_ITEM(voucher, 6, sign);
-        PyTuple_SET_ITEM(voucher, 7, Py_NewRef(Py_None));
-        series = num = day = text = tuple = reg = sign = NULL;
-        PyObject *vl = PyLong_FromLong(ver_line);
-        if (!vl) goto block_fail;
-        PyTuple_SET_ITEM(voucher, 8, vl);
-        if (PyList_Append(vouchers, voucher) < 0) goto block_fail;
-        Py_CLEAR(voucher);
-        if (cks) {
-            PyObject *bytes = PyBytes_FromStringAndSize(ck.buf, ck.len);
-            if (!bytes) goto fail;
-            int bad = PyList_Append(parts, bytes);
-            Py_DECREF(bytes);
-            if (bad < 0) goto fail;
-        }
-        nrows += (long)n;
-        line = ver_line + (long)n + 2; /* the '}' line */
-        p = q;
-        if (PyList_GET_SIZE(issues) > 0) break; /* the caller yields them before this voucher */
-        continue;
-    block_fail:
-        Py_XDECREF(series);
-        Py_XDECREF(num);
-        Py_XDECREF(day);
-        Py_XDECREF(text);
-        Py_XDECREF(tuple);
-        Py_XDECREF(reg);
-        Py_XDECREF(sign);
-        Py_XDECREF(voucher);
-        goto fail;
-    }
-    PyMem_Free(rows);
-    PyMem_Free(ck.buf);
-    PyBuffer_Release(&view);
-    PyObject *out = Py_BuildValue("(NnllNN)", vouchers, (Py_ssize_t)(p - data), line, nrows, sums.debit, sums.credit);
-    return out;
+}
+
+static int head_checksum(Buf *ck, Head *h) {
+    return buf_add(ck, "#VER", 4) < 0 || buf_span(ck, h->series) < 0 || buf_span(ck, h->number) < 0 ||
+                   buf_span(ck, h->date) < 0 || buf_span(ck, h->text) < 0 || buf_span(ck, h->reg) < 0 || buf_span(ck, h->sign) < 0
+               ? -1
+               : 0;
+}
+
+/* The block's Voucher, in the order the Python path makes its parts; NULL
+ * without an error if a date of its head is not a date (then Python reads
+ * the block line by line). */
+static PyObject *make_voucher(Ctx *c, Head *h, Row *rows, Py_ssize_t n, long line, Buf *ck) {
+    PyObject *v = new_record(VoucherType, 9), *items;
+    if (!v) return NULL;
+    SET(v, 2, date_of(c, h->date, "plain_date", -1));
+    if (PyTuple_GET_ITEM(v, 2) == Py_None) goto fail;
+    SET(v, 5, h->reg.present ? date_of(c, h->reg, "plain_date", -1) : Py_NewRef(Py_None));
+    if (h->reg.present && PyTuple_GET_ITEM(v, 5) == Py_None) goto fail;
+    if (ck && head_checksum(ck, h) < 0) goto fail;
+    SET(v, 0, text_of(c, h->series, line));
+    SET(v, 1, text_of(c, h->number, line));
+    SET(v, 3, h->text.present ? text_of(c, h->text, line) : PyUnicode_FromStringAndSize("", 0));
+    SET(v, 6, text_or_none(c, h->sign, line));
+    SET(v, 4, items = PyTuple_New(n));
+    for (Py_ssize_t i = 0; i < n; i++) SET(items, i, make_row(c, &rows[i], line + 2 + (long)i, ck));
+    SET(v, 7, Py_NewRef(Py_None));
+    SET(v, 8, PyLong_FromLong(line));
+    return v;
 fail:
-    PyMem_Free(rows);
-    PyMem_Free(ck.buf);
-    PyBuffer_Release(&view);
-    Py_XDECREF(vouchers);
-    Py_XDECREF(sums.debit);
-    Py_XDECREF(sums.credit);
+    Py_DECREF(v);
     return NULL;
 }
 
+static int append_bytes(PyObject *list, Buf *b) {
+    PyObject *bytes = PyBytes_FromStringAndSize(b->buf, b->len);
+    int bad = !bytes || PyList_Append(list, bytes) < 0;
+    Py_XDECREF(bytes);
+    return bad ? -1 : 0;
+}
+
+static PyObject *read_blocks(PyObject *self, PyObject *args) {
+    PyObject *ctx, *parts, *out = NULL;
+    Py_buffer view;
+    Py_ssize_t pos;
+    long line, nrows = 0;
+    if (!PyArg_ParseTuple(args, "Oy*nlO", &ctx, &view, &pos, &line, &parts)) return NULL;
+    Ctx c;
+    Buf ck = {NULL, 0, 0}, *cks = parts == Py_None ? NULL : &ck;
+    Row *rows = PyMem_Malloc(sizeof(Row) * MAX_ROWS);
+    PyObject *vouchers = PyList_New(0);
+    if (ctx_open(&c, ctx) < 0 || !vouchers || !rows) {
+        if (!rows) PyErr_NoMemory();
+        goto done;
+    }
+    if ((cks && !PyList_Check(parts)) || pos < 0 || pos > view.len) {
+        PyErr_SetString(PyExc_ValueError, "read_blocks: parts must be a list or None, pos within data");
+        goto done;
+    }
+    const char *data = view.buf, *end = data + view.len, *p = data + pos, *q;
+    Head h;
+    Py_ssize_t n;
+    while (p < end && (q = parse_block(p, end, &h, rows, &n))) {
+        ck.len = 0;
+        PyObject *v = make_voucher(&c, &h, rows, n, line + 1, cks);
+        if (!v && PyErr_Occurred()) goto done;
+        if (!v) break;
+        int bad = PyList_Append(vouchers, v);
+        Py_DECREF(v);
+        if (bad < 0 || (cks && append_bytes(parts, cks) < 0)) goto done;
+        nrows += (long)n;
+        line += (long)n + 3; /* the '}' line */
+        p = q;
+        if (PyList_GET_SIZE(c.issues) > 0) break; /* the caller yields them before this voucher */
+    }
+    if (ctx_note(&c) == 0) out = Py_BuildValue("(Onll)", vouchers, (Py_ssize_t)(p - data), line, nrows);
+done:
+    ctx_clear(&c);
+    Py_XDECREF(vouchers);
+    PyMem_Free(rows);
+    PyMem_Free(ck.buf);
+    PyBuffer_Release(&view);
+    return out;
+}
+
+static PyObject *flush_sums(PyObject *self, PyObject *ctx) {
+    PyObject *capsule = PyObject_GetAttrString(ctx, "state"), *stats = PyObject_GetAttrString(ctx, "stats");
+    ReaderState *st = capsule && stats ? PyCapsule_GetPointer(capsule, STATE_CAPSULE) : NULL;
+    int bad = !st || sums_into_stats(st, stats, NULL, NULL) < 0;
+    Py_XDECREF(capsule);
+    Py_XDECREF(stats);
+    if (bad) return NULL;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
-    {"read_blocks", read_blocks, METH_VARARGS, "Read consecutive plain voucher blocks (see the module's source)."},
+    {"read_blocks", read_blocks, METH_VARARGS, "read_blocks(ctx, data, pos, line, parts) -> (vouchers, pos, line, rows)"},
     {"new_state", new_state, METH_NOARGS, "What a reader keeps for read_blocks between calls: lookup slots and öre sums."},
-    {"flush_sums", flush_sums, METH_VARARGS,
-     "flush_sums(sums, movements, Decimal, ZERO, debit, credit) -> (debit, credit): the pending sums added in."},
+    {"flush_sums", flush_sums, METH_O, "flush_sums(ctx): the öre sums kept in ctx.state added to ctx.stats."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_scan", "Plain SIE voucher blocks read whole.", -1, methods};
+
+static PyObject *import(const char *module, const char *name) {
+    PyObject *m = PyImport_ImportModule(module);
+    PyObject *x = m ? PyObject_GetAttrString(m, name) : NULL;
+    Py_XDECREF(m);
+    return x;
+}
 
 PyMODINIT_FUNC PyInit__scan(void) {
     unsigned char all[256];
@@ -934,6 +890,13 @@ PyMODINIT_FUNC PyInit__scan(void) {
     if (!table) return NULL;
     for (int i = 0; i < 256; i++) cp437[i] = PyUnicode_ReadChar(table, i);
     Py_DECREF(table);
-    if (!one && !(one = PyLong_FromLong(1))) return NULL;
+    PyObject *kinds = import("ekonomi.core", "RowKind");
+    if (!Decimal && (!(Decimal = import("decimal", "Decimal")) || !(ZERO = PyObject_CallFunction(Decimal, "i", 0)) ||
+                     !(VoucherType = import("ekonomi.core", "Voucher")) || !(RowType = import("ekonomi.core", "VoucherRow")) ||
+                     !kinds || !(POSTED = PyObject_GetAttrString(kinds, "POSTED")) || !(CP437_NAME = PyUnicode_InternFromString("cp437")))) {
+        Py_XDECREF(kinds);
+        return NULL;
+    }
+    Py_XDECREF(kinds);
     return PyModule_Create(&module);
 }

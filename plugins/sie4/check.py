@@ -13,15 +13,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ekonomi.core.checks import LedgerChecks
-from ekonomi.core.context import FileInput, ImportContext
-from ekonomi.core.records import Issue, Severity
+from ekonomi.core import FileInput, ImportContext, Issue, LedgerChecks, Severity
 
+from .issues import MAX_PER_CODE, CappedIssues
 from .normalize import SieNormalizer
 from .sniff import what_is
 
 HEAD = 64 * 1024
-MAX_PER_CODE = 1000  # a broken million-voucher file must not print a million lines
 
 
 def _money(d: Decimal) -> str:
@@ -41,30 +39,6 @@ def _empty_report() -> dict[str, Any]:
         "totals": {"debit": "0.00", "credit": "0.00"},
         "issues": [],
     }
-
-
-class _Collector:
-    """Keeps issues, at most MAX_PER_CODE per code, and counts the rest."""
-
-    def __init__(self, max_per_code: int = MAX_PER_CODE) -> None:
-        self.issues: list[Issue] = []
-        self.per_code: dict[str, int] = {}
-        self.max = max_per_code
-
-    def add(self, issue: Issue) -> None:
-        n = self.per_code.get(issue.code, 0) + 1
-        self.per_code[issue.code] = n
-        if n <= self.max:
-            self.issues.append(issue)
-
-    def result(self) -> list[Issue]:
-        out = list(self.issues)
-        for code, n in self.per_code.items():
-            if n > self.max:
-                worst = next(i.severity for i in self.issues if i.code == code)
-                out.append(Issue(worst, code, f"… and {n - self.max} more issues like this one.", None, None))
-        out.sort(key=lambda i: (i.line is None, i.line or 0))
-        return out
 
 
 def check_file(
@@ -91,7 +65,7 @@ def check_file(
     reader = SieNormalizer(path, name)
     ctx = ImportContext(source="sie4", input=FileInput(path, name))
     ledger = LedgerChecks(ctx)
-    issues = _Collector()
+    issues = CappedIssues()
     add = issues.add
     check = ledger.check
 
@@ -123,6 +97,11 @@ def check_file(
         feed(reader.finish())
     for issue in ledger.finish():
         add(issue)
+    return _report(reader, issues)
+
+
+def _report(reader: SieNormalizer, issues: CappedIssues) -> dict[str, Any]:
+    """The contract's dict of a finished read."""
     s, st = reader.summary, reader.stats
     return {
         "sietyp": s.sietyp,

@@ -56,86 +56,78 @@ def guess(data: bytes, prior: str = CP437) -> str:
 
 
 class FieldDecoder:
-    """Decodes fields and remembers what it decided, where, and what looked wrong."""
+    """Decodes fields and remembers what it decided, where, and what looked wrong.
+
+    The C block reader (``_scan.c``) decides the common cases itself, as
+    ``decode`` would: a text in ``remembered`` while the prior is CP437, and a
+    text that is CP437 for certain (prior CP437, not ``speculative``, no byte
+    >= 0xC0), which it remembers as ``decode`` does (up to ``REMEMBER``
+    texts).  It counts those decisions with ``note``; anything else goes to
+    ``decode``.
+    """
+
+    REMEMBER = 20000
 
     def __init__(self) -> None:
         self.first_line: dict[str, int] = {}  # encoding -> first line that used it
         self.counts: dict[str, int] = {}
+        self.prior = CP437  # the encoding most fields used so far; on a tie the one first used
+        self.remembered: dict[bytes, str] = {}  # CP437 texts decided before
         self.replacement_lines = 0  # lines holding U+FFFD
         self.replacement_first: int | None = None
         self.mojibake_lines = 0
         self.mojibake_first: int | None = None
         self._last_flag_line = -1
         self._last_moji_line = -1
-        self._cache: dict[bytes, tuple[str, str]] = {}
-        self._prior: str | None = None
         # Set by a reader that starts mid-file: then note any decision that
-        # would have gone otherwise under another prior (see check.py).
+        # would have gone otherwise under another prior (see halves.py).
         self.speculative = False
         self.prior_dependent = False
 
-    @property
-    def prior(self) -> str:
-        """The encoding most fields used so far (CP437 when nothing is known);
-        on a tie the one first used, as ``max`` over ``counts`` would say."""
-        return self._prior or CP437
-
-    def _count(self, enc: str) -> None:
+    def note(self, enc: str, line: int, n: int = 1) -> None:
+        """Count ``n`` decisions for ``enc``, the first of them on ``line``."""
         counts = self.counts
-        n = counts[enc] = counts.get(enc, 0) + 1
-        prior = self._prior
-        if prior is None:
-            self._prior = enc
-        elif enc != prior:
-            top = counts[prior]
-            if n > top or (n == top and list(counts).index(enc) < list(counts).index(prior)):
-                self._prior = enc
+        if enc == self.prior and enc in counts:
+            counts[enc] += n  # the prior stays the prior
+            return
+        self.first_line.setdefault(enc, line)
+        counts[enc] = counts.get(enc, 0) + n
+        self.recount()
 
     def recount(self) -> None:
-        """Recompute ``prior`` after ``counts`` was changed from outside."""
-        self._prior = max(self.counts, key=self.counts.__getitem__) if self.counts else None
+        """Recompute ``prior`` after ``counts`` changed (``max`` keeps the first of equals)."""
+        self.prior = max(self.counts, key=self.counts.__getitem__) if self.counts else CP437
 
     def decode(self, data: bytes, line: int) -> str:
         # A voucher text is decoded per voucher, a million times in a big
         # file: the common cases (remembered, or the prior) skip the calls.
-        # _scan.c (decode_common) repeats the remembered case and the certain
-        # CP437 case step for step: change them together (the differential
-        # tests in tests/test_sie_fastpaths.py compare the decisions).
-        hit = self._cache.get(data)  # holds non-ASCII texts only
-        if hit is not None:
-            enc = hit[1]
-            if enc == self._prior:
-                self.counts[enc] += 1  # the prior stays the prior
-            else:
-                self._count(enc)
-            return hit[0]
+        text = self.remembered.get(data)  # holds non-ASCII texts only
+        if text is not None:
+            self.note(CP437, line)
+            return text
         if data.isascii():
             return data.decode("ascii")
-        prior = self._prior or CP437
+        prior = self.prior
         enc = guess(data, prior)
         # Would the other prior have decided otherwise?  (A UTF-8 prior
         # decides as CP437 does, so one more guess tells.)
         if self.speculative and enc != guess(data, CP437 if prior == CP1252 else CP1252):
             self.prior_dependent = True
-        self._count(enc)
-        if enc not in self.first_line:
-            self.first_line[enc] = line
+        self.note(enc, line)
         if enc == CP437:
             text = _charmap_decode(data, "strict", _CP437_TABLE)[0]
-        else:
-            text = _cp1252(data) if enc == CP1252 else data.decode(enc)
-        if enc == UTF8:
-            if "\ufffd" in text and line != self._last_flag_line:
-                self._last_flag_line = line
-                self.replacement_lines += 1
-                if self.replacement_first is None:
-                    self.replacement_first = line
-        if len(self._cache) < 20000 and enc == CP437:
-            # Repeated texts (voucher texts, names) are decided once; only
-            # plain CP437 ones, so every damaged line is still flagged.
-            self._cache[data] = (text, enc)
-        # CP437 decodes no byte to the characters _MOJIBAKE looks for.
-        if enc != CP437 and _MOJIBAKE.search(text) and line != self._last_moji_line:
+            if len(self.remembered) < self.REMEMBER:
+                # Repeated texts (voucher texts, names) are decided once; only
+                # plain CP437 ones, so every damaged line is still flagged.
+                self.remembered[data] = text
+            return text  # CP437 decodes no byte to U+FFFD or to what _MOJIBAKE looks for
+        text = _cp1252(data) if enc == CP1252 else data.decode(enc)
+        if enc == UTF8 and "\ufffd" in text and line != self._last_flag_line:
+            self._last_flag_line = line
+            self.replacement_lines += 1
+            if self.replacement_first is None:
+                self.replacement_first = line
+        if _MOJIBAKE.search(text) and line != self._last_moji_line:
             self._last_moji_line = line
             self.mojibake_lines += 1
             if self.mojibake_first is None:

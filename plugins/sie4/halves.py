@@ -34,18 +34,19 @@ import multiprocessing
 import os
 import re
 from decimal import Decimal
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from ekonomi.core.checks import LedgerChecks
-from ekonomi.core.context import FileInput, ImportContext
-from ekonomi.core.records import Issue
+from ekonomi.core import FileInput, ImportContext, Issue, LedgerChecks
 
+from .encoding import FieldDecoder
+from .issues import CappedIssues
 from .normalize import SieNormalizer
 from .reader import BOM
 
 MIN_BYTES = 24 << 20  # below this a fork costs more than it saves
-MAIN_SHARE = 0.52  # of the vouchers between header and tail; measured on a 1M-voucher file
+MAIN_SHARE = 0.52  # of the vouchers between header and tail (benchmarks/README.md)
 _PERIOD_LINES = re.compile(rb"^[ \t]*#P(?:SALDO|BUDGET)[ \t][^\n]*\n", re.M)
 _WINDOW = 1 << 20
 _ZERO = Decimal(0)
@@ -100,7 +101,7 @@ def _first_ver(f: Any) -> int | None:
 def _header_labels(reader: SieNormalizer) -> dict[str, int]:
     """Records of each label read before the first voucher, less the period
     balances (which the worker leaves out)."""
-    state = reader._header_state
+    state = reader.header_state
     labels = state[0] if state is not None else {}
     return {k: n for k, n in labels.items() if k not in ("#PSALDO", "#PBUDGET")}
 
@@ -150,25 +151,9 @@ def _work(send: Any, path: Path, filename: str, header_end: int, split: int, tai
 
 
 def _read_second_half(path: Path, filename: str, header_end: int, split: int, tail: int, max_per_code: int) -> dict[str, Any] | None:
-    from .check import _Collector
-
     reader = SieNormalizer(path, filename)
     ledger = LedgerChecks(ImportContext(source="sie4", input=FileInput(path, filename)))
-    # The header, as the first process reads it, less its period balances
-    # (a hundred thousand lines in a big file that change nothing a voucher
-    # is read with: buffered records, counts and issues that are the first
-    # process's to report).  Its issues are the first process's to report.
-    with open(path, "rb") as f:
-        head = f.read(header_end)
-    if head.startswith(BOM):
-        head = head[len(BOM):]
-    for rec in reader.read_data(_PERIOD_LINES.sub(b"", head)):
-        if type(rec) is not Issue:
-            ledger.check(rec)
-    for rec in reader.flush_header():
-        if type(rec) is not Issue:
-            ledger.check(rec)
-    if reader._voucher is not None or ledger.export_state() != {"undeclared": set(), "numbers": {}}:
+    if not _read_header(reader, ledger, path, header_end):
         return None
     # From here on, only what the second half adds.
     st = reader.stats
@@ -176,39 +161,32 @@ def _read_second_half(path: Path, filename: str, header_end: int, split: int, ta
     st.vouchers = st.rows = st.added_rows = st.removed_rows = 0
     st.debit = st.credit = _ZERO
     st.movements = {}
-    reader._issues.clear()
-    vers0 = reader._label_counts.get("#VER", 0)
-    once0 = set(reader._once)
+    reader.issues.pending.clear()
+    vers0 = reader.label_counts.get("#VER", 0)
+    once0 = set(reader.issues.once_keys)
     dec = reader.decoder
-    counts0, first0 = dict(dec.counts), dict(dec.first_line)
-    repl0, moji0 = dec.replacement_lines, dec.mojibake_lines
+    dec0 = (dict(dec.counts), dict(dec.first_line), dec.replacement_lines, dec.mojibake_lines)
     # From here every decision is checked for depending on the prior; a
     # cached one would not be (and this cache may hold texts the first
     # process's does not: it skipped the period lines, it may fill later).
     dec.speculative = True
-    dec._cache.clear()
+    dec.remembered.clear()
     ck = reader.checksum
     ck.flush()
     summing0, opened0 = ck.summing, ck.opened_line
     ck._crc, ck.length = 0, 0
 
     decimal.getcontext().clear_flags()
-    issues = _Collector(max_per_code)
-    add, check = issues.add, ledger.check
+    issues = CappedIssues(max_per_code)
     for rec in reader.read(split, tail, _count_lines(path, split)):
-        if type(rec) is Issue:
-            add(rec)
-            continue
-        for issue in check(rec):
-            add(issue)
+        for issue in [rec] if type(rec) is Issue else ledger.check(rec):
+            issues.add(issue)
     ck.flush()
     if (
-        reader._voucher is not None
+        not reader.plain
         or not reader.only_vouchers_since_header()
-        or reader._after_checksum is not None
-        or reader._issues
         or dec.prior_dependent
-        or reader.decoded_objects
+        or reader.fields.decoded_objects
         or (ck.summing, ck.opened_line, ck.closed_line) != (summing0, opened0, None)
         or (st.balances, st.period_balances, st.objects, len(st.declared_accounts)) != fixed
     ):
@@ -217,21 +195,41 @@ def _read_second_half(path: Path, filename: str, header_end: int, split: int, ta
         "line": reader.lines_read,
         "header": _header_labels(reader),
         "summing": (summing0, opened0),
-        "ver_count": reader._label_counts.get("#VER", 0) - vers0,
+        "ver_count": reader.label_counts.get("#VER", 0) - vers0,
         "stats": (st.vouchers, st.rows, st.added_rows, st.removed_rows, st.debit, st.credit),
         "movements": st.movements,
         "inexact": decimal.getcontext().flags[decimal.Inexact],
-        "once": reader._once - once0,
-        "decoder": {
-            "counts": {e: n - counts0.get(e, 0) for e, n in dec.counts.items() if n != counts0.get(e, 0)},
-            "first_line": {e: n for e, n in dec.first_line.items() if e not in first0},
-            "replacement": (dec.replacement_lines - repl0, dec.replacement_first if not repl0 else None, dec._last_flag_line),
-            "mojibake": (dec.mojibake_lines - moji0, dec.mojibake_first if not moji0 else None, dec._last_moji_line),
-        },
+        "once": reader.issues.once_keys - once0,
+        "decoder": _decoder_added(dec, *dec0),
         "crc": (ck._crc, ck.length),
         "ledger": ledger.export_state(),
         "issues": (issues.issues, issues.per_code),
     }
+
+
+def _decoder_added(dec: FieldDecoder, counts0: dict[str, int], first0: dict[str, int], repl0: int, moji0: int) -> dict[str, Any]:
+    """What the decoder noted since it had those counts, first lines and flagged lines."""
+    return {
+        "counts": {e: n - counts0.get(e, 0) for e, n in dec.counts.items() if n != counts0.get(e, 0)},
+        "first_line": {e: n for e, n in dec.first_line.items() if e not in first0},
+        "replacement": (dec.replacement_lines - repl0, dec.replacement_first if not repl0 else None, dec._last_flag_line),
+        "mojibake": (dec.mojibake_lines - moji0, dec.mojibake_first if not moji0 else None, dec._last_moji_line),
+    }
+
+
+def _read_header(reader: SieNormalizer, ledger: LedgerChecks, path: Path, header_end: int) -> bool:
+    """The header, as the first process reads it, less its period balances
+    (a hundred thousand lines in a big file that change nothing a voucher is
+    read with); its records, counts and issues are the first process's to
+    report.  False if the second half cannot start from it."""
+    with open(path, "rb") as f:
+        head = f.read(header_end)
+    if head.startswith(BOM):
+        head = head[len(BOM):]
+    for rec in chain(reader.read_data(_PERIOD_LINES.sub(b"", head)), reader.flush_header()):
+        if type(rec) is not Issue:
+            ledger.check(rec)
+    return reader.vouchers.open is None and ledger.export_state() == {"undeclared": set(), "numbers": {}}
 
 
 def merge(reader: SieNormalizer, ledger: LedgerChecks, issues: Any, half: dict[str, Any]) -> bool:
@@ -239,13 +237,11 @@ def merge(reader: SieNormalizer, ledger: LedgerChecks, issues: Any, half: dict[s
     nothing changed) if the halves cannot be joined: then read it here."""
     ck = reader.checksum
     if (
-        reader._voucher is not None
+        not reader.plain
         or not reader.only_vouchers_since_header()
-        or reader._after_checksum is not None
-        or reader._issues
         or (ck.summing, ck.opened_line) != half["summing"]
         or ck.closed_line is not None
-        or reader._once & half["once"]
+        or reader.issues.once_keys & half["once"]
         or not ledger.can_merge(half["ledger"])
         # The worker's header must be this process's: a line like "#VER#X"
         # before the first voucher would have cut it short.
@@ -270,9 +266,25 @@ def merge(reader: SieNormalizer, ledger: LedgerChecks, issues: Any, half: dict[s
     st.removed_rows += removed
     st.debit, st.credit = debit, credit
     st.movements.update(mov)
-    reader._label_counts["#VER"] = reader._label_counts.get("#VER", 0) + half["ver_count"]
-    reader._once |= half["once"]
-    dec, d = reader.decoder, half["decoder"]
+    reader.label_counts["#VER"] = reader.label_counts.get("#VER", 0) + half["ver_count"]
+    reader.issues.once_keys |= half["once"]
+    _merge_decoder(reader.decoder, half["decoder"])
+    crc, length = half["crc"]
+    if length:
+        ck.append_crc(crc, length)
+    ledger.merge(half["ledger"])
+    kept, per_code = half["issues"]
+    add = issues.add
+    counted: dict[str, int] = {}
+    for issue in kept:
+        add(issue)
+        counted[issue.code] = counted.get(issue.code, 0) + 1
+    for code, total in per_code.items():
+        issues.per_code[code] = issues.per_code.get(code, 0) + total - counted.get(code, 0)
+    return True
+
+
+def _merge_decoder(dec: FieldDecoder, d: dict[str, Any]) -> None:
     for enc, n in d["counts"].items():
         dec.counts[enc] = dec.counts.get(enc, 0) + n
     for enc, line in d["first_line"].items():
@@ -288,16 +300,3 @@ def merge(reader: SieNormalizer, ledger: LedgerChecks, issues: Any, half: dict[s
         dec.mojibake_first = dec.mojibake_first or first
         dec._last_moji_line = last
     dec.recount()
-    crc, length = half["crc"]
-    if length:
-        ck.append_crc(crc, length)
-    ledger.merge(half["ledger"])
-    kept, per_code = half["issues"]
-    add = issues.add
-    counted: dict[str, int] = {}
-    for issue in kept:
-        add(issue)
-        counted[issue.code] = counted.get(issue.code, 0) + 1
-    for code, total in per_code.items():
-        issues.per_code[code] = issues.per_code.get(code, 0) + total - counted.get(code, 0)
-    return True

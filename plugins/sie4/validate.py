@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ekonomi.core.orgnr import luhn_ok, normalize_orgnr
-from ekonomi.core.records import Issue, Severity
+from ekonomi.core import Issue, Severity, luhn_ok, normalize_orgnr
 
 from .labels import LABELS
 

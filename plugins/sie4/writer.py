@@ -18,18 +18,9 @@ from datetime import date
 from decimal import Decimal
 from typing import BinaryIO
 
+from ekonomi.core import Account, Balance, Company, Dimension, DimensionObject, FiscalYear, PeriodBalance, RowKind, Voucher
+
 from .labels import LABELS
-from ekonomi.core.records import (
-    Account,
-    Balance,
-    Company,
-    Dimension,
-    DimensionObject,
-    FiscalYear,
-    PeriodBalance,
-    RowKind,
-    Voucher,
-)
 
 _CONTROL = {i: " " for i in list(range(32)) + [127]}
 _ROW_LABEL = {RowKind.POSTED: "#TRANS", RowKind.ADDED: "#RTRANS", RowKind.REMOVED: "#BTRANS"}

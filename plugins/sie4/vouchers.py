@@ -1,0 +1,199 @@
+"""The voucher block, line by line: ``#VER``, ``{``, its rows, ``}``.
+
+Row kinds (spec §11 #RTRANS/#BTRANS): every ``#TRANS`` is POSTED and is what
+counts; an ``#RTRANS`` (ADDED) is paired with the ``#TRANS`` that follows it
+even where its date or signature differ; ``#BTRANS`` rows are REMOVED.  Both
+are kept as correction history only.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from ekonomi.core import RowKind, Severity, Voucher, VoucherRow
+
+from .checksum import Checksum
+from .fields import FieldReader
+from .issues import IssueLog
+from .labels import LABELS
+from .lexer import Field, split_fields
+from .stats import Stats
+
+ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
+POSTED, ADDED, REMOVED = RowKind.POSTED, RowKind.ADDED, RowKind.REMOVED
+ROW_KIND = {b"#TRANS": POSTED, b"#RTRANS": ADDED, b"#BTRANS": REMOVED}
+_NAME = {POSTED: "#TRANS", ADDED: "#RTRANS", REMOVED: "#BTRANS"}
+_ZERO = Decimal(0)
+_new = tuple.__new__
+# The common #TRANS line (account, object list of quoted ids, amount, maybe
+# more), matched in one go; anything unusual takes the lexer.
+TRANS_LINE = re.compile(
+    rb'#TRANS[ \t]+([0-9]+)[ \t]+\{((?:[ \t]*[0-9]{1,9}[ \t]+"[^"\\\s{}]*")*)[ \t]*\}[ \t]+(-?[0-9]+(?:\.[0-9]{1,2})?)((?:[ \t].*)?)'
+)
+
+
+class _Voucher:
+    """A #VER being read: its head and the rows seen so far."""
+
+    __slots__ = ("series", "number", "date", "text", "regdate", "sign", "line", "rows", "block", "pending_twin", "valid")
+
+    def __init__(self, line: int) -> None:
+        self.line = line
+        self.rows: list[VoucherRow] = []
+        self.block = False  # its '{' was seen
+        self.pending_twin: VoucherRow | None = None  # an #RTRANS waiting for its #TRANS
+        self.valid = True
+
+
+class VoucherBlocks:
+    """The voucher being read (``open``, None between vouchers) and its rules."""
+
+    def __init__(self, fields: FieldReader, issues: IssueLog, stats: Stats, checksum: Checksum) -> None:
+        self.fields = fields
+        self.issues = issues
+        self.stats = stats
+        self.checksum = checksum
+        self.open: _Voucher | None = None
+
+    def start(self, f: list[Field]) -> None:
+        """A #VER line (the previous voucher ended)."""
+        text = self.fields.text
+        self.stats.vouchers += 1
+        v = self.open = _Voucher(self.issues.line)
+        v.series = text(f[1])
+        v.number = text(f[2])
+        v.date = self.fields.date(f[3], "voucher date")
+        v.valid = v.date is not None
+        v.text = text(f[4]) if len(f) > 4 else ""
+        v.regdate = self.fields.date(f[5], "registration date", required=False) if len(f) > 5 else None
+        v.sign = (text(f[6]) or None) if len(f) > 6 else None
+
+    def open_block(self) -> None:
+        v = self.open
+        if v is None or v.block:
+            self.issues.add(ERROR, "sie.block.stray_open", "A '{' that does not follow a #VER.")
+            return
+        v.block = True
+
+    def close_block(self) -> Voucher | None:
+        v = self.open
+        if v is None or not v.block:
+            self.issues.add(ERROR, "sie.block.stray_close", "A '}' that closes no #VER block.")
+            return None
+        return self.end(unclosed=False)
+
+    def end(self, unclosed: bool) -> Voucher | None:
+        """The open voucher ends: its record, None if it is not valid."""
+        v = self.open
+        assert v is not None
+        self.open = None
+        if not v.block:
+            self.issues.add(ERROR, "sie.block.missing", "This #VER has no { } block with its rows.", v.line)
+        elif unclosed:
+            self.issues.add(ERROR, "sie.block.unclosed", "This #VER's block has no closing '}'.", v.line)
+        if v.pending_twin is not None:
+            self._twin_missing(v.pending_twin)
+        if not v.valid:
+            return None
+        return _new(Voucher, (v.series, v.number, v.date, v.text, tuple(v.rows), v.regdate, v.sign, None, v.line))
+
+    def _twin_missing(self, added: VoucherRow) -> None:
+        message = "This #RTRANS is not followed by its #TRANS twin; as the spec says, only #TRANS rows are posted, so this added row is history only."
+        self.issues.add(WARNING, "sie.rtrans.no_twin", message, added.line)
+
+    def plain_row(self, s: bytes, line: int) -> bool:
+        """A plain ``#TRANS`` line (``TRANS_LINE``, at most four plain fields
+        after the amount) in an open block with no #RTRANS waiting, taken
+        as ``row`` would take it; False (nothing done) if it is not one."""
+        v = self.open
+        if v is None or not v.block or v.pending_twin is not None or s[:7] != b"#TRANS " or not (m := TRANS_LINE.fullmatch(s)):
+            return False
+        acc_b, obj_b, amt_b, rest = m.groups()
+        tail: list[Field] | tuple = ()
+        if rest := rest.strip():
+            self.issues.line = line
+            tail, problems = split_fields(rest)
+            if problems or len(tail) > 4 or any(type(t) is not bytes for t in tail):
+                return False
+        fields = self.fields
+        acc = fields.accounts.get(acc_b)
+        if acc is None:
+            acc = fields.accounts[acc_b] = acc_b.decode()
+        objs, obj_crc = fields.objects.get(obj_b) or fields.object_list(obj_b, line)
+        if self.checksum.summing:
+            self.checksum.parts += (b"#TRANS", acc_b, obj_crc, amt_b, *tail)
+        day, text, qty, sign = self._extras(tail, 0) if tail else (None, None, None, None)
+        amount = Decimal(amt_b.decode())
+        v.rows.append(_new(VoucherRow, (acc, amount, objs, day, text, qty, POSTED, sign, line)))
+        self._post(acc, amount)
+        return True
+
+    def _post(self, acc: str, amount: Decimal) -> None:
+        st = self.stats
+        st.rows += 1
+        if amount > 0:
+            st.debit += amount
+        else:
+            st.credit += amount
+        st.movements[acc] = st.movements.get(acc, _ZERO) + amount
+
+    def row(self, f: list[Field], kind: RowKind) -> None:
+        """A #TRANS, #RTRANS or #BTRANS line, split into fields."""
+        v = self.open
+        name = _NAME[kind]
+        if v is None or not v.block:
+            self.issues.add(ERROR, "sie.block.row_outside", f"{name} outside a #VER block; the row is ignored.")
+            return
+        row = self._row_record(f, kind, name)
+        if row is None:
+            v.valid = False
+            return
+        if kind is POSTED:
+            self._post(row.account, row.amount)
+            twin, v.pending_twin = v.pending_twin, None
+            if twin is not None and (twin.account, twin.amount, twin.objects) != (row.account, row.amount, row.objects):
+                self.issues.add(
+                    WARNING,
+                    "sie.rtrans.twin_differs",
+                    f"The #TRANS after an #RTRANS should repeat it; account, objects or amount differ "
+                    f"(#RTRANS {twin.account} {twin.amount}, #TRANS {row.account} {row.amount}).",
+                )
+        else:
+            if kind is ADDED:
+                self.stats.added_rows += 1
+            else:
+                self.stats.removed_rows += 1
+            if v.pending_twin is not None:
+                self._twin_missing(v.pending_twin)
+            v.pending_twin = row if kind is ADDED else None
+        v.rows.append(row)
+
+    def _row_record(self, f: list[Field], kind: RowKind, name: str) -> VoucherRow | None:
+        """The row's record; None (with an issue) if a mandatory field is missing or wrong."""
+        fields, issue = self.fields, self.issues.add
+        n = len(f)
+        if n > 2 and type(f[2]) is bytes:
+            issue(WARNING, "sie.objects.missing", f"{name} has no object list ({{}}) before its amount; read as an empty one.")
+            f = [f[0], f[1], (), *f[2:]]
+            n += 1
+        if n < 4:
+            issue(ERROR, "sie.field.missing", f"{name} lacks its mandatory field '{LABELS[name].fields[n - 1]}'.")
+            return None
+        if n > 8:
+            self.issues.once(name, INFO, "sie.field.extra", f"{name} has more fields than SIE 4 defines; the extra ones are kept but not used.")
+        acc = fields.account(f[1])
+        objs = fields.object_refs(f[2]) if f[2] else ()
+        amount = fields.amount(f[3], "amount")
+        if acc is None or amount is None:
+            return None
+        day, text, qty, sign = self._extras(f, 4)
+        return VoucherRow(acc, amount, objs, day, text, qty, kind, sign, self.issues.line)
+
+    def _extras(self, f: list[Field], i: int) -> tuple:
+        """A row's optional fields from ``f[i]`` on: date, text, quantity, signature."""
+        fields, n = self.fields, len(f)
+        day = fields.date(f[i], "transaction date", required=False) if n > i and f[i] else None
+        text = (fields.text(f[i + 1]) or None) if n > i + 1 else None
+        qty = fields.quantity(f[i + 2]) if n > i + 2 else None
+        return day, text, qty, (fields.text(f[i + 3]) or None) if n > i + 3 else None
