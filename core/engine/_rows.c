@@ -1,21 +1,15 @@
-/* The two loops over voucher rows that every import runs, in C, and the
- * packing of rows for the bulk writers.
- *
- * An import of a million vouchers goes over four million rows twice: the
- * ledger rules add them up (checks.py) and the store turns them into database
- * tuples (store.py).  These are those loops, statement for statement; the
- * Python loops beside them are the reference and run where this module is not
- * built, and tests/test_core_rowloops.py checks that both give the same.
+/* The import's loops over voucher rows, in C, and the packing of rows for
+ * the writers (core/engine/writers.py); _native.py is the same in Python and
+ * tests/test_core_rowloops.py, test_core_stage.py and test_core_copy.py
+ * check that both give the same.
  *
  *   ledger_rows(rows, POSTED, ZERO, accounts, undeclared)
  *       -> (posted, other, [(account, line), ...] newly undeclared, in order)
- *   store_rows(rows, vid, cid, fid, accounts, unknown, objects_json, dumps, kind_text, HUNDRED, POSTED)
- *       -> (tuples, posted count)
  *   VoucherPacker(cid, accounts, unknown, objects_json, dumps, kind_text, HUNDRED, POSTED, *, copy=False)
  *       .pack(voucher, vid, fid, import_id, content_hash, voucher_batch, row_batch) -> (rows, posted count)
- *       the same loop, and the voucher's own tuple, appended to the writer's
- *       batches (bulk.PackedWriter) in the packed form or, with copy=True,
- *       in PostgreSQL's COPY text form (core/engine/_pack.h)
+ *       the voucher and its rows appended to the writer's two batches in
+ *       the packed form or, with copy=True, in PostgreSQL's COPY text form
+ *       (core/engine/_pack.h), with no tuple made per row
  *   pack_row(batch, tuple), copy_row(batch, tuple)
  *       any other row appended in those forms
  *
@@ -25,7 +19,7 @@
 
 #include "_pack.h"
 
-#define OBJECTS_JSON_MAX 50000 /* as store.py: the cache stays bounded */
+#define OBJECTS_JSON_MAX 50000 /* the cache of encoded object lists stays bounded */
 
 static int row_ok(PyObject *row) {
     if (!PyTuple_Check(row) || PyTuple_GET_SIZE(row) < 9) {
@@ -95,7 +89,7 @@ static PyObject *str_or_none(PyObject *value) {
     return PyObject_Str(value);
 }
 
-/* int(amount * HUNDRED), as bulk.ore does.  Turning a Decimal into an int
+/* int(amount * HUNDRED), as columns.ore does.  Turning a Decimal into an int
  * is its slowest operation, so the common case is read from its text
  * instead: -?digits[.d{0,2}] with at most 16 digits gives the same number.
  * Anything else (an exponent, more decimals, NaN) takes Python's way. */
@@ -141,13 +135,12 @@ typedef struct {
     int copy; /* packed rows in COPY text form, not the staging form */
 } store_ctx;
 
-/* A voucher_row has twelve values (bulk.ROW_COLS). */
+/* A voucher_row has twelve values (columns.ROW_COLS). */
 enum { ROW_NCOLS = 12 };
 
-/* The store's loop: each row of ``rows`` becomes a tuple in ``out`` (a list
- * of their number) or, with ``packed``, is appended to that batch.  Counts
- * posted rows into *posted.  0, or -1 with an exception set. */
-static int store_loop(store_ctx *c, PyObject *rows, PyObject *vid, PyObject *fid, PyObject *out, PyObject *packed, long *posted) {
+/* The store's loop: each row of ``rows`` is appended to the batch
+ * ``packed``.  Counts posted rows into *posted.  0, or -1 with an exception set. */
+static int store_loop(store_ctx *c, PyObject *rows, PyObject *vid, PyObject *fid, PyObject *packed, long *posted) {
     Py_ssize_t n = PySequence_Fast_GET_SIZE(rows);
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *row = PySequence_Fast_GET_ITEM(rows, i);
@@ -194,20 +187,7 @@ static int store_loop(store_ctx *c, PyObject *rows, PyObject *vid, PyObject *fid
         /* ore, objects, day and qty are ours (released below); the rest are borrowed. */
         PyObject *values[ROW_NCOLS] = {vid, c->cid, fid, ktext, account, ore, objects, day,
                                        PyTuple_GET_ITEM(row, 4), qty, PyTuple_GET_ITEM(row, 7), PyTuple_GET_ITEM(row, 8)};
-        int bad = 0;
-        if (packed) {
-            packed_value pv[ROW_NCOLS];
-            Py_ssize_t size = 0;
-            for (int k = 0; k < ROW_NCOLS && !bad; k++) bad = pack_measure(values[k], &pv[k], &size) < 0;
-            if (!bad) bad = row_write(packed, pv, ROW_NCOLS, size, c->copy) < 0;
-        } else {
-            PyObject *tuple = PyTuple_New(ROW_NCOLS);
-            if (tuple) {
-                for (int k = 0; k < ROW_NCOLS; k++) PyTuple_SET_ITEM(tuple, k, Py_NewRef(values[k]));
-                PyList_SET_ITEM(out, i, tuple);
-            }
-            bad = tuple == NULL;
-        }
+        int bad = pack_values(packed, values, ROW_NCOLS, c->copy) < 0;
         Py_DECREF(objects);
         Py_DECREF(ore);
         Py_DECREF(day);
@@ -215,25 +195,6 @@ static int store_loop(store_ctx *c, PyObject *rows, PyObject *vid, PyObject *fid
         if (bad) return -1;
     }
     return 0;
-}
-
-static PyObject *store_rows(PyObject *self, PyObject *args) {
-    PyObject *seq, *vid, *fid;
-    store_ctx c = {0};
-    if (!PyArg_ParseTuple(args, "OOOOOO!O!OO!OO", &seq, &vid, &c.cid, &fid, &c.accounts, &PySet_Type, &c.unknown, &PyDict_Type,
-                          &c.objects_json, &c.dumps, &PyDict_Type, &c.kind_text, &c.hundred, &c.posted_kind))
-        return NULL;
-    PyObject *rows = PySequence_Fast(seq, "rows must be a sequence");
-    if (!rows) return NULL;
-    PyObject *out = PyList_New(PySequence_Fast_GET_SIZE(rows));
-    long posted = 0;
-    if (!out || store_loop(&c, rows, vid, fid, out, NULL, &posted) < 0) {
-        Py_DECREF(rows);
-        Py_XDECREF(out); /* unset items are NULL, which list dealloc skips */
-        return NULL;
-    }
-    Py_DECREF(rows);
-    return Py_BuildValue("(Nl)", out, posted);
 }
 
 /* VoucherPacker: the store's whole voucher (its voucher tuple and its rows)
@@ -276,7 +237,7 @@ static void packer_dealloc(VoucherPacker *self) {
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-/* A voucher has thirteen values (bulk.VOUCHER_COLS). */
+/* A voucher has thirteen values (columns.VOUCHER_COLS). */
 enum { VOUCHER_NCOLS = 13 };
 
 static PyObject *packer_pack(VoucherPacker *self, PyObject *args) {
@@ -302,11 +263,8 @@ static PyObject *packer_pack(VoucherPacker *self, PyObject *args) {
     PyObject *values[VOUCHER_NCOLS] = {vid, self->refs[0], fid, import_id, PyTuple_GET_ITEM(v, 0), PyTuple_GET_ITEM(v, 1), day,
                                        PyTuple_GET_ITEM(v, 3), reg, PyTuple_GET_ITEM(v, 6), PyTuple_GET_ITEM(v, 7), content_hash,
                                        PyTuple_GET_ITEM(v, 8)};
-    packed_value pv[VOUCHER_NCOLS];
-    Py_ssize_t size = 0, at_v = PyByteArray_GET_SIZE(vbuf);
-    int bad = 0;
-    for (int k = 0; k < VOUCHER_NCOLS && !bad; k++) bad = pack_measure(values[k], &pv[k], &size) < 0;
-    if (!bad) bad = row_write(vbuf, pv, VOUCHER_NCOLS, size, self->copy) < 0;
+    Py_ssize_t at_v = PyByteArray_GET_SIZE(vbuf);
+    int bad = pack_values(vbuf, values, VOUCHER_NCOLS, self->copy) < 0;
     Py_DECREF(day);
     Py_DECREF(reg);
     if (bad) return NULL;
@@ -316,7 +274,7 @@ static PyObject *packer_pack(VoucherPacker *self, PyObject *args) {
                    self->refs[5], self->refs[6], self->refs[7], self->iso_cache, self->copy};
     long posted = 0;
     Py_ssize_t at = PyByteArray_GET_SIZE(rbuf), n = PySequence_Fast_GET_SIZE(rows);
-    if (store_loop(&c, rows, vid, fid, NULL, rbuf, &posted) < 0) {
+    if (store_loop(&c, rows, vid, fid, rbuf, &posted) < 0) {
         /* No half voucher in the batch: its rows go, and so does its head. */
         PyObject *type, *value, *tb;
         PyErr_Fetch(&type, &value, &tb);
@@ -354,14 +312,7 @@ static PyTypeObject VoucherPackerType = {
 static PyObject *append_row(PyObject *args, int copy) {
     PyObject *buf, *row;
     if (!PyArg_ParseTuple(args, "O!O!", &PyByteArray_Type, &buf, &PyTuple_Type, &row)) return NULL;
-    Py_ssize_t n = PyTuple_GET_SIZE(row), size = 0;
-    packed_value small[16], *values = n <= 16 ? small : PyMem_New(packed_value, n);
-    if (!values) return PyErr_NoMemory();
-    int bad = 0;
-    for (Py_ssize_t i = 0; i < n && !bad; i++) bad = pack_measure(PyTuple_GET_ITEM(row, i), &values[i], &size) < 0;
-    if (!bad) bad = row_write(buf, values, n, size, copy) < 0;
-    if (values != small) PyMem_Free(values);
-    if (bad) return NULL;
+    if (pack_values(buf, PySequence_Fast_ITEMS(row), PyTuple_GET_SIZE(row), copy) < 0) return NULL;
     Py_RETURN_NONE;
 }
 
@@ -372,7 +323,6 @@ static PyMethodDef methods[] = {
     {"pack_row", pack_row, METH_VARARGS, "pack_row(batch, row): append a row in the packed form (core/engine/_pack.h)."},
     {"copy_row", copy_row, METH_VARARGS, "copy_row(batch, row): append a row in PostgreSQL's COPY text form."},
     {"ledger_rows", ledger_rows, METH_VARARGS, "The ledger rules' loop over a voucher's rows (checks.py)."},
-    {"store_rows", store_rows, METH_VARARGS, "The store's loop over a voucher's rows (store.py)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -51,7 +51,8 @@ from .plugins import PluginManager
 from .progress import Progress, Reporter
 from ..records import Issue, Severity
 from .target import remove_stage_files
-from .store import Store, StoreSummary, stored_fiscal_years
+from ..books.dates import stored_fiscal_years
+from .store import Store
 
 log = logging.getLogger(__name__)
 
@@ -402,16 +403,13 @@ def _run(
         if issues.errors:
             raise ImportRejected()
         ctx.progress("store", 0, None)
-
-        def log_success(conn: Connection, summary: StoreSummary) -> None:
+        with store.committing() as (conn, summary):  # the rows, the replace rules and the log commit together
             if summary.state is not None:
                 _save_state(conn, company_id, source.name, summary.state)
             outcome = {"fiscal_years": summary.fiscal_years, "counts": summary.counts}
             _finish_run(conn, import_id, "succeeded", outcome, issues, started[0], started[1], None, sha256())
-
-        summary = store.commit(log_success)
         ctx.progress("store", 1, 1)
-        return {"fiscal_years": summary.fiscal_years, "counts": summary.counts}
+        return outcome
     finally:
         store.close()
 
