@@ -94,19 +94,8 @@ class VoucherPacker:
     """A voucher and its rows appended to the writer's two batches, as the
     voucher and voucher_row tables' rows (columns.VOUCHER_COLS, ROW_COLS)."""
 
-    def __init__(
-        self,
-        cid: int,
-        accounts: Any,
-        unknown: set[str],
-        objects_json: dict[Any, str],
-        dumps: Callable[[Any], str],
-        kind_text: dict[Any, str],
-        hundred: Decimal,
-        posted: Any,
-        *,
-        copy: bool = False,
-    ) -> None:
+    def __init__(self, cid: int, accounts: Any, unknown: set[str], objects_json: dict[Any, str], dumps: Callable[[Any], str],
+                 kind_text: dict[Any, str], hundred: Decimal, posted: Any, *, copy: bool = False) -> None:  # fmt: skip
         self.cid, self.accounts, self.unknown, self.objects_json = cid, accounts, unknown, objects_json
         self.dumps, self.kind_text, self.hundred, self.posted = dumps, kind_text, hundred, posted
         self.append = copy_row if copy else pack_row

@@ -97,26 +97,8 @@ static inline int pack_write(PyObject *buf, const packed_value *values, Py_ssize
     return 0;
 }
 
-/* The COPY text form of one value: its length, and writing it. */
-static inline Py_ssize_t copy_length(const packed_value *v) {
-    if (v->tag == PACK_NULL) return 2;
-    if (v->tag == PACK_INT) {
-        unsigned long long u = v->num < 0 ? 0ULL - (unsigned long long)v->num : (unsigned long long)v->num;
-        Py_ssize_t digits = 1;
-        while (u >= 10) {
-            u /= 10;
-            digits++;
-        }
-        return digits + (v->num < 0);
-    }
-    Py_ssize_t len = v->len;
-    for (Py_ssize_t i = 0; i < v->len; i++) {
-        char ch = v->text[i];
-        len += ch == '\\' || ch == '\t' || ch == '\n' || ch == '\r';
-    }
-    return len;
-}
-
+/* The COPY text form of one value, written at p (at most 20 bytes, or twice a
+ * text's length); returns where it ends. */
 static inline char *copy_value(char *p, const packed_value *v) {
     if (v->tag == PACK_NULL) {
         *p++ = '\\';
@@ -146,19 +128,19 @@ static inline char *copy_value(char *p, const packed_value *v) {
     return p;
 }
 
-/* Append measured values to a bytearray as one COPY text row. */
+/* Append measured values to a bytearray as one COPY text row: room for the
+ * longest form first, the unused end cut off after. */
 static inline int copy_write(PyObject *buf, const packed_value *values, Py_ssize_t n) {
-    Py_ssize_t size = n; /* n - 1 tabs and the newline */
-    for (Py_ssize_t i = 0; i < n; i++) size += copy_length(&values[i]);
-    Py_ssize_t at = PyByteArray_GET_SIZE(buf);
-    if (PyByteArray_Resize(buf, at + size) < 0) return -1;
-    char *p = PyByteArray_AS_STRING(buf) + at;
+    Py_ssize_t most = n, at = PyByteArray_GET_SIZE(buf); /* n - 1 tabs and the newline */
+    for (Py_ssize_t i = 0; i < n; i++) most += values[i].tag == PACK_TEXT ? 2 * values[i].len : 20;
+    if (PyByteArray_Resize(buf, at + most) < 0) return -1;
+    char *start = PyByteArray_AS_STRING(buf) + at, *p = start;
     for (Py_ssize_t i = 0; i < n; i++) {
         if (i) *p++ = '\t';
         p = copy_value(p, &values[i]);
     }
-    *p = '\n';
-    return 0;
+    *p++ = '\n';
+    return PyByteArray_Resize(buf, at + (p - start));
 }
 
 /* Append n values as one row in the chosen form (copy: COPY text, else

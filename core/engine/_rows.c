@@ -68,19 +68,16 @@ fail:
     return NULL;
 }
 
-/* None if value is None, else value.isoformat() / str(value).  With a cache
- * (a dict), dates are turned into text once: an import repeats few dates. */
+/* None if value is None, else value.isoformat() / str(value); isoformat
+ * through a cache (a dict). */
 #define ISO_CACHE_MAX 20000
 
 static PyObject *iso_or_none(PyObject *value, PyObject *cache) {
     if (value == Py_None) Py_RETURN_NONE;
-    if (cache) {
-        PyObject *known = PyDict_GetItemWithError(cache, value);
-        if (known) return Py_NewRef(known);
-        if (PyErr_Occurred()) return NULL;
-    }
-    PyObject *iso = PyObject_CallMethod(value, "isoformat", NULL);
-    if (iso && cache && PyDict_GET_SIZE(cache) < ISO_CACHE_MAX && PyDict_SetItem(cache, value, iso) < 0) Py_CLEAR(iso);
+    PyObject *iso = PyDict_GetItemWithError(cache, value);
+    if (iso || PyErr_Occurred()) return Py_XNewRef(iso);
+    iso = PyObject_CallMethod(value, "isoformat", NULL);
+    if (iso && PyDict_GET_SIZE(cache) < ISO_CACHE_MAX && PyDict_SetItem(cache, value, iso) < 0) Py_CLEAR(iso);
     return iso;
 }
 
@@ -129,39 +126,42 @@ static PyObject *ore_of(PyObject *amount, PyObject *hundred) {
     return ore;
 }
 
-/* What the store's loop needs besides the rows (all borrowed). */
+/* VoucherPacker: the store's whole voucher (its voucher tuple and its rows)
+ * packed straight into the writer's two batches, with no tuple per row. */
+enum { CID, ACCOUNTS, UNKNOWN, OBJECTS_JSON, DUMPS, KIND_TEXT, HUNDRED, POSTED, ISO_CACHE, NREFS };
 typedef struct {
-    PyObject *cid, *accounts, *unknown, *objects_json, *dumps, *kind_text, *hundred, *posted_kind, *iso_cache;
-    int copy; /* packed rows in COPY text form, not the staging form */
-} store_ctx;
+    PyObject_HEAD
+    PyObject *refs[NREFS];
+    int copy; /* rows in COPY text form, not the packed form */
+} VoucherPacker;
 
 /* A voucher_row has twelve values (columns.ROW_COLS). */
 enum { ROW_NCOLS = 12 };
 
 /* The store's loop: each row of ``rows`` is appended to the batch
  * ``packed``.  Counts posted rows into *posted.  0, or -1 with an exception set. */
-static int store_loop(store_ctx *c, PyObject *rows, PyObject *vid, PyObject *fid, PyObject *packed, long *posted) {
+static int store_loop(VoucherPacker *self, PyObject *rows, PyObject *vid, PyObject *fid, PyObject *packed, long *posted) {
     Py_ssize_t n = PySequence_Fast_GET_SIZE(rows);
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *row = PySequence_Fast_GET_ITEM(rows, i);
         if (!row_ok(row)) return -1;
         PyObject *account = PyTuple_GET_ITEM(row, 0), *amount = PyTuple_GET_ITEM(row, 1);
         PyObject *objs = PyTuple_GET_ITEM(row, 2), *kind = PyTuple_GET_ITEM(row, 6);
-        if (kind == c->posted_kind) (*posted)++;
-        int known = PySequence_Contains(c->accounts, account);
-        if (known < 0 || (!known && PySet_Add(c->unknown, account) < 0)) return -1;
+        if (kind == self->refs[POSTED]) (*posted)++;
+        int known = PySequence_Contains(self->refs[ACCOUNTS], account);
+        if (known < 0 || (!known && PySet_Add(self->refs[UNKNOWN], account) < 0)) return -1;
         PyObject *objects;
         int some = PyObject_IsTrue(objs);
         if (some < 0) return -1;
         if (some) {
-            objects = PyDict_GetItemWithError(c->objects_json, objs);
+            objects = PyDict_GetItemWithError(self->refs[OBJECTS_JSON], objs);
             if (objects) {
                 Py_INCREF(objects);
             } else {
                 if (PyErr_Occurred()) return -1;
-                objects = PyObject_CallOneArg(c->dumps, objs);
+                objects = PyObject_CallOneArg(self->refs[DUMPS], objs);
                 if (!objects) return -1;
-                if (PyDict_GET_SIZE(c->objects_json) < OBJECTS_JSON_MAX && PyDict_SetItem(c->objects_json, objs, objects) < 0) {
+                if (PyDict_GET_SIZE(self->refs[OBJECTS_JSON]) < OBJECTS_JSON_MAX && PyDict_SetItem(self->refs[OBJECTS_JSON], objs, objects) < 0) {
                     Py_DECREF(objects);
                     return -1;
                 }
@@ -169,14 +169,14 @@ static int store_loop(store_ctx *c, PyObject *rows, PyObject *vid, PyObject *fid
         } else {
             objects = Py_NewRef(Py_None);
         }
-        PyObject *ktext = PyDict_GetItemWithError(c->kind_text, kind);
+        PyObject *ktext = PyDict_GetItemWithError(self->refs[KIND_TEXT], kind);
         if (!ktext) {
             if (!PyErr_Occurred()) PyErr_SetObject(PyExc_KeyError, kind);
             Py_DECREF(objects);
             return -1;
         }
-        PyObject *ore = ore_of(amount, c->hundred);
-        PyObject *day = ore ? iso_or_none(PyTuple_GET_ITEM(row, 3), c->iso_cache) : NULL;
+        PyObject *ore = ore_of(amount, self->refs[HUNDRED]);
+        PyObject *day = ore ? iso_or_none(PyTuple_GET_ITEM(row, 3), self->refs[ISO_CACHE]) : NULL;
         PyObject *qty = day ? str_or_none(PyTuple_GET_ITEM(row, 5)) : NULL;
         if (!qty) {
             Py_DECREF(objects);
@@ -185,9 +185,9 @@ static int store_loop(store_ctx *c, PyObject *rows, PyObject *vid, PyObject *fid
             return -1;
         }
         /* ore, objects, day and qty are ours (released below); the rest are borrowed. */
-        PyObject *values[ROW_NCOLS] = {vid, c->cid, fid, ktext, account, ore, objects, day,
+        PyObject *values[ROW_NCOLS] = {vid, self->refs[CID], fid, ktext, account, ore, objects, day,
                                        PyTuple_GET_ITEM(row, 4), qty, PyTuple_GET_ITEM(row, 7), PyTuple_GET_ITEM(row, 8)};
-        int bad = pack_values(packed, values, ROW_NCOLS, c->copy) < 0;
+        int bad = pack_values(packed, values, ROW_NCOLS, self->copy) < 0;
         Py_DECREF(objects);
         Py_DECREF(ore);
         Py_DECREF(day);
@@ -197,15 +197,6 @@ static int store_loop(store_ctx *c, PyObject *rows, PyObject *vid, PyObject *fid
     return 0;
 }
 
-/* VoucherPacker: the store's whole voucher (its voucher tuple and its rows)
- * packed straight into the writer's two batches, with no tuple per row. */
-typedef struct {
-    PyObject_HEAD
-    PyObject *refs[8]; /* cid, accounts, unknown, objects_json, dumps, kind_text, hundred, posted_kind */
-    PyObject *iso_cache;
-    int copy;
-} VoucherPacker;
-
 static int packer_init(VoucherPacker *self, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"cid", "accounts", "unknown", "objects_json", "dumps", "kind_text", "hundred", "posted", "copy", NULL};
     PyObject *r[8];
@@ -214,20 +205,18 @@ static int packer_init(VoucherPacker *self, PyObject *args, PyObject *kwds) {
                                      &PyDict_Type, &r[5], &r[6], &r[7], &copy))
         return -1;
     self->copy = copy;
-    for (int i = 0; i < 8; i++) Py_XSETREF(self->refs[i], Py_NewRef(r[i]));
-    Py_XSETREF(self->iso_cache, PyDict_New());
-    return self->iso_cache ? 0 : -1;
+    for (int i = 0; i < ISO_CACHE; i++) Py_XSETREF(self->refs[i], Py_NewRef(r[i]));
+    Py_XSETREF(self->refs[ISO_CACHE], PyDict_New()); /* dates as text, once each: an import repeats few dates */
+    return self->refs[ISO_CACHE] ? 0 : -1;
 }
 
 static int packer_traverse(VoucherPacker *self, visitproc visit, void *arg) {
-    for (int i = 0; i < 8; i++) Py_VISIT(self->refs[i]);
-    Py_VISIT(self->iso_cache);
+    for (int i = 0; i < NREFS; i++) Py_VISIT(self->refs[i]);
     return 0;
 }
 
 static int packer_clear(VoucherPacker *self) {
-    for (int i = 0; i < 8; i++) Py_CLEAR(self->refs[i]);
-    Py_CLEAR(self->iso_cache);
+    for (int i = 0; i < NREFS; i++) Py_CLEAR(self->refs[i]);
     return 0;
 }
 
@@ -245,7 +234,7 @@ static PyObject *packer_pack(VoucherPacker *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "O!OOOOO!O!", &PyTuple_Type, &v, &vid, &fid, &import_id, &content_hash, &PyByteArray_Type, &vbuf,
                           &PyByteArray_Type, &rbuf))
         return NULL;
-    if (!self->iso_cache) {
+    if (!self->refs[ISO_CACHE]) {
         PyErr_SetString(PyExc_RuntimeError, "VoucherPacker was not initialised");
         return NULL;
     }
@@ -254,13 +243,13 @@ static PyObject *packer_pack(VoucherPacker *self, PyObject *args) {
         return NULL;
     }
     /* Voucher: series, number, date, text, rows, registration_date, signature, source_id, line */
-    PyObject *day = iso_or_none(PyTuple_GET_ITEM(v, 2), self->iso_cache);
-    PyObject *reg = day ? iso_or_none(PyTuple_GET_ITEM(v, 5), self->iso_cache) : NULL;
+    PyObject *day = iso_or_none(PyTuple_GET_ITEM(v, 2), self->refs[ISO_CACHE]);
+    PyObject *reg = day ? iso_or_none(PyTuple_GET_ITEM(v, 5), self->refs[ISO_CACHE]) : NULL;
     if (!reg) {
         Py_XDECREF(day);
         return NULL;
     }
-    PyObject *values[VOUCHER_NCOLS] = {vid, self->refs[0], fid, import_id, PyTuple_GET_ITEM(v, 0), PyTuple_GET_ITEM(v, 1), day,
+    PyObject *values[VOUCHER_NCOLS] = {vid, self->refs[CID], fid, import_id, PyTuple_GET_ITEM(v, 0), PyTuple_GET_ITEM(v, 1), day,
                                        PyTuple_GET_ITEM(v, 3), reg, PyTuple_GET_ITEM(v, 6), PyTuple_GET_ITEM(v, 7), content_hash,
                                        PyTuple_GET_ITEM(v, 8)};
     Py_ssize_t at_v = PyByteArray_GET_SIZE(vbuf);
@@ -270,11 +259,9 @@ static PyObject *packer_pack(VoucherPacker *self, PyObject *args) {
     if (bad) return NULL;
     PyObject *rows = PySequence_Fast(PyTuple_GET_ITEM(v, 4), "rows must be a sequence");
     if (!rows) return NULL;
-    store_ctx c = {self->refs[0], self->refs[1], self->refs[2], self->refs[3], self->refs[4],
-                   self->refs[5], self->refs[6], self->refs[7], self->iso_cache, self->copy};
     long posted = 0;
     Py_ssize_t at = PyByteArray_GET_SIZE(rbuf), n = PySequence_Fast_GET_SIZE(rows);
-    if (store_loop(&c, rows, vid, fid, rbuf, &posted) < 0) {
+    if (store_loop(self, rows, vid, fid, rbuf, &posted) < 0) {
         /* No half voucher in the batch: its rows go, and so does its head. */
         PyObject *type, *value, *tb;
         PyErr_Fetch(&type, &value, &tb);

@@ -186,67 +186,52 @@ static PyObject *stage_prepare(Stage *self, PyObject *args) {
     return PyLong_FromLong(self->nstmts++);
 }
 
-/* Bind one row's values from *pp, as parameters first+1 .. first+ncols.
- * Returns 0; -1 with *why set (a malformed batch); -2 on a SQLite error. */
-static int bind_row(sqlite3_stmt *stmt, int first, int ncols, const char **pp, const char *end, const char **why) {
+/* Read the packed value at *pp into v; 0, or -1 with *why set (a malformed batch). */
+static int read_value(const char **pp, const char *end, packed_value *v, const char **why) {
     const char *p = *pp;
-    for (int col = first + 1; col <= first + ncols; col++) {
-        if (p >= end) {
-            *why = "a packed batch ends inside a row";
-            return -1;
-        }
-        char tag = *p++;
-        int rc;
-        if (tag == PACK_NULL) {
-            rc = sqlite3_bind_null(stmt, col);
-        } else if (tag == PACK_INT) {
-            int64_t num;
-            if (end - p < 8) {
-                *why = "a packed batch ends inside a number";
-                return -1;
-            }
-            memcpy(&num, p, 8);
-            p += 8;
-            rc = sqlite3_bind_int64(stmt, col, num);
-        } else if (tag == PACK_TEXT) {
-            uint32_t len;
-            if (end - p < 4) {
-                *why = "a packed batch ends inside a text";
-                return -1;
-            }
-            memcpy(&len, p, 4);
-            p += 4;
-            if ((size_t)(end - p) < len) {
-                *why = "a packed batch ends inside a text";
-                return -1;
-            }
-            rc = sqlite3_bind_text(stmt, col, p, (int)len, SQLITE_STATIC);
-            p += len;
-        } else {
-            *why = "a packed batch holds an unknown value tag";
-            return -1;
-        }
-        if (rc != SQLITE_OK) return -2;
+    uint32_t len = 0;
+    if (p >= end) return *why = "a packed batch ends inside a row", -1;
+    v->tag = *p++;
+    if (v->tag == PACK_INT) {
+        int64_t num;
+        if (end - p < 8) return *why = "a packed batch ends inside a number", -1;
+        memcpy(&num, p, 8);
+        v->num = num;
+        p += 8;
+    } else if (v->tag == PACK_TEXT) {
+        if (end - p >= 4) memcpy(&len, p, 4);
+        if (end - p < 4 || (size_t)(end - p - 4) < len) return *why = "a packed batch ends inside a text", -1;
+        v->text = p + 4;
+        v->len = len;
+        p += 4 + len;
+    } else if (v->tag != PACK_NULL) {
+        return *why = "a packed batch holds an unknown value tag", -1;
     }
     *pp = p;
     return 0;
 }
 
-/* Where the n-th row from p starts (n rows must be whole), or NULL. */
-static const char *skip_rows(const char *p, const char *end, int ncols, int n) {
-    for (int i = 0; i < n * ncols; i++) {
-        if (p >= end) return NULL;
-        char tag = *p++;
-        if (tag == PACK_INT) p += 8;
-        else if (tag == PACK_TEXT) {
-            uint32_t len;
-            if (end - p < 4) return NULL;
-            memcpy(&len, p, 4);
-            p += 4 + len;
-        }
-        if (p > end) return NULL;
+/* Bind one row's values from *pp, as parameters first+1 .. first+ncols.
+ * Returns 0; -1 with *why set (a malformed batch); -2 on a SQLite error. */
+static int bind_row(sqlite3_stmt *stmt, int first, int ncols, const char **pp, const char *end, const char **why) {
+    packed_value v;
+    for (int col = first + 1; col <= first + ncols; col++) {
+        if (read_value(pp, end, &v, why) < 0) return -1;
+        int rc = v.tag == PACK_NULL  ? sqlite3_bind_null(stmt, col)
+                 : v.tag == PACK_INT ? sqlite3_bind_int64(stmt, col, v.num)
+                                     : sqlite3_bind_text(stmt, col, v.text, (int)v.len, SQLITE_STATIC);
+        if (rc != SQLITE_OK) return -2;
     }
-    return p;
+    return 0;
+}
+
+/* Whether n whole rows follow p. */
+static int rows_follow(const char *p, const char *end, int ncols, int n) {
+    packed_value v;
+    const char *why;
+    for (int i = 0; i < n * ncols; i++)
+        if (read_value(&p, end, &v, &why) < 0) return 0;
+    return 1;
 }
 
 /* Bind and step every row of a batch; the interpreter lock is not held.
@@ -260,7 +245,7 @@ static Py_ssize_t insert_batch(sqlite3_stmt *many, int per, sqlite3_stmt *one, i
     while (p < end) {
         sqlite3_stmt *stmt = one;
         int n = 1;
-        if (per > 1 && skip_rows(p, end, ncols, per) != NULL) {
+        if (per > 1 && rows_follow(p, end, ncols, per)) {
             stmt = many;
             n = per;
         }

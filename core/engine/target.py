@@ -87,7 +87,7 @@ class _OneTransaction:
 
     def new_year(self, company_id: int, start: date, end: date, import_id: int) -> int:
         self.writer.sync()
-        return self.conn.execute(text(_INSERT_YEAR), {"c": company_id, "s": start, "e": end, "i": import_id}).scalar_one()
+        return self.conn.execute(text(_INSERT_YEAR), {"c": company_id, "s": start, "e": end, "i": import_id}).scalar()
 
     @contextlib.contextmanager
     def committing(self) -> Iterator[Any]:
@@ -137,7 +137,7 @@ class SqliteDirectTarget(_OneTransaction):
             self.conn.execute(f"PRAGMA {_BIG_CACHE}")
             self.conn.execute("BEGIN IMMEDIATE")  # waits its turn for the write lock
             # Nobody else can add vouchers while we hold the lock: ids follow the stored ones.
-            self.next_voucher = self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM voucher").scalar_one()
+            self.next_voucher = self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM voucher").scalar()
         except BaseException:
             self.conn.close()
             raise
@@ -207,11 +207,6 @@ class Rows:
 
     def scalar(self) -> Any:
         return self.rows[0][0] if self.rows else None
-
-    def scalar_one(self) -> Any:
-        if len(self.rows) != 1:
-            raise StageError(f"one row expected, {len(self.rows)} found")
-        return self.rows[0][0]
 
 
 class StagedTarget:
