@@ -51,8 +51,8 @@ KIND_TEXT = {kind: kind.value for kind in r.RowKind}  # plain str: what a packed
 
 def ore(amount: Decimal) -> int:
     """Decimal kronor → integer öre (exact for at most two decimals, which the
-    ledger checks ensure).  A multiplication by a Decimal is 2.5 times as fast
-    as ``scaleb(2)``, and the same for any amount that fits in a BIGINT."""
+    ledger checks ensure).  A multiplication by a Decimal, not ``scaleb(2)``:
+    faster, and the same for any amount that fits in a BIGINT."""
     return int(amount * HUNDRED)
 
 

@@ -69,9 +69,12 @@ class Store:
         self.input_years: dict[date, int | None] = {}  # start -> SIE-style index
         self.voucher_years: set[int] = set()
         self.year_ends: list[tuple[int, date]] = []  # stored years whose end changed
-        self.declared: set[str] = set()
         self.used_unknown: set[str] = set()
-        self._read_books()
+        try:
+            self._read_books()
+        except BaseException:
+            self.target.close()  # it may hold a transaction, on SQLite the write lock
+            raise
         self.content_hashes: set[str] | None = None  # loaded on the first appended voucher
         self.seen_in_input: dict[str, int] = {}
         self.source_ids: list[str] = []
@@ -160,7 +163,6 @@ class Store:
     # -- chart -----------------------------------------------------------------
     def _account(self, rec: r.Account) -> None:
         self.counts["accounts"] += 1
-        self.declared.add(rec.number)
         values = {"name": rec.name, "type": rec.type, "sru": ",".join(rec.sru) or None, "unit": rec.unit}
         self._chart("account", self.accounts, rec.number, {"number": rec.number}, values)
 

@@ -35,7 +35,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
@@ -50,11 +50,15 @@ _BIG_CACHE, _USUAL_CACHE = "cache_size=-32768", "cache_size=-2000"  # 32 MB keep
 _INSERT_YEAR = 'INSERT INTO fiscal_year (company_id, start, "end", import_id) VALUES (:c, :s, :e, :i) RETURNING id'
 
 
+@runtime_checkable
 class Target(Protocol):
     """Where the store's rows go, and the transaction they commit in."""
 
-    writer: Writer
     year_map: dict[int, int]  # fiscal-year ids handed out → the real ones, known once committing
+
+    @property
+    def writer(self) -> Writer:
+        """Where the rows go."""
 
     def read(self, sql: str, params: dict[str, Any]) -> Any:
         """Rows of a query (the stored books, and what this import wrote)."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from ._speedups import Stage, copy_row, pack_row
 from .columns import TABLE_COLS
@@ -32,6 +32,7 @@ ROWS_PER_STEP = 64
 _MAX_PARAMS = 999
 
 
+@runtime_checkable
 class Writer(Protocol):
     """Where the store appends rows (in columns.TABLE_COLS order)."""
 
