@@ -35,10 +35,7 @@ from .records import (
 )
 
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
-try:  # the row loops in C (core/engine/_rows.c); optional, same results
-    from .engine import _rows
-except ImportError:  # not built: the Python loops
-    _rows = None  # type: ignore[assignment]
+from .engine._speedups import ledger_rows  # in C where built (core/engine/_rows.c)
 
 _ZERO = Decimal(0)
 _CENT = Decimal("0.01")
@@ -233,10 +230,7 @@ class LedgerChecks(RecordCheck):
 
     def _voucher(self, v: Voucher) -> list[Issue]:
         issues: list[Issue] = []
-        if _rows is not None:  # the same loop in C (core/engine/_rows.c)
-            posted, other, fresh = _rows.ledger_rows(v.rows, _POSTED, _ZERO, self.accounts, self.undeclared)
-        else:
-            posted, other, fresh = _ledger_rows(v.rows, self.accounts, self.undeclared)
+        posted, other, fresh = ledger_rows(v.rows, _POSTED, _ZERO, self.accounts, self.undeclared)
         for account, line in fresh:
             issues.append(
                 self._issue(
@@ -352,24 +346,6 @@ def _whole_ore(total: Decimal) -> bool:
         return True
     exp = total.as_tuple().exponent
     return isinstance(exp, int) and exp >= -2
-
-
-def _ledger_rows(
-    rows: tuple[VoucherRow, ...], accounts: set[str], undeclared: set[str]
-) -> tuple[Decimal, Decimal, list[tuple[str, int | None]]]:
-    """Σ posted, Σ other rows, and the accounts first seen undeclared here (with
-    their row's line), which join ``undeclared``.  core/engine/_rows.c is this loop in C."""
-    posted = other = _ZERO
-    fresh = []
-    for account, amount, _objects, _date, _text, _qty, kind, _sign, line in rows:  # VoucherRow, in field order
-        if kind is _POSTED:
-            posted += amount
-        else:
-            other += amount
-        if account not in accounts and account not in undeclared:
-            undeclared.add(account)
-            fresh.append((account, line))
-    return posted, other, fresh
 
 
 def _ident(v: Voucher) -> str:

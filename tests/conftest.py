@@ -153,3 +153,48 @@ def company(engine) -> str:
         add_company(session, "5566778899", "Exempel AB")
         session.commit()
     return "556677-8899"
+
+
+# ---------------------------------------------------------------------------
+# The import engine's C modules and their Python twins (core/engine/_speedups.py)
+# ---------------------------------------------------------------------------
+
+
+def c_speedups():
+    """core/engine/_rows.c and _stage.c as one namespace; skips where they
+    were not built, except in CI, where they must be (setup.py)."""
+    try:
+        from ekonomi.core.engine import _rows, _stage
+    except ImportError:
+        need(False, "core/engine/_rows.c or _stage.c was not built (see setup.py)")
+    import types
+
+    return types.SimpleNamespace(**{n: getattr(_rows, n, None) or getattr(_stage, n) for n in _SPEEDUP_NAMES})
+
+
+_SPEEDUP_NAMES = ("Stage", "StageError", "VoucherPacker", "copy_row", "ledger_rows", "pack_row")
+
+
+@pytest.fixture(params=["c", "python"])
+def twin(request: pytest.FixtureRequest):
+    """Each implementation of the switch's API in turn: the C modules, _native.py."""
+    from ekonomi.core.engine import _native
+
+    return c_speedups() if request.param == "c" else _native
+
+
+@pytest.fixture
+def use_python_twins(monkeypatch: pytest.MonkeyPatch):
+    """Call it to run the product as it runs without the C modules: every
+    name the engine took from _speedups replaced by its _native.py twin."""
+    import sys
+
+    from ekonomi.core.engine import _native, _speedups
+
+    def use() -> None:
+        for mod in [m for name, m in list(sys.modules.items()) if name.startswith("ekonomi.") and m is not None]:
+            for name in _speedups.__all__:
+                if mod is not _native and getattr(mod, name, None) is getattr(_speedups, name):
+                    monkeypatch.setattr(mod, name, getattr(_native, name))
+
+    return use

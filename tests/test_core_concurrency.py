@@ -193,10 +193,6 @@ def test_other_writes_wait_for_a_big_sqlite_import_and_then_land(engine, pm, com
     refused, and lands once the import has committed."""
     if engine.dialect.name != "sqlite":
         pytest.skip("SQLite's path")
-    from ekonomi.core.engine import stagewriter
-
-    if not stagewriter.packed_available():
-        pytest.skip("core/engine/_stage.c is not built here")  # test_core_stage fails in CI then
     monkeypatch.setenv("EKONOMI_SQLITE_DIRECT_MB", "0")  # this small input counts as big
     runner, first = _slow_import_reading(engine, pm, company, tmp_path, monkeypatch, workers=1, sleep=1.5)
     t0 = time.monotonic()

@@ -219,3 +219,39 @@ def test_plugin_gone_before_the_queued_import_runs(engine, pm, company, tmp_path
     result = execute(engine, pm, import_id, file=write(tmp_path, ledger()))
     assert result["status"] == "failed"
     assert result["issues"][-1]["code"] == "not_found" and "fake" in result["issues"][-1]["message"]
+
+
+@pytest.mark.parametrize("direct", [False, True])
+def test_a_failure_after_the_import_log_is_written_leaves_nothing(engine, pm, company, tmp_path, monkeypatch, direct):
+    """The store hands its transaction to the pipeline (store.committing):
+    the rows, the replace rules and the import log commit together, on every
+    target (PostgreSQL; SQLite staged, and on its own connection for a big
+    input), and a failure after the log's UPDATE undoes all of it."""
+    from ekonomi.core.engine import pipeline, target
+
+    if direct and engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's big-file path")
+    if direct:
+        monkeypatch.setenv("EKONOMI_SQLITE_DIRECT_MB", "0")
+    assert do_import(engine, pm, company, write(tmp_path, ledger(vouchers=2)))["status"] == "succeeded"
+    before = snapshot(engine)
+    kinds: list[str] = []
+    real_open, real_finish = target.open_target, pipeline._finish_run
+    monkeypatch.setattr("ekonomi.core.engine.store.open_target", lambda *a: kinds.append(type(t := real_open(*a)).__name__) or t)
+
+    def finish_then_fail(conn, import_id, status, *args):
+        real_finish(conn, import_id, status, *args)
+        if status == "succeeded":
+            raise RuntimeError("after the log")
+
+    monkeypatch.setattr(pipeline, "_finish_run", finish_then_fail)
+    result = do_import(engine, pm, company, write(tmp_path, ledger(vouchers=5), "other.fake"))
+    assert result["status"] == "failed" and "after the log" in result["error"]
+    assert snapshot(engine) == before
+    want = "PostgresTarget" if engine.dialect.name != "sqlite" else "SqliteDirectTarget" if direct else "StagedTarget"
+    assert kinds == [want]
+    tgt = real_open(engine, 0, 1)
+    try:
+        assert isinstance(tgt, target.Target) and isinstance(tgt.writer, target.Writer)
+    finally:
+        tgt.close()

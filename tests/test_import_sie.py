@@ -22,6 +22,7 @@ from ekonomi.core.books.export import stored_records
 from ekonomi.core.orgnr import normalize_orgnr
 from ekonomi.core.engine.pipeline import ImportRequest, run_import
 from ekonomi.core.books.reports import trial_balance
+from tests.conftest import c_speedups
 
 # Corpus files that must be refused, and why (MANIFEST.md).
 REFUSED = {
@@ -262,32 +263,25 @@ def test_4i_file_is_appended_once(engine, pm, sie_corpus, tmp_path):
         assert conn.execute(text("SELECT count(*) FROM voucher")).scalar_one() == 19
 
 
-def test_every_staging_way_gives_the_same_books(engine, pm, gen_sie4, tmp_path, monkeypatch):
-    """SQLite imports stage their rows one of three ways: packed batches
-    bound in C (core/engine/_stage.c, the usual way), or without the C modules a
-    writer process (big inputs) or a thread (small ones).  All must store
-    exactly the same books, and leave no staging file behind."""
-    if engine.dialect.name != "sqlite":
-        pytest.skip("staging is SQLite's path")
-    from ekonomi.core.engine import stagewriter
-
-    if not stagewriter.packed_available() and os.environ.get("CI") == "true":
-        pytest.fail("core/engine/_stage.c was not built (see setup.py)")
+@pytest.mark.parametrize("direct", [False, True])
+def test_the_python_twins_store_the_same_books(engine, pm, gen_sie4, tmp_path, monkeypatch, use_python_twins, direct):
+    """Without the C modules (core/engine/_native.py in their place) every
+    writer stores exactly the same books: COPY on PostgreSQL, on SQLite the
+    staging file and straight into the tables; and no staging file stays."""
+    if direct and engine.dialect.name != "sqlite":
+        pytest.skip("straight into the tables is SQLite's big-file path")
+    c_speedups()  # the first import must run the C modules, or this compares nothing
+    if direct:
+        monkeypatch.setenv("EKONOMI_SQLITE_DIRECT_MB", "0")
     path, _ = _generate(gen_sie4, tmp_path, 300, 9)
     orgnr = company_for(engine, path)
     assert do_import(engine, pm, orgnr, path)["status"] == "succeeded"
     usual = books(engine)
     assert len(usual["voucher_row"]) > 1000
-    monkeypatch.setattr(stagewriter, "_stage", None)  # as if core/engine/_stage.c were not built
-    for way, mb in (("thread", "1000"), ("process", "0")):
-        monkeypatch.setenv("EKONOMI_STAGE_PROCESS_MB", mb)
-        other = make_engine(f"sqlite:///{tmp_path / (way + '.db')}")
-        init_db(other)
-        company_for(other, path)
-        result = do_import(other, pm, orgnr, path)
-        assert result["status"] == "succeeded", (way, result["issues"][:3])
-        assert books(other) == usual, way
-        other.dispose()
+    use_python_twins()
+    result = do_import(engine, pm, orgnr, path)  # replaces the first import's year
+    assert result["status"] == "succeeded", result["issues"][:3]
+    assert books(engine) == usual
     assert not list(tmp_path.glob("*.stage"))
 
 
@@ -299,12 +293,8 @@ def test_big_sqlite_imports_write_straight_into_the_tables(engine, pm, gen_sie4,
     exactly as it was."""
     if engine.dialect.name != "sqlite":
         pytest.skip("SQLite's path")
-    from ekonomi.core.engine import stagewriter, target
+    from ekonomi.core.engine import target
 
-    if not stagewriter.packed_available():
-        if os.environ.get("CI") == "true":
-            pytest.fail("core/engine/_stage.c was not built (see setup.py)")
-        pytest.skip("core/engine/_stage.c is not built here")
     path, _ = _generate(gen_sie4, tmp_path, 300, 9)
     other_path = tmp_path / "other.se"
     subprocess.run(
@@ -322,8 +312,8 @@ def test_big_sqlite_imports_write_straight_into_the_tables(engine, pm, gen_sie4,
     other = company_for(direct, other_path)
     assert do_import(direct, pm, other, other_path)["status"] == "succeeded"  # stored before: ids must follow these
     opened: list[object] = []
-    real_open = target.SqliteDirectTarget.open.__func__
-    monkeypatch.setattr(target.SqliteDirectTarget, "open", classmethod(lambda cls, e: opened.append(real_open(cls, e)) or opened[-1]))
+    real_init = target.SqliteDirectTarget.__init__
+    monkeypatch.setattr(target.SqliteDirectTarget, "__init__", lambda self, db: (opened.append(self), real_init(self, db))[1])
     monkeypatch.setenv("EKONOMI_SQLITE_DIRECT_MB", "0")
     for _ in range(2):  # the second time replaces the first
         result = do_import(direct, pm, orgnr, path)
@@ -349,11 +339,6 @@ def test_big_sqlite_imports_write_straight_into_the_tables(engine, pm, gen_sie4,
     result = do_import(direct, pm, orgnr, broken)
     assert result["status"] == "failed" and len(opened) == 4  # two, the books alone, this one
     assert books(direct) == before
-    # Where the handle cannot be borrowed, the import stages its rows instead.
-    monkeypatch.setattr(target, "borrow", lambda raw: (None, "not here"))
-    result = do_import(direct, pm, orgnr, path)
-    assert result["status"] == "succeeded" and opened[-1] is None
-    assert books(direct) == before
     direct.dispose()
 
 
@@ -362,7 +347,7 @@ def test_many_small_batches_give_the_same_books(engine, pm, gen_sie4, tmp_path, 
     """Batches are handed to the writer thread as they fill (2 MB); with
     4 KB batches an import makes hundreds of them, in every writer (COPY,
     SQLite staging, SQLite straight into the tables): the same books."""
-    from ekonomi.core.engine import bulk
+    from ekonomi.core.engine import writers
 
     if direct and engine.dialect.name != "sqlite":
         pytest.skip("straight into the tables is SQLite's big-file path; PostgreSQL always is")
@@ -371,41 +356,12 @@ def test_many_small_batches_give_the_same_books(engine, pm, gen_sie4, tmp_path, 
     assert do_import(engine, pm, orgnr, path)["status"] == "succeeded"
     usual = books(engine)
     handed: list[str] = []
-    real = bulk.PackedWriter._hand_over
-    monkeypatch.setattr(bulk.PackedWriter, "_hand_over", lambda self, table: (handed.append(table), real(self, table))[1])
-    monkeypatch.setattr(bulk, "BATCH_BYTES", 4096)
+    real = writers.BatchWriter._hand_over
+    monkeypatch.setattr(writers.BatchWriter, "_hand_over", lambda self, table: (handed.append(table), real(self, table))[1])
+    monkeypatch.setattr(writers, "BATCH_BYTES", 4096)
     if direct:
         monkeypatch.setenv("EKONOMI_SQLITE_DIRECT_MB", "0")
     result = do_import(engine, pm, orgnr, path)  # replaces the first import's year
     assert result["status"] == "succeeded", result["issues"][:3]
-    if bulk._rows is not None:
-        assert handed.count("voucher_row") > 10 and handed.count("voucher") > 3
-    elif os.environ.get("CI") == "true":
-        pytest.fail("core/engine/_rows.c was not built (see setup.py)")
+    assert handed.count("voucher_row") > 10 and handed.count("voucher") > 3
     assert books(engine) == usual
-
-
-def test_copy_text_and_row_by_row_copy_give_the_same_books(engine, pm, gen_sie4, tmp_path, monkeypatch):
-    """PostgreSQL imports send batches made in C as COPY text (bulk.CopyWriter);
-    without the C module, psycopg writes row by row.  The same books."""
-    if engine.dialect.name != "postgresql":
-        pytest.skip("COPY is PostgreSQL's path")
-    from ekonomi.core.engine import bulk
-
-    path, _ = _generate(gen_sie4, tmp_path, 300, 9)
-    orgnr = company_for(engine, path)
-    sent: list[str] = []
-    real = bulk.CopyWriter._write
-    monkeypatch.setattr(bulk.CopyWriter, "_write", lambda self, table, *a: (sent.append(table), real(self, table, *a))[1])
-    assert do_import(engine, pm, orgnr, path)["status"] == "succeeded"
-    if bulk._rows is None and os.environ.get("CI") == "true":
-        pytest.fail("core/engine/_rows.c was not built (see setup.py)")
-    assert "voucher_row" in sent or bulk._rows is None
-    by_copy_text = books(engine)
-    assert len(by_copy_text["voucher_row"]) > 1000
-    with engine.begin() as conn:
-        for table in ("voucher_row", "voucher", "balance", "period_balance", "period_budget"):
-            conn.execute(text(f"DELETE FROM {table}"))
-    monkeypatch.setattr(bulk, "_rows", None)  # as if core/engine/_rows.c were not built
-    assert do_import(engine, pm, orgnr, path)["status"] == "succeeded"
-    assert books(engine) == by_copy_text

@@ -16,7 +16,7 @@ from ..events import Event
 from ..orgnr import normalize_orgnr
 from ..engine.plugins import PluginManager
 from .reports import fiscal_years
-from ..engine.store import Store
+from ..engine.store import delete_year_data
 
 
 def add_bureau(session: Session, name: str) -> m.Bureau:
@@ -84,7 +84,7 @@ def delete_latest_year(engine: Engine, pm: PluginManager, company_id: int, actor
                 if not years:
                     raise NotFound("The company has no fiscal years to delete.")
                 year = years[-1]
-                deleted = Store.delete_year_data(conn, year.id)
+                deleted = delete_year_data(conn, year.id)
                 conn.execute(text("DELETE FROM fiscal_year WHERE id = :f"), {"f": year.id})
                 data = {
                     "fiscal_year": {"start": year.start.isoformat(), "end": year.end.isoformat()},

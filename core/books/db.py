@@ -17,6 +17,8 @@ from . import settings
 
 # Imports hold SQLite's write lock for their whole run; others wait this long.
 SQLITE_BUSY_TIMEOUT_S = 600
+# Every SQLite connection's settings (an import's own connection too, target.py).
+SQLITE_PRAGMAS = ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL")
 
 
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
@@ -38,9 +40,8 @@ def _setup_sqlite(engine: Engine) -> None:
     def _connect(dbapi_conn: Any, record: Any) -> None:
         dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA synchronous=NORMAL")
+        for pragma in SQLITE_PRAGMAS:
+            cur.execute(f"PRAGMA {pragma}")
         cur.close()
 
     @event.listens_for(engine, "begin")

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 from .. import records as r
 from ..errors import EkonomiError
 from .reports import pick_year
-from ..engine.store import _date
+from .dates import as_date
 
 BATCH = 2000
 
@@ -51,8 +51,8 @@ def stored_records(conn: Connection, company_id: int, year_start: date | None = 
     yield r.FiscalYear(year.start, year.end, 0)
     if prev is not None:
         years.append((prev[0], -1))
-        yield r.FiscalYear(_date(prev[1]), _date(prev[2]), -1)
-    starts = {fid: s for fid, s in ((year.id, year.start), *([(prev[0], _date(prev[1]))] if prev else []))}
+        yield r.FiscalYear(as_date(prev[1]), as_date(prev[2]), -1)
+    starts = {fid: s for fid, s in ((year.id, year.start), *([(prev[0], as_date(prev[1]))] if prev else []))}
 
     for number, acc_name, typ, sru, unit in conn.execute(
         text("SELECT number, name, type, sru, unit FROM account WHERE company_id = :c ORDER BY number"), {"c": company_id}
@@ -85,7 +85,7 @@ def stored_records(conn: Connection, company_id: int, year_start: date | None = 
             ),
             {"f": year.id},
         ):
-            yield r.PeriodBalance(year.start, _date(period), account, _amount(amount), _qty(qty), _obj(odim, ocode), budget)
+            yield r.PeriodBalance(year.start, as_date(period), account, _amount(amount), _qty(qty), _obj(odim, ocode), budget)
     yield from _vouchers(conn, year.id)
 
 
@@ -117,7 +117,7 @@ def _vouchers(conn: Connection, fiscal_year_id: int) -> Iterator[r.Voucher]:
                     account,
                     _amount(amount),
                     objs,
-                    _date(day) if day else None,
+                    as_date(day) if day else None,
                     txt,
                     _qty(qty),
                     r.RowKind(kind),
@@ -128,10 +128,10 @@ def _vouchers(conn: Connection, fiscal_year_id: int) -> Iterator[r.Voucher]:
             yield r.Voucher(
                 series or "",
                 number or "",
-                _date(day),
+                as_date(day),
                 txt or "",
                 tuple(rows.get(vid, ())),
-                _date(reg) if reg else None,
+                as_date(reg) if reg else None,
                 sign,
                 source_id,
             )

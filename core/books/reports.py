@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from ..errors import NotFound
-from ..engine.store import _date
+from .dates import as_date
 
 
 def kronor(ore: int) -> str:
@@ -37,7 +37,7 @@ def fiscal_years(conn: Connection, company_id: int) -> list[YearRef]:
     rows = conn.execute(
         text('SELECT id, start, "end" FROM fiscal_year WHERE company_id = :c ORDER BY start'), {"c": company_id}
     ).all()
-    return [YearRef(i, _date(s), _date(e)) for i, s, e in rows]
+    return [YearRef(i, as_date(s), as_date(e)) for i, s, e in rows]
 
 
 def pick_year(conn: Connection, company_id: int, start: date | None) -> YearRef:
@@ -144,7 +144,7 @@ def monthly_result(conn: Connection, company_id: int, start: date | None = None,
     ):
         if not is_result_account(account, types.get(account)):
             continue
-        d = _date(day)
+        d = as_date(day)
         kind = "revenue" if account[:1] == "3" or (types.get(account) or "").upper() == "I" else "costs"
         key = (d.year, d.month, kind)
         sums[key] = sums.get(key, 0) + int(amount)
@@ -195,7 +195,7 @@ def vouchers(
         "fiscal_year": {"start": year.start.isoformat(), "end": year.end.isoformat()},
         "total": int(total),
         "items": [
-            {"series": s, "number": n, "date": _date(d).isoformat(), "text": t or "", "rows": rows_by[vid]}
+            {"series": s, "number": n, "date": as_date(d).isoformat(), "text": t or "", "rows": rows_by[vid]}
             for vid, s, n, d, t in heads
         ],
     }

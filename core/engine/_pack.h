@@ -1,7 +1,8 @@
-/* Database rows in the two forms the bulk writers take, built in C from the
- * store's values (core/engine/_rows.c) so no tuple is made per row:
+/* Database rows in the two forms the writers take (core/engine/writers.py),
+ * built in C from the store's values (core/engine/_rows.c) so no tuple is
+ * made per row; core/engine/_native.py makes the same bytes in Python:
  *
- * 1. The packed form, bound into a SQLite staging file by core/engine/_stage.c.
+ * 1. The packed form, bound into SQLite by core/engine/_stage.c.
  *
  * A batch is the rows of one table, one after another; a row is its values in
  * column order; a value is a tag byte and its payload:
@@ -13,7 +14,7 @@
  * The batch never leaves the process (a writer thread reads it), so native
  * byte order and alignment-free memcpy are enough.
  *
- * 2. PostgreSQL's COPY text format (UTF-8), sent as it is by bulk.CopyWriter:
+ * 2. PostgreSQL's COPY text format (UTF-8), sent as it is by one COPY:
  * values separated by a tab, rows ended by a newline, NULL as \N, and in
  * texts a backslash, tab, newline or carriage return escaped.
  *
@@ -96,26 +97,8 @@ static inline int pack_write(PyObject *buf, const packed_value *values, Py_ssize
     return 0;
 }
 
-/* The COPY text form of one value: its length, and writing it. */
-static inline Py_ssize_t copy_length(const packed_value *v) {
-    if (v->tag == PACK_NULL) return 2;
-    if (v->tag == PACK_INT) {
-        unsigned long long u = v->num < 0 ? 0ULL - (unsigned long long)v->num : (unsigned long long)v->num;
-        Py_ssize_t digits = 1;
-        while (u >= 10) {
-            u /= 10;
-            digits++;
-        }
-        return digits + (v->num < 0);
-    }
-    Py_ssize_t len = v->len;
-    for (Py_ssize_t i = 0; i < v->len; i++) {
-        char ch = v->text[i];
-        len += ch == '\\' || ch == '\t' || ch == '\n' || ch == '\r';
-    }
-    return len;
-}
-
+/* The COPY text form of one value, written at p (at most 20 bytes, or twice a
+ * text's length); returns where it ends. */
 static inline char *copy_value(char *p, const packed_value *v) {
     if (v->tag == PACK_NULL) {
         *p++ = '\\';
@@ -145,24 +128,35 @@ static inline char *copy_value(char *p, const packed_value *v) {
     return p;
 }
 
-/* Append measured values to a bytearray as one COPY text row. */
+/* Append measured values to a bytearray as one COPY text row: room for the
+ * longest form first, the unused end cut off after. */
 static inline int copy_write(PyObject *buf, const packed_value *values, Py_ssize_t n) {
-    Py_ssize_t size = n; /* n - 1 tabs and the newline */
-    for (Py_ssize_t i = 0; i < n; i++) size += copy_length(&values[i]);
-    Py_ssize_t at = PyByteArray_GET_SIZE(buf);
-    if (PyByteArray_Resize(buf, at + size) < 0) return -1;
-    char *p = PyByteArray_AS_STRING(buf) + at;
+    Py_ssize_t most = n, at = PyByteArray_GET_SIZE(buf); /* n - 1 tabs and the newline */
+    for (Py_ssize_t i = 0; i < n; i++) most += values[i].tag == PACK_TEXT ? 2 * values[i].len : 20;
+    if (PyByteArray_Resize(buf, at + most) < 0) return -1;
+    char *start = PyByteArray_AS_STRING(buf) + at, *p = start;
     for (Py_ssize_t i = 0; i < n; i++) {
         if (i) *p++ = '\t';
         p = copy_value(p, &values[i]);
     }
-    *p = '\n';
-    return 0;
+    *p++ = '\n';
+    return PyByteArray_Resize(buf, at + (p - start));
 }
 
-/* Append measured values in the chosen form (copy: COPY text, else packed). */
-static inline int row_write(PyObject *buf, const packed_value *values, Py_ssize_t n, Py_ssize_t packed_size, int copy) {
-    return copy ? copy_write(buf, values, n) : pack_write(buf, values, n, packed_size);
+/* Append n values as one row in the chosen form (copy: COPY text, else
+ * packed); all are measured first, so a value refused leaves nothing behind. */
+static inline int pack_values(PyObject *buf, PyObject *const *objects, Py_ssize_t n, int copy) {
+    packed_value small[16], *values = n <= 16 ? small : PyMem_New(packed_value, n);
+    if (!values) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    Py_ssize_t size = 0;
+    int bad = 0;
+    for (Py_ssize_t i = 0; i < n && !bad; i++) bad = pack_measure(objects[i], &values[i], &size) < 0;
+    if (!bad) bad = (copy ? copy_write(buf, values, n) : pack_write(buf, values, n, size)) < 0;
+    if (values != small) PyMem_Free(values);
+    return bad ? -1 : 0;
 }
 
 #endif

@@ -1,21 +1,15 @@
-/* The two loops over voucher rows that every import runs, in C, and the
- * packing of rows for the bulk writers.
- *
- * An import of a million vouchers goes over four million rows twice: the
- * ledger rules add them up (checks.py) and the store turns them into database
- * tuples (store.py).  These are those loops, statement for statement; the
- * Python loops beside them are the reference and run where this module is not
- * built, and tests/test_core_rowloops.py checks that both give the same.
+/* The import's loops over voucher rows, in C, and the packing of rows for
+ * the writers (core/engine/writers.py); _native.py is the same in Python and
+ * tests/test_core_rowloops.py, test_core_stage.py and test_core_copy.py
+ * check that both give the same.
  *
  *   ledger_rows(rows, POSTED, ZERO, accounts, undeclared)
  *       -> (posted, other, [(account, line), ...] newly undeclared, in order)
- *   store_rows(rows, vid, cid, fid, accounts, unknown, objects_json, dumps, kind_text, HUNDRED, POSTED)
- *       -> (tuples, posted count)
  *   VoucherPacker(cid, accounts, unknown, objects_json, dumps, kind_text, HUNDRED, POSTED, *, copy=False)
  *       .pack(voucher, vid, fid, import_id, content_hash, voucher_batch, row_batch) -> (rows, posted count)
- *       the same loop, and the voucher's own tuple, appended to the writer's
- *       batches (bulk.PackedWriter) in the packed form or, with copy=True,
- *       in PostgreSQL's COPY text form (core/engine/_pack.h)
+ *       the voucher and its rows appended to the writer's two batches in
+ *       the packed form or, with copy=True, in PostgreSQL's COPY text form
+ *       (core/engine/_pack.h), with no tuple made per row
  *   pack_row(batch, tuple), copy_row(batch, tuple)
  *       any other row appended in those forms
  *
@@ -25,7 +19,7 @@
 
 #include "_pack.h"
 
-#define OBJECTS_JSON_MAX 50000 /* as store.py: the cache stays bounded */
+#define OBJECTS_JSON_MAX 50000 /* the cache of encoded object lists stays bounded */
 
 static int row_ok(PyObject *row) {
     if (!PyTuple_Check(row) || PyTuple_GET_SIZE(row) < 9) {
@@ -74,19 +68,16 @@ fail:
     return NULL;
 }
 
-/* None if value is None, else value.isoformat() / str(value).  With a cache
- * (a dict), dates are turned into text once: an import repeats few dates. */
+/* None if value is None, else value.isoformat() / str(value); isoformat
+ * through a cache (a dict). */
 #define ISO_CACHE_MAX 20000
 
 static PyObject *iso_or_none(PyObject *value, PyObject *cache) {
     if (value == Py_None) Py_RETURN_NONE;
-    if (cache) {
-        PyObject *known = PyDict_GetItemWithError(cache, value);
-        if (known) return Py_NewRef(known);
-        if (PyErr_Occurred()) return NULL;
-    }
-    PyObject *iso = PyObject_CallMethod(value, "isoformat", NULL);
-    if (iso && cache && PyDict_GET_SIZE(cache) < ISO_CACHE_MAX && PyDict_SetItem(cache, value, iso) < 0) Py_CLEAR(iso);
+    PyObject *iso = PyDict_GetItemWithError(cache, value);
+    if (iso || PyErr_Occurred()) return Py_XNewRef(iso);
+    iso = PyObject_CallMethod(value, "isoformat", NULL);
+    if (iso && PyDict_GET_SIZE(cache) < ISO_CACHE_MAX && PyDict_SetItem(cache, value, iso) < 0) Py_CLEAR(iso);
     return iso;
 }
 
@@ -95,7 +86,7 @@ static PyObject *str_or_none(PyObject *value) {
     return PyObject_Str(value);
 }
 
-/* int(amount * HUNDRED), as bulk.ore does.  Turning a Decimal into an int
+/* int(amount * HUNDRED), as columns.ore does.  Turning a Decimal into an int
  * is its slowest operation, so the common case is read from its text
  * instead: -?digits[.d{0,2}] with at most 16 digits gives the same number.
  * Anything else (an exponent, more decimals, NaN) takes Python's way. */
@@ -135,40 +126,42 @@ static PyObject *ore_of(PyObject *amount, PyObject *hundred) {
     return ore;
 }
 
-/* What the store's loop needs besides the rows (all borrowed). */
+/* VoucherPacker: the store's whole voucher (its voucher tuple and its rows)
+ * packed straight into the writer's two batches, with no tuple per row. */
+enum { CID, ACCOUNTS, UNKNOWN, OBJECTS_JSON, DUMPS, KIND_TEXT, HUNDRED, POSTED, ISO_CACHE, NREFS };
 typedef struct {
-    PyObject *cid, *accounts, *unknown, *objects_json, *dumps, *kind_text, *hundred, *posted_kind, *iso_cache;
-    int copy; /* packed rows in COPY text form, not the staging form */
-} store_ctx;
+    PyObject_HEAD
+    PyObject *refs[NREFS];
+    int copy; /* rows in COPY text form, not the packed form */
+} VoucherPacker;
 
-/* A voucher_row has twelve values (bulk.ROW_COLS). */
+/* A voucher_row has twelve values (columns.ROW_COLS). */
 enum { ROW_NCOLS = 12 };
 
-/* The store's loop: each row of ``rows`` becomes a tuple in ``out`` (a list
- * of their number) or, with ``packed``, is appended to that batch.  Counts
- * posted rows into *posted.  0, or -1 with an exception set. */
-static int store_loop(store_ctx *c, PyObject *rows, PyObject *vid, PyObject *fid, PyObject *out, PyObject *packed, long *posted) {
+/* The store's loop: each row of ``rows`` is appended to the batch
+ * ``packed``.  Counts posted rows into *posted.  0, or -1 with an exception set. */
+static int store_loop(VoucherPacker *self, PyObject *rows, PyObject *vid, PyObject *fid, PyObject *packed, long *posted) {
     Py_ssize_t n = PySequence_Fast_GET_SIZE(rows);
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *row = PySequence_Fast_GET_ITEM(rows, i);
         if (!row_ok(row)) return -1;
         PyObject *account = PyTuple_GET_ITEM(row, 0), *amount = PyTuple_GET_ITEM(row, 1);
         PyObject *objs = PyTuple_GET_ITEM(row, 2), *kind = PyTuple_GET_ITEM(row, 6);
-        if (kind == c->posted_kind) (*posted)++;
-        int known = PySequence_Contains(c->accounts, account);
-        if (known < 0 || (!known && PySet_Add(c->unknown, account) < 0)) return -1;
+        if (kind == self->refs[POSTED]) (*posted)++;
+        int known = PySequence_Contains(self->refs[ACCOUNTS], account);
+        if (known < 0 || (!known && PySet_Add(self->refs[UNKNOWN], account) < 0)) return -1;
         PyObject *objects;
         int some = PyObject_IsTrue(objs);
         if (some < 0) return -1;
         if (some) {
-            objects = PyDict_GetItemWithError(c->objects_json, objs);
+            objects = PyDict_GetItemWithError(self->refs[OBJECTS_JSON], objs);
             if (objects) {
                 Py_INCREF(objects);
             } else {
                 if (PyErr_Occurred()) return -1;
-                objects = PyObject_CallOneArg(c->dumps, objs);
+                objects = PyObject_CallOneArg(self->refs[DUMPS], objs);
                 if (!objects) return -1;
-                if (PyDict_GET_SIZE(c->objects_json) < OBJECTS_JSON_MAX && PyDict_SetItem(c->objects_json, objs, objects) < 0) {
+                if (PyDict_GET_SIZE(self->refs[OBJECTS_JSON]) < OBJECTS_JSON_MAX && PyDict_SetItem(self->refs[OBJECTS_JSON], objs, objects) < 0) {
                     Py_DECREF(objects);
                     return -1;
                 }
@@ -176,14 +169,14 @@ static int store_loop(store_ctx *c, PyObject *rows, PyObject *vid, PyObject *fid
         } else {
             objects = Py_NewRef(Py_None);
         }
-        PyObject *ktext = PyDict_GetItemWithError(c->kind_text, kind);
+        PyObject *ktext = PyDict_GetItemWithError(self->refs[KIND_TEXT], kind);
         if (!ktext) {
             if (!PyErr_Occurred()) PyErr_SetObject(PyExc_KeyError, kind);
             Py_DECREF(objects);
             return -1;
         }
-        PyObject *ore = ore_of(amount, c->hundred);
-        PyObject *day = ore ? iso_or_none(PyTuple_GET_ITEM(row, 3), c->iso_cache) : NULL;
+        PyObject *ore = ore_of(amount, self->refs[HUNDRED]);
+        PyObject *day = ore ? iso_or_none(PyTuple_GET_ITEM(row, 3), self->refs[ISO_CACHE]) : NULL;
         PyObject *qty = day ? str_or_none(PyTuple_GET_ITEM(row, 5)) : NULL;
         if (!qty) {
             Py_DECREF(objects);
@@ -192,22 +185,9 @@ static int store_loop(store_ctx *c, PyObject *rows, PyObject *vid, PyObject *fid
             return -1;
         }
         /* ore, objects, day and qty are ours (released below); the rest are borrowed. */
-        PyObject *values[ROW_NCOLS] = {vid, c->cid, fid, ktext, account, ore, objects, day,
+        PyObject *values[ROW_NCOLS] = {vid, self->refs[CID], fid, ktext, account, ore, objects, day,
                                        PyTuple_GET_ITEM(row, 4), qty, PyTuple_GET_ITEM(row, 7), PyTuple_GET_ITEM(row, 8)};
-        int bad = 0;
-        if (packed) {
-            packed_value pv[ROW_NCOLS];
-            Py_ssize_t size = 0;
-            for (int k = 0; k < ROW_NCOLS && !bad; k++) bad = pack_measure(values[k], &pv[k], &size) < 0;
-            if (!bad) bad = row_write(packed, pv, ROW_NCOLS, size, c->copy) < 0;
-        } else {
-            PyObject *tuple = PyTuple_New(ROW_NCOLS);
-            if (tuple) {
-                for (int k = 0; k < ROW_NCOLS; k++) PyTuple_SET_ITEM(tuple, k, Py_NewRef(values[k]));
-                PyList_SET_ITEM(out, i, tuple);
-            }
-            bad = tuple == NULL;
-        }
+        int bad = pack_values(packed, values, ROW_NCOLS, self->copy) < 0;
         Py_DECREF(objects);
         Py_DECREF(ore);
         Py_DECREF(day);
@@ -217,34 +197,6 @@ static int store_loop(store_ctx *c, PyObject *rows, PyObject *vid, PyObject *fid
     return 0;
 }
 
-static PyObject *store_rows(PyObject *self, PyObject *args) {
-    PyObject *seq, *vid, *fid;
-    store_ctx c = {0};
-    if (!PyArg_ParseTuple(args, "OOOOOO!O!OO!OO", &seq, &vid, &c.cid, &fid, &c.accounts, &PySet_Type, &c.unknown, &PyDict_Type,
-                          &c.objects_json, &c.dumps, &PyDict_Type, &c.kind_text, &c.hundred, &c.posted_kind))
-        return NULL;
-    PyObject *rows = PySequence_Fast(seq, "rows must be a sequence");
-    if (!rows) return NULL;
-    PyObject *out = PyList_New(PySequence_Fast_GET_SIZE(rows));
-    long posted = 0;
-    if (!out || store_loop(&c, rows, vid, fid, out, NULL, &posted) < 0) {
-        Py_DECREF(rows);
-        Py_XDECREF(out); /* unset items are NULL, which list dealloc skips */
-        return NULL;
-    }
-    Py_DECREF(rows);
-    return Py_BuildValue("(Nl)", out, posted);
-}
-
-/* VoucherPacker: the store's whole voucher (its voucher tuple and its rows)
- * packed straight into the writer's two batches, with no tuple per row. */
-typedef struct {
-    PyObject_HEAD
-    PyObject *refs[8]; /* cid, accounts, unknown, objects_json, dumps, kind_text, hundred, posted_kind */
-    PyObject *iso_cache;
-    int copy;
-} VoucherPacker;
-
 static int packer_init(VoucherPacker *self, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"cid", "accounts", "unknown", "objects_json", "dumps", "kind_text", "hundred", "posted", "copy", NULL};
     PyObject *r[8];
@@ -253,20 +205,18 @@ static int packer_init(VoucherPacker *self, PyObject *args, PyObject *kwds) {
                                      &PyDict_Type, &r[5], &r[6], &r[7], &copy))
         return -1;
     self->copy = copy;
-    for (int i = 0; i < 8; i++) Py_XSETREF(self->refs[i], Py_NewRef(r[i]));
-    Py_XSETREF(self->iso_cache, PyDict_New());
-    return self->iso_cache ? 0 : -1;
+    for (int i = 0; i < ISO_CACHE; i++) Py_XSETREF(self->refs[i], Py_NewRef(r[i]));
+    Py_XSETREF(self->refs[ISO_CACHE], PyDict_New()); /* dates as text, once each: an import repeats few dates */
+    return self->refs[ISO_CACHE] ? 0 : -1;
 }
 
 static int packer_traverse(VoucherPacker *self, visitproc visit, void *arg) {
-    for (int i = 0; i < 8; i++) Py_VISIT(self->refs[i]);
-    Py_VISIT(self->iso_cache);
+    for (int i = 0; i < NREFS; i++) Py_VISIT(self->refs[i]);
     return 0;
 }
 
 static int packer_clear(VoucherPacker *self) {
-    for (int i = 0; i < 8; i++) Py_CLEAR(self->refs[i]);
-    Py_CLEAR(self->iso_cache);
+    for (int i = 0; i < NREFS; i++) Py_CLEAR(self->refs[i]);
     return 0;
 }
 
@@ -276,7 +226,7 @@ static void packer_dealloc(VoucherPacker *self) {
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-/* A voucher has thirteen values (bulk.VOUCHER_COLS). */
+/* A voucher has thirteen values (columns.VOUCHER_COLS). */
 enum { VOUCHER_NCOLS = 13 };
 
 static PyObject *packer_pack(VoucherPacker *self, PyObject *args) {
@@ -284,7 +234,7 @@ static PyObject *packer_pack(VoucherPacker *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "O!OOOOO!O!", &PyTuple_Type, &v, &vid, &fid, &import_id, &content_hash, &PyByteArray_Type, &vbuf,
                           &PyByteArray_Type, &rbuf))
         return NULL;
-    if (!self->iso_cache) {
+    if (!self->refs[ISO_CACHE]) {
         PyErr_SetString(PyExc_RuntimeError, "VoucherPacker was not initialised");
         return NULL;
     }
@@ -293,30 +243,25 @@ static PyObject *packer_pack(VoucherPacker *self, PyObject *args) {
         return NULL;
     }
     /* Voucher: series, number, date, text, rows, registration_date, signature, source_id, line */
-    PyObject *day = iso_or_none(PyTuple_GET_ITEM(v, 2), self->iso_cache);
-    PyObject *reg = day ? iso_or_none(PyTuple_GET_ITEM(v, 5), self->iso_cache) : NULL;
+    PyObject *day = iso_or_none(PyTuple_GET_ITEM(v, 2), self->refs[ISO_CACHE]);
+    PyObject *reg = day ? iso_or_none(PyTuple_GET_ITEM(v, 5), self->refs[ISO_CACHE]) : NULL;
     if (!reg) {
         Py_XDECREF(day);
         return NULL;
     }
-    PyObject *values[VOUCHER_NCOLS] = {vid, self->refs[0], fid, import_id, PyTuple_GET_ITEM(v, 0), PyTuple_GET_ITEM(v, 1), day,
+    PyObject *values[VOUCHER_NCOLS] = {vid, self->refs[CID], fid, import_id, PyTuple_GET_ITEM(v, 0), PyTuple_GET_ITEM(v, 1), day,
                                        PyTuple_GET_ITEM(v, 3), reg, PyTuple_GET_ITEM(v, 6), PyTuple_GET_ITEM(v, 7), content_hash,
                                        PyTuple_GET_ITEM(v, 8)};
-    packed_value pv[VOUCHER_NCOLS];
-    Py_ssize_t size = 0, at_v = PyByteArray_GET_SIZE(vbuf);
-    int bad = 0;
-    for (int k = 0; k < VOUCHER_NCOLS && !bad; k++) bad = pack_measure(values[k], &pv[k], &size) < 0;
-    if (!bad) bad = row_write(vbuf, pv, VOUCHER_NCOLS, size, self->copy) < 0;
+    Py_ssize_t at_v = PyByteArray_GET_SIZE(vbuf);
+    int bad = pack_values(vbuf, values, VOUCHER_NCOLS, self->copy) < 0;
     Py_DECREF(day);
     Py_DECREF(reg);
     if (bad) return NULL;
     PyObject *rows = PySequence_Fast(PyTuple_GET_ITEM(v, 4), "rows must be a sequence");
     if (!rows) return NULL;
-    store_ctx c = {self->refs[0], self->refs[1], self->refs[2], self->refs[3], self->refs[4],
-                   self->refs[5], self->refs[6], self->refs[7], self->iso_cache, self->copy};
     long posted = 0;
     Py_ssize_t at = PyByteArray_GET_SIZE(rbuf), n = PySequence_Fast_GET_SIZE(rows);
-    if (store_loop(&c, rows, vid, fid, NULL, rbuf, &posted) < 0) {
+    if (store_loop(self, rows, vid, fid, rbuf, &posted) < 0) {
         /* No half voucher in the batch: its rows go, and so does its head. */
         PyObject *type, *value, *tb;
         PyErr_Fetch(&type, &value, &tb);
@@ -354,14 +299,7 @@ static PyTypeObject VoucherPackerType = {
 static PyObject *append_row(PyObject *args, int copy) {
     PyObject *buf, *row;
     if (!PyArg_ParseTuple(args, "O!O!", &PyByteArray_Type, &buf, &PyTuple_Type, &row)) return NULL;
-    Py_ssize_t n = PyTuple_GET_SIZE(row), size = 0;
-    packed_value small[16], *values = n <= 16 ? small : PyMem_New(packed_value, n);
-    if (!values) return PyErr_NoMemory();
-    int bad = 0;
-    for (Py_ssize_t i = 0; i < n && !bad; i++) bad = pack_measure(PyTuple_GET_ITEM(row, i), &values[i], &size) < 0;
-    if (!bad) bad = row_write(buf, values, n, size, copy) < 0;
-    if (values != small) PyMem_Free(values);
-    if (bad) return NULL;
+    if (pack_values(buf, PySequence_Fast_ITEMS(row), PyTuple_GET_SIZE(row), copy) < 0) return NULL;
     Py_RETURN_NONE;
 }
 
@@ -372,7 +310,6 @@ static PyMethodDef methods[] = {
     {"pack_row", pack_row, METH_VARARGS, "pack_row(batch, row): append a row in the packed form (core/engine/_pack.h)."},
     {"copy_row", copy_row, METH_VARARGS, "copy_row(batch, row): append a row in PostgreSQL's COPY text form."},
     {"ledger_rows", ledger_rows, METH_VARARGS, "The ledger rules' loop over a voucher's rows (checks.py)."},
-    {"store_rows", store_rows, METH_VARARGS, "The store's loop over a voucher's rows (store.py)."},
     {NULL, NULL, 0, NULL},
 };
 

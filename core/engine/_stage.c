@@ -1,33 +1,31 @@
-/* The staging file of a SQLite import, written in C from packed batches.
+/* A SQLite connection of its own that binds packed batches.
  *
- * core/stagewriter.py explains the staging file.  Binding millions of rows
- * through Python's sqlite3 module costs about 2.4 µs a row, all of it under
- * the interpreter lock; here a writer thread binds a packed batch
- * (core/engine/_pack.h) with the lock released, so the main thread goes on reading
- * the input on the other core.
+ * Binding millions of rows through Python's sqlite3 module costs all of its
+ * time under the interpreter lock; here a writer thread binds a packed batch
+ * (core/engine/_pack.h) with the lock released, so the main thread goes on
+ * reading the input on the other core.  The same connection runs the
+ * import's other statements (target.SqliteConnection), so that one
+ * transaction holds them all.  core/engine/_native.py is the same through
+ * Python's sqlite3 module.
  *
- *   Stage(path)               open (create) the file, on a connection of its own
- *   .execute(sql)             run statements (schema, BEGIN, COMMIT)
+ *   Stage(path)               open (create) a database file, through
+ *                             sqlite3_open_v2: SQLite's public API
+ *   .execute(sql[, params])   one statement, its :name parameters taken from
+ *                             the mapping params (None, int, float, str,
+ *                             bytes) -> (rows, rows changed or -1)
  *   .prepare(sql) -> int      an INSERT with ncols parameters, kept open
  *   .insert(stmt, ncols, batch[, stmt_one]) -> rows written
  *                             stmt may take several rows a step (its
  *                             parameters a multiple of ncols); the rest
  *                             of the batch then goes through stmt_one
- *   .close()
- *   .filename() -> str         the main database's path
- *   borrow(connection, module_file) -> Stage   on the handle of a Python
- *                             sqlite3.Connection (see stage_borrow)
- *
- * The batches are packed by core/engine/_rows.c (pack_row, VoucherPacker).
+ *   .close()                  uncommitted work is lost
  *
  * A Stage is used by one thread at a time (the caller makes sure: the writer
  * thread inserts, the owner executes only after it has synced), so its
- * connection takes no mutex: a lock and an unlock per bound value were 5 %
- * of an import's time.
+ * connection is opened without SQLite's mutex.
  */
 
 #include "_pack.h"
-#include <dlfcn.h>
 #include <sqlite3.h>
 
 #define MAX_STMTS 16
@@ -39,17 +37,16 @@ typedef struct {
     sqlite3 *db;
     sqlite3_stmt *stmts[MAX_STMTS];
     int nstmts;
-    int borrowed;
 } Stage;
 
 static PyObject *stage_fail(Stage *self, const char *what) {
-    PyErr_Format(StageError, "%s: %s", what, self->db ? sqlite3_errmsg(self->db) : "the staging file is closed");
+    PyErr_Format(StageError, "%s: %s", what, self->db ? sqlite3_errmsg(self->db) : "the connection is closed");
     return NULL;
 }
 
 static int stage_open(Stage *self) {
     if (!self->db) {
-        PyErr_SetString(StageError, "the staging file is closed");
+        PyErr_SetString(StageError, "the connection is closed");
         return 0;
     }
     return 1;
@@ -58,7 +55,7 @@ static int stage_open(Stage *self) {
 static void stage_release(Stage *self) {
     for (int i = 0; i < self->nstmts; i++) sqlite3_finalize(self->stmts[i]);
     self->nstmts = 0;
-    if (self->db && !self->borrowed) sqlite3_close(self->db);
+    if (self->db) sqlite3_close(self->db);
     self->db = NULL;
 }
 
@@ -71,7 +68,7 @@ static int stage_init(Stage *self, PyObject *args, PyObject *kwds) {
     rc = sqlite3_open_v2(path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     Py_END_ALLOW_THREADS
     if (rc != SQLITE_OK) {
-        stage_fail(self, "cannot open the staging file");
+        stage_fail(self, "cannot open the database file");
         stage_release(self);
         return -1;
     }
@@ -83,20 +80,97 @@ static void stage_dealloc(Stage *self) {
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
+/* Bind params[name] to each :name parameter of stmt.  0, or -1 with an exception set. */
+static int bind_params(Stage *self, sqlite3_stmt *stmt, PyObject *params) {
+    for (int i = 1, n = sqlite3_bind_parameter_count(stmt); i <= n; i++) {
+        const char *name = sqlite3_bind_parameter_name(stmt, i);
+        PyObject *value = name && name[0] == ':' && params ? PyMapping_GetItemString(params, name + 1) : NULL;
+        if (!value) {
+            if (!params || PyErr_ExceptionMatches(PyExc_KeyError)) {
+                PyErr_Clear();
+                PyErr_Format(StageError, "no value for the parameter %s", name ? name : "?");
+            }
+            return -1;
+        }
+        int rc = SQLITE_MISUSE;
+        Py_ssize_t len;
+        if (value == Py_None) {
+            rc = sqlite3_bind_null(stmt, i);
+        } else if (PyLong_Check(value)) {
+            long long num = PyLong_AsLongLong(value);
+            if (!(num == -1 && PyErr_Occurred())) rc = sqlite3_bind_int64(stmt, i, num);
+        } else if (PyFloat_Check(value)) {
+            rc = sqlite3_bind_double(stmt, i, PyFloat_AS_DOUBLE(value));
+        } else if (PyUnicode_Check(value)) {
+            const char *utf8 = PyUnicode_AsUTF8AndSize(value, &len);
+            if (utf8) rc = sqlite3_bind_text64(stmt, i, utf8, (sqlite3_uint64)len, SQLITE_TRANSIENT, SQLITE_UTF8);
+        } else if (PyBytes_Check(value)) {
+            rc = sqlite3_bind_blob64(stmt, i, PyBytes_AS_STRING(value), (sqlite3_uint64)PyBytes_GET_SIZE(value), SQLITE_TRANSIENT);
+        } else {
+            PyErr_Format(PyExc_TypeError, "cannot bind :%s, a %.100s", name + 1, Py_TYPE(value)->tp_name);
+        }
+        Py_DECREF(value);
+        if (PyErr_Occurred()) return -1;
+        if (rc != SQLITE_OK) {
+            stage_fail(self, "cannot bind");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static PyObject *column_value(sqlite3_stmt *stmt, int i) {
+    switch (sqlite3_column_type(stmt, i)) {
+    case SQLITE_INTEGER: return PyLong_FromLongLong(sqlite3_column_int64(stmt, i));
+    case SQLITE_FLOAT: return PyFloat_FromDouble(sqlite3_column_double(stmt, i));
+    case SQLITE_TEXT:
+        return PyUnicode_FromStringAndSize((const char *)sqlite3_column_text(stmt, i), sqlite3_column_bytes(stmt, i));
+    case SQLITE_BLOB: return PyBytes_FromStringAndSize(sqlite3_column_blob(stmt, i), sqlite3_column_bytes(stmt, i));
+    default: Py_RETURN_NONE;
+    }
+}
+
+/* The rows of one step, appended to list rows; 0, or -1 with an exception set. */
+static int fetch_row(sqlite3_stmt *stmt, PyObject *rows) {
+    int ncols = sqlite3_column_count(stmt);
+    PyObject *row = PyTuple_New(ncols);
+    if (!row) return -1;
+    for (int i = 0; i < ncols; i++) {
+        PyObject *value = column_value(stmt, i);
+        if (!value) {
+            Py_DECREF(row);
+            return -1;
+        }
+        PyTuple_SET_ITEM(row, i, value);
+    }
+    int bad = PyList_Append(rows, row);
+    Py_DECREF(row);
+    return bad;
+}
+
 static PyObject *stage_execute(Stage *self, PyObject *args) {
     const char *sql;
-    if (!PyArg_ParseTuple(args, "s", &sql) || !stage_open(self)) return NULL;
-    char *err = NULL;
-    int rc;
-    Py_BEGIN_ALLOW_THREADS
-    rc = sqlite3_exec(self->db, sql, NULL, NULL, &err);
-    Py_END_ALLOW_THREADS
-    if (rc != SQLITE_OK) {
-        PyErr_Format(StageError, "%s", err ? err : sqlite3_errstr(rc));
-        sqlite3_free(err);
+    PyObject *params = NULL;
+    if (!PyArg_ParseTuple(args, "s|O", &sql, &params) || !stage_open(self)) return NULL;
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2(self->db, sql, -1, &stmt, NULL) != SQLITE_OK) return stage_fail(self, "cannot prepare");
+    PyObject *rows = PyList_New(0);
+    int rc = SQLITE_ERROR;
+    if (rows && bind_params(self, stmt, params) == 0) {
+        do {
+            Py_BEGIN_ALLOW_THREADS /* it may wait for the write lock, or run long */
+            rc = sqlite3_step(stmt);
+            Py_END_ALLOW_THREADS
+        } while (rc == SQLITE_ROW && fetch_row(stmt, rows) == 0);
+        if (rc != SQLITE_DONE && !PyErr_Occurred()) stage_fail(self, "the statement failed");
+    }
+    int changes = sqlite3_stmt_readonly(stmt) ? -1 : sqlite3_changes(self->db);
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE) {
+        Py_XDECREF(rows);
         return NULL;
     }
-    Py_RETURN_NONE;
+    return Py_BuildValue("(Ni)", rows, changes);
 }
 
 static PyObject *stage_prepare(Stage *self, PyObject *args) {
@@ -112,67 +186,52 @@ static PyObject *stage_prepare(Stage *self, PyObject *args) {
     return PyLong_FromLong(self->nstmts++);
 }
 
-/* Bind one row's values from *pp, as parameters first+1 .. first+ncols.
- * Returns 0; -1 with *why set (a malformed batch); -2 on a SQLite error. */
-static int bind_row(sqlite3_stmt *stmt, int first, int ncols, const char **pp, const char *end, const char **why) {
+/* Read the packed value at *pp into v; 0, or -1 with *why set (a malformed batch). */
+static int read_value(const char **pp, const char *end, packed_value *v, const char **why) {
     const char *p = *pp;
-    for (int col = first + 1; col <= first + ncols; col++) {
-        if (p >= end) {
-            *why = "a packed batch ends inside a row";
-            return -1;
-        }
-        char tag = *p++;
-        int rc;
-        if (tag == PACK_NULL) {
-            rc = sqlite3_bind_null(stmt, col);
-        } else if (tag == PACK_INT) {
-            int64_t num;
-            if (end - p < 8) {
-                *why = "a packed batch ends inside a number";
-                return -1;
-            }
-            memcpy(&num, p, 8);
-            p += 8;
-            rc = sqlite3_bind_int64(stmt, col, num);
-        } else if (tag == PACK_TEXT) {
-            uint32_t len;
-            if (end - p < 4) {
-                *why = "a packed batch ends inside a text";
-                return -1;
-            }
-            memcpy(&len, p, 4);
-            p += 4;
-            if ((size_t)(end - p) < len) {
-                *why = "a packed batch ends inside a text";
-                return -1;
-            }
-            rc = sqlite3_bind_text(stmt, col, p, (int)len, SQLITE_STATIC);
-            p += len;
-        } else {
-            *why = "a packed batch holds an unknown value tag";
-            return -1;
-        }
-        if (rc != SQLITE_OK) return -2;
+    uint32_t len = 0;
+    if (p >= end) return *why = "a packed batch ends inside a row", -1;
+    v->tag = *p++;
+    if (v->tag == PACK_INT) {
+        int64_t num;
+        if (end - p < 8) return *why = "a packed batch ends inside a number", -1;
+        memcpy(&num, p, 8);
+        v->num = num;
+        p += 8;
+    } else if (v->tag == PACK_TEXT) {
+        if (end - p >= 4) memcpy(&len, p, 4);
+        if (end - p < 4 || (size_t)(end - p - 4) < len) return *why = "a packed batch ends inside a text", -1;
+        v->text = p + 4;
+        v->len = len;
+        p += 4 + len;
+    } else if (v->tag != PACK_NULL) {
+        return *why = "a packed batch holds an unknown value tag", -1;
     }
     *pp = p;
     return 0;
 }
 
-/* Where the n-th row from p starts (n rows must be whole), or NULL. */
-static const char *skip_rows(const char *p, const char *end, int ncols, int n) {
-    for (int i = 0; i < n * ncols; i++) {
-        if (p >= end) return NULL;
-        char tag = *p++;
-        if (tag == PACK_INT) p += 8;
-        else if (tag == PACK_TEXT) {
-            uint32_t len;
-            if (end - p < 4) return NULL;
-            memcpy(&len, p, 4);
-            p += 4 + len;
-        }
-        if (p > end) return NULL;
+/* Bind one row's values from *pp, as parameters first+1 .. first+ncols.
+ * Returns 0; -1 with *why set (a malformed batch); -2 on a SQLite error. */
+static int bind_row(sqlite3_stmt *stmt, int first, int ncols, const char **pp, const char *end, const char **why) {
+    packed_value v;
+    for (int col = first + 1; col <= first + ncols; col++) {
+        if (read_value(pp, end, &v, why) < 0) return -1;
+        int rc = v.tag == PACK_NULL  ? sqlite3_bind_null(stmt, col)
+                 : v.tag == PACK_INT ? sqlite3_bind_int64(stmt, col, v.num)
+                                     : sqlite3_bind_text(stmt, col, v.text, (int)v.len, SQLITE_STATIC);
+        if (rc != SQLITE_OK) return -2;
     }
-    return p;
+    return 0;
+}
+
+/* Whether n whole rows follow p. */
+static int rows_follow(const char *p, const char *end, int ncols, int n) {
+    packed_value v;
+    const char *why;
+    for (int i = 0; i < n * ncols; i++)
+        if (read_value(&p, end, &v, &why) < 0) return 0;
+    return 1;
 }
 
 /* Bind and step every row of a batch; the interpreter lock is not held.
@@ -186,7 +245,7 @@ static Py_ssize_t insert_batch(sqlite3_stmt *many, int per, sqlite3_stmt *one, i
     while (p < end) {
         sqlite3_stmt *stmt = one;
         int n = 1;
-        if (per > 1 && skip_rows(p, end, ncols, per) != NULL) {
+        if (per > 1 && rows_follow(p, end, ncols, per)) {
             stmt = many;
             n = per;
         }
@@ -226,7 +285,7 @@ static PyObject *stage_insert(Stage *self, PyObject *args) {
     PyBuffer_Release(&batch);
     if (rows < 0) {
         if (why) PyErr_SetString(StageError, why);
-        else stage_fail(self, "writing the staging file failed");
+        else stage_fail(self, "writing the batch failed");
         sqlite3_reset(failed);
         sqlite3_clear_bindings(failed);
         return NULL;
@@ -239,18 +298,11 @@ static PyObject *stage_close(Stage *self, PyObject *unused) {
     Py_RETURN_NONE;
 }
 
-static PyObject *stage_filename(Stage *self, PyObject *unused) {
-    if (!stage_open(self)) return NULL;
-    const char *name = sqlite3_db_filename(self->db, "main");
-    return PyUnicode_DecodeFSDefault(name ? name : "");
-}
-
 static PyMethodDef stage_methods[] = {
-    {"execute", (PyCFunction)stage_execute, METH_VARARGS, "Run SQL statements."},
+    {"execute", (PyCFunction)stage_execute, METH_VARARGS, "Run one statement with :name parameters; (rows, rows changed or -1)."},
     {"prepare", (PyCFunction)stage_prepare, METH_VARARGS, "Prepare an INSERT; returns its handle."},
     {"insert", (PyCFunction)stage_insert, METH_VARARGS, "Write a packed batch with a prepared INSERT; returns its row count."},
-    {"close", (PyCFunction)stage_close, METH_NOARGS, "Close the file (uncommitted work is lost); a borrowed connection stays open."},
-    {"filename", (PyCFunction)stage_filename, METH_NOARGS, "The path of the connection's main database."},
+    {"close", (PyCFunction)stage_close, METH_NOARGS, "Close the connection (uncommitted work is lost)."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -259,67 +311,14 @@ static PyTypeObject StageType = {
     .tp_name = "ekonomi.core.engine._stage.Stage",
     .tp_basicsize = sizeof(Stage),
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "A staging file, on a SQLite connection of its own.",
+    .tp_doc = "Stage(path): a SQLite connection of its own that binds packed batches.",
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)stage_init,
     .tp_dealloc = (destructor)stage_dealloc,
     .tp_methods = stage_methods,
 };
 
-/* The first field of Python's sqlite3.Connection (Modules/_sqlite/connection.h,
- * the same from 3.8 to 3.14): the connection's SQLite handle. */
-typedef struct {
-    PyObject_HEAD
-    sqlite3 *db;
-} PySqliteConnectionHead;
-
-/* borrow(connection, module_file) -> Stage on the handle of a Python
- * sqlite3.Connection, to write inside that connection's transaction
- * (target.SqliteDirectTarget).  Python has no API for the handle, so this
- * reads the object's first field, and only where that is known to be the
- * handle: an exact sqlite3.Connection, a Python whose layout is known, and
- * a sqlite3 module (module_file) that uses the very SQLite library this
- * module calls (the same function at the same address), so that one
- * library's handle is never passed to another's functions.  The handle
- * keeps its own mutex (Python opens it serialized); closing the Stage
- * finalizes its statements and leaves the connection open. */
-static PyObject *stage_borrow(PyObject *mod, PyObject *args) {
-    PyObject *conn;
-    const char *module_file;
-    if (!PyArg_ParseTuple(args, "Os", &conn, &module_file)) return NULL;
-#if PY_VERSION_HEX < 0x03080000 || PY_VERSION_HEX >= 0x030F0000
-    PyErr_SetString(StageError, "the layout of this Python's sqlite3.Connection is not known");
-    return NULL;
-#endif
-    if (strcmp(Py_TYPE(conn)->tp_name, "sqlite3.Connection") != 0) {
-        PyErr_Format(StageError, "not a sqlite3.Connection: %s", Py_TYPE(conn)->tp_name);
-        return NULL;
-    }
-    void *lib = dlopen(module_file, RTLD_LAZY | RTLD_NOLOAD);
-    void *theirs = lib ? dlsym(lib, "sqlite3_libversion") : NULL;
-    if (lib) dlclose(lib);
-    if (theirs == NULL || theirs != (void *)&sqlite3_libversion) {
-        PyErr_SetString(StageError, "Python's sqlite3 module does not use the SQLite library this module uses");
-        return NULL;
-    }
-    sqlite3 *db = ((PySqliteConnectionHead *)conn)->db;
-    if (db == NULL) {
-        PyErr_SetString(StageError, "the connection is closed");
-        return NULL;
-    }
-    Stage *st = (Stage *)PyType_GenericNew(&StageType, NULL, NULL);
-    if (!st) return NULL;
-    st->db = db;
-    st->borrowed = 1;
-    return (PyObject *)st;
-}
-
-static PyMethodDef methods[] = {
-    {"borrow", (PyCFunction)stage_borrow, METH_VARARGS, "A Stage on the handle of a Python sqlite3.Connection (which stays open)."},
-    {NULL, NULL, 0, NULL},
-};
-
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_stage", "The staging file of a SQLite import, written from packed batches.", -1, methods};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_stage", "A SQLite connection that binds packed batches.", -1, NULL};
 
 PyMODINIT_FUNC PyInit__stage(void) {
     if (PyType_Ready(&StageType) < 0) return NULL;

@@ -28,7 +28,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -40,16 +40,17 @@ from sqlmodel import Session
 from ..books import models as m
 from ..books import rules
 from ..books.config import load as load_config
+from ..books.dates import stored_fiscal_years
+from ..books.db import writer
 from ..checks import RecordCheck
 from ..context import FileInput, ImportContext
-from ..books.db import writer
 from ..errors import EkonomiError, NotFound, PluginError
 from ..events import Event
 from ..records import Issue, Severity
 from . import runlog
 from .plugins import PluginManager
 from .progress import Progress, Reporter
-from .store import Store, StoreSummary, stored_fiscal_years
+from .store import Store
 from .target import remove_stage_files
 
 log = logging.getLogger(__name__)
@@ -363,19 +364,13 @@ def _run(
         if issues.errors:
             raise ImportRejected()
         ctx.progress("store", 0, None)
-
-        def log_success(conn: Connection, summary: StoreSummary) -> None:
+        with store.committing() as (conn, summary):  # the rows, the replace rules and the log commit together
             if summary.state is not None:
                 _save_state(conn, run.company_id, source.name, summary.state)
-            outcome.status, outcome.sha256 = "succeeded", sha256()
+            outcome.sha256 = sha256()
             outcome.fiscal_years, outcome.counts = summary.fiscal_years, summary.counts
-            runlog.finish(conn, run.import_id, outcome, issues)
-
-        try:
-            store.commit(log_success)
-        except BaseException:
-            outcome.status = "failed"  # the commit did not happen: neither did the log's success
-            raise
+            runlog.finish(conn, run.import_id, replace(outcome, status="succeeded"), issues)
+        outcome.status = "succeeded"  # the block's end committed it
         ctx.progress("store", 1, 1)
     finally:
         store.close()
