@@ -227,7 +227,7 @@ def test_a_failure_after_the_import_log_is_written_leaves_nothing(engine, pm, co
     the rows, the replace rules and the import log commit together, on every
     target (PostgreSQL; SQLite staged, and on its own connection for a big
     input), and a failure after the log's UPDATE undoes all of it."""
-    from ekonomi.core.engine import pipeline, target
+    from ekonomi.core.engine import runlog, target
 
     if direct and engine.dialect.name != "sqlite":
         pytest.skip("SQLite's big-file path")
@@ -236,15 +236,15 @@ def test_a_failure_after_the_import_log_is_written_leaves_nothing(engine, pm, co
     assert do_import(engine, pm, company, write(tmp_path, ledger(vouchers=2)))["status"] == "succeeded"
     before = snapshot(engine)
     kinds: list[str] = []
-    real_open, real_finish = target.open_target, pipeline._finish_run
+    real_open, real_finish = target.open_target, runlog.finish
     monkeypatch.setattr("ekonomi.core.engine.store.open_target", lambda *a: kinds.append(type(t := real_open(*a)).__name__) or t)
 
-    def finish_then_fail(conn, import_id, status, *args):
-        real_finish(conn, import_id, status, *args)
-        if status == "succeeded":
+    def finish_then_fail(conn, import_id, outcome, issues):
+        real_finish(conn, import_id, outcome, issues)
+        if outcome.status == "succeeded":
             raise RuntimeError("after the log")
 
-    monkeypatch.setattr(pipeline, "_finish_run", finish_then_fail)
+    monkeypatch.setattr(runlog, "finish", finish_then_fail)
     result = do_import(engine, pm, company, write(tmp_path, ledger(vouchers=5), "other.fake"))
     assert result["status"] == "failed" and "after the log" in result["error"]
     assert snapshot(engine) == before
