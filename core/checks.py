@@ -31,11 +31,10 @@ from .records import (
     RowKind,
     Severity,
     Voucher,
-    VoucherRow,
 )
+from .engine._speedups import ledger_rows  # in C where built (core/engine/_rows.c)
 
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
-from .engine._speedups import ledger_rows  # in C where built (core/engine/_rows.c)
 
 _ZERO = Decimal(0)
 _CENT = Decimal("0.01")

@@ -165,10 +165,12 @@ def companies_list(state: State, as_json: bool) -> None:
     """List the companies."""
     from sqlmodel import Session
 
-    from .books.companies import company_json, list_companies
+    from .books.companies import company_json, latest_runs, list_companies
 
     with Session(state.engine()) as session:
-        rows = [company_json(session, c) for c in list_companies(session)]
+        found = list_companies(session)
+        last = latest_runs(session, found)
+        rows = [company_json(session, c, last.get(c.id)) for c in found]  # type: ignore[arg-type]
     if as_json:
         emit_json(rows)
         return

@@ -162,3 +162,17 @@ def test_broken_plugin_from_env_is_listed_as_failed(tmp_path):
     assert infos["fake"]["state"] == "loaded"
     failed = infos["tests.no_such_plugin_module"]
     assert failed["state"] == "failed" and failed["kind"] is None and "No module named" in failed["error"]
+
+
+def test_companies_list_shows_each_companys_newest_import(run, tmp_path):
+    run("companies", "add", "556677-8899", "Exempel AB")
+    run("companies", "add", "559911-2233", "Annat AB")
+    good, bad = tmp_path / "a.fake", tmp_path / "b.fake"
+    good.write_text(ledger(vouchers=1), encoding="utf-8")
+    bad.write_text("boom\n", encoding="utf-8")
+    run("import", str(good), "--company", "556677-8899", "--json")
+    newest = json.loads(run("import", str(bad), "--company", "556677-8899", "--json").output)
+    listed = {c["orgnr"]: c["last_import"] for c in json.loads(run("companies", "list", "--json").output)}
+    assert listed["556677-8899"]["import_id"] == newest["import_id"]
+    assert listed["556677-8899"]["status"] == "failed" and listed["556677-8899"]["file"] == "b.fake"
+    assert listed["559911-2233"] is None

@@ -7,10 +7,11 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
-from sqlmodel import col, select
+from sqlmodel import select
 
 from ekonomi.core.books import models as m
 from ekonomi.core.books import rules
+from ekonomi.core.books.companies import latest_runs
 from ekonomi.core.errors import EkonomiError
 
 from . import source_config
@@ -30,16 +31,14 @@ def index() -> Any:
     bureau = session.get(m.Bureau, who.bureau_id)
     companies = session.exec(select(m.Company).where(m.Company.bureau_id == who.bureau_id).order_by(m.Company.name)).all()
     sources = sorted(pm.sources().values(), key=lambda s: s.name)
+    last = latest_runs(session, list(companies))
     clients = []
     for c in companies:
-        last = session.exec(
-            select(m.ImportRun).where(m.ImportRun.company_id == c.id).order_by(col(m.ImportRun.id).desc())
-        ).first()
         clients.append(
             {
                 "company": c,
                 "source_title": rules.source_title(pm, c.active_source or rules.OTHER),
-                "last": last,
+                "last": last.get(c.id),  # type: ignore[arg-type]
                 "enabled": {s.name: rules.source_enabled(session, pm, c, s.name) for s in sources},
                 "configs": source_config.configurable(c),
             }

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from . import models as m
@@ -52,11 +53,23 @@ def add_company(session: Session, orgnr: str, name: str, bureau: str | None = No
     return company
 
 
-def company_json(session: Session, company: m.Company) -> dict[str, Any]:
+def latest_runs(session: Session, companies: list[m.Company]) -> dict[int, m.ImportRun]:
+    """The newest import run of each of these companies, in one query (list
+    pages show it beside every company)."""
+    ids = [c.id for c in companies]
+    if not ids:
+        return {}
+    newest = (
+        select(func.max(m.ImportRun.id)).where(col(m.ImportRun.company_id).in_(ids)).group_by(m.ImportRun.company_id)
+    )
+    runs = session.exec(select(m.ImportRun).where(col(m.ImportRun.id).in_(newest))).all()
+    return {run.company_id: run for run in runs}
+
+
+def company_json(session: Session, company: m.Company, last: m.ImportRun | None = None) -> dict[str, Any]:
+    """A company as ``companies list --json`` shows it; ``last`` is its newest
+    import run (latest_runs), if any."""
     bureau = session.get(m.Bureau, company.bureau_id) if company.bureau_id else None
-    last = session.exec(
-        select(m.ImportRun).where(m.ImportRun.company_id == company.id).order_by(col(m.ImportRun.id).desc())
-    ).first()
     return {
         "orgnr": company.orgnr,
         "name": company.name,
