@@ -39,8 +39,9 @@ def end_rules(reader: SieNormalizer) -> None:
     out += issues.tallied()
     out += validate.variant_rules(s.variant, reader.first_seen, reader.label_counts)
     out += validate.orgnr_rules(raw_orgnr, h.orgnr_line)
+    out += validate.account_rules(reader.fields.odd_accounts, h.odd_declared)
     movements = reader.stats.movements if s.variant == "4E" and reader.stats.vouchers else None
-    if s.checksum != "truncated":  # a cut file would only repeat that it is cut
+    if s.checksum != "truncated" and not issues.truncated:  # a cut file would only repeat that it is cut
         out += validate.reconcile(*h.closing.values(), movements)
     out += encoding_issues(reader.decoder, reader.reader.bom)
 

@@ -21,6 +21,7 @@ from .lexer import Field
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 ObjectList = tuple[tuple[int, str], ...]
 OBJ_PAIR = re.compile(rb'([0-9]+)[ \t]+"([^"]*)"')  # in a simple object list
+_NO_CONTROL = {c: None for c in [*range(9), *range(10, 32), 127]}  # what SIE forbids in a text (lexer.CONTROL)
 
 
 class FieldReader:
@@ -33,11 +34,14 @@ class FieldReader:
         self.objects: dict[bytes, tuple[ObjectList, bytes]] = {b"": ((), b"")}  # inner bytes -> (pairs, #KSUMMA bytes)
         self.dates: dict[bytes, date | None] = {}
         self.decoded_objects = False  # an object list's ids went through the decoder
+        self.dimensions_used: dict[int, int] = {}  # in object lists: dimension -> first line
+        self.odd_accounts: dict[str, int] = {}  # a non-numeric account used in a voucher or balance -> first line
 
     def text(self, value: Field) -> str:
         if type(value) is not bytes:
             value = b" ".join(value)
-        return value.decode("ascii") if value.isascii() else self.decoder.decode(value, self.issues.line)
+        text = value.decode("ascii") if value.isascii() else self.decoder.decode(value, self.issues.line)
+        return text if text.isprintable() else text.translate(_NO_CONTROL)  # the lexer warned
 
     def _shown(self, value: Field) -> str:
         return repr(self.text(value) if type(value) is bytes else "an object list")
@@ -99,9 +103,14 @@ class FieldReader:
         self.issues.add(ERROR, "sie.field.invalid", f"The {what} {self.text(value) if type(value) is bytes else '{…}'!r} is not a whole number.")
         return None
 
-    def account(self, value: Field) -> str | None:
+    def account(self, value: Field, used: bool = True) -> str | None:
+        """An account number; one that is not numeric (as SIE requires) is
+        noted where it is ``used`` (a voucher row, a balance): end_rules decide."""
         if type(value) is bytes and value:
-            return value.decode("ascii") if value.isascii() else self.text(value)
+            acc = value.decode("ascii") if value.isascii() else self.text(value)
+            if used and not value.isdigit():
+                self.odd_accounts.setdefault(acc, self.issues.line)
+            return acc
         self.issues.add(ERROR, "sie.field.missing", "The account number is missing.")
         return None
 
@@ -120,7 +129,12 @@ class FieldReader:
                 issue(WARNING, "sie.objects.invalid", f"{self.text(dim)!r} in an object list is not a dimension number; that pair is ignored.")
                 continue
             pairs.append((int(dim), self.text(value[i + 1])))
+        self.used_in(pairs, self.issues.line)
         return tuple(pairs)
+
+    def used_in(self, pairs: ObjectList | list[tuple[int, str]], line: int) -> None:
+        for d, _ in pairs:
+            self.dimensions_used.setdefault(d, line)
 
     def object_list(self, inner: bytes, line: int) -> tuple[ObjectList, bytes]:
         """The inside of a simple object list (``1 "10" 6 "P1"``) on ``line``:
@@ -130,6 +144,7 @@ class FieldReader:
             self.decoded_objects = True  # the cache then saves decoder decisions
         pairs = OBJ_PAIR.findall(inner)
         result = (tuple((int(d), self.text(o)) for d, o in pairs), b"".join(d + o for d, o in pairs))
+        self.used_in(result[0], line)
         if len(self.objects) < 100_000:
             self.objects[inner] = result
         return result

@@ -6,7 +6,7 @@ Bytes stay bytes: only the fields a record uses are decoded, and the
 #KSUMMA input is the fields' raw contents.
 
 Rules: fields are separated by spaces or tabs; any field may be quoted; ``\\"``
-inside quotes is a quote; a lone ``\\`` is a literal (Windows paths); ``""`` is
+is a quote, inside quotes or not; a lone ``\\`` is a literal (Windows paths); ``""`` is
 an empty field; braces group object lists.  Bad quoting never stops the read:
 an unclosed quote runs to the end of the line, a quote that cannot close a
 field is kept as a character, and both are reported as ``Problem``s.
@@ -17,6 +17,7 @@ suspicious quoting takes the careful character-by-character path.
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 Field = bytes | tuple[bytes, ...]
@@ -25,6 +26,11 @@ _SPACE = b" \t"
 _QUOTE, _BACKSLASH, _OPEN, _CLOSE = 0x22, 0x5C, 0x7B, 0x7D
 _WS = (0x20, 0x09)
 _ENDS_FIELD = (0x20, 0x09, _CLOSE)
+# ASCII 0-31 but tab, and 127: forbidden inside fields (spec §5.7).  The
+# fields keep them (the #KSUMMA input is the bytes as written); texts drop
+# them when decoded (FieldReader.text).
+CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+_BARE_QUOTE = re.compile(rb'(?<!\\)"')
 
 
 class Problem(NamedTuple):
@@ -37,6 +43,13 @@ class Problem(NamedTuple):
 
 def split_fields(line: bytes) -> tuple[list[Field], list[Problem]]:
     """Split a stripped, non-empty line into fields."""
+    if (m := CONTROL.search(line)) is not None:
+        # bytes.split() would also split at some control characters; only
+        # spaces and tabs separate fields.
+        fields, problems = _careful(line)
+        at = m.start()
+        message = f"A field holds a control character (byte 0x{line[at]:02X}), which SIE forbids; it is left out of the text."
+        return fields, [Problem(at + 1, "sie.text.control", message), *problems]
     if b'"' not in line:
         if b"{" not in line and b"}" not in line:
             return line.split(), []
@@ -135,9 +148,10 @@ def _careful(line: bytes) -> tuple[list[Field], list[Problem]]:
                 i += 1
             value = line[start:i]
             if b'"' in value:
-                problems.append(
-                    Problem(start + value.index(b'"') + 1, "sie.lex.stray_quote", "A quote inside an unquoted field is kept as a character.")
-                )
+                # \" is a quote in any field (§5.7); a bare one is kept as it is.
+                if (bare := _BARE_QUOTE.search(value)) is not None:
+                    problems.append(Problem(start + bare.start() + 1, "sie.lex.stray_quote", "A quote inside an unquoted field is kept as a character."))
+                value = value.replace(b'\\"', b'"')
         (out if group is None else group).append(value)
     if group is not None:
         problems.append(Problem(line.rfind(b"{") + 1, "sie.lex.unclosed_brace", "An object list has no closing '}'; it runs to the end of the line."))
