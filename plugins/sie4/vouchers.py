@@ -94,13 +94,16 @@ class VoucherBlocks:
             return None
         return _new(Voucher, (v.series, v.number, v.date, v.text, tuple(v.rows), v.regdate, v.sign, None, v.line))
 
-    def cut_off(self) -> None:
-        """The file ends inside the open voucher: it is left out, and the
-        error says why (its rows are not all there to be checked)."""
+    def cut_off(self, said: bool = False) -> None:
+        """The read ends inside the open voucher: it is left out, and the
+        error says why (its rows are not all there to be checked), unless
+        one was ``said`` already."""
         v = self.open
         assert v is not None
         self.open = None
         self.issues.truncated = True
+        if said:
+            return
         message = f"The file ends inside the voucher on line {v.line}: it looks truncated (cut off before its end)."
         self.issues.add(ERROR, "sie.file.truncated", message, v.line)
 
