@@ -38,6 +38,9 @@ class JobRunner(Protocol):
     def wait(self, import_id: int, timeout: float | None = None) -> None:
         """Block until the import has finished (tests, the CLI)."""
 
+    def resume(self, import_ids: list[int]) -> None:
+        """Run queued imports this process has claimed (recovery.settle_orphans)."""
+
 
 def keep_input(file: FileInput) -> FileInput:
     """Copy an input into the file store, so it outlives the request that
@@ -68,12 +71,19 @@ class ThreadRunner:
         if req.file is not None:
             with writer(self.engine).begin() as conn:
                 runlog.keep_input(conn, import_id, str(req.file.path))
+        self._start(import_id)
+        return import_id
+
+    def resume(self, import_ids: list[int]) -> None:
+        for import_id in import_ids:
+            self._start(import_id)
+
+    def _start(self, import_id: int) -> None:
         future = self.pool.submit(self._run, import_id)
         with self._guard:
             self.futures[import_id] = future
         # Forget it once done (at once, if it already is).
         future.add_done_callback(lambda _: self._forget(import_id))
-        return import_id
 
     def _forget(self, import_id: int) -> None:
         with self._guard:
