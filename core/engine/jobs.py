@@ -25,6 +25,7 @@ from ..context import FileInput
 from ..books.db import writer
 from . import runlog
 from .pipeline import ImportRequest, execute, submit
+from .retention import prune_inputs
 from .plugins import PluginManager
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,12 @@ class ThreadRunner:
     def submit(self, req: ImportRequest) -> int:
         if req.file is not None:
             req = ImportRequest(req.company, keep_input(req.file), req.source, req.started_by, req.user_id)
-        import_id = submit(self.engine, self.pm, req)
+        try:
+            import_id = submit(self.engine, self.pm, req)
+        except BaseException:  # refused: nothing will read the copy
+            if req.file is not None:
+                req.file.path.unlink(missing_ok=True)
+            raise
         if req.file is not None:
             with writer(self.engine).begin() as conn:
                 runlog.keep_input(conn, import_id, str(req.file.path))
@@ -92,6 +98,7 @@ class ThreadRunner:
     def _run(self, import_id: int) -> None:
         try:
             execute(self.engine, self.pm, import_id)
+            prune_inputs(self.engine)
         except Exception:  # execute logs its own failures; this is a last guard
             log.exception("background import %s failed", import_id)
 

@@ -169,6 +169,12 @@ def keep_input(conn: Connection, import_id: int, path: str) -> None:
     conn.execute(text("UPDATE import_run SET stored_path = :p WHERE id = :i"), {"p": path, "i": import_id})
 
 
+def forget_inputs(conn: Connection, import_ids: list[int]) -> None:
+    """Their stored inputs were removed (retention.py)."""
+    for rid in import_ids:
+        conn.execute(text("UPDATE import_run SET stored_path = NULL WHERE id = :i"), {"i": rid})
+
+
 def write_progress(engine: Engine, import_id: int, p: Progress) -> None:
     """Live progress for other processes; a finished run is never changed."""
     with engine.begin() as conn:
