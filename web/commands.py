@@ -52,7 +52,9 @@ def serve(state: State, host: str, port: int, threads: int) -> None:
         )
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"ekonomi serves http://{shown}:{port}/ (Ctrl+C stops)")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="ekonomi")
+    # Above the app's own limit, so that Flask (not waitress) refuses a big upload: in JSON, logged.
+    body_limit = app.config["MAX_CONTENT_LENGTH"] + (16 << 20)
+    waitress_serve(app, host=host, port=port, threads=threads, ident="ekonomi", max_request_body_size=body_limit)
 
 
 # ---------------------------------------------------------------------------

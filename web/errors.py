@@ -35,6 +35,7 @@ STATUS_OF_CODE = {
     "source_not_active": 409,
     "conflict": 409,
     "file_too_large": 413,
+    "insufficient_storage": 507,
 }
 CODE_OF_STATUS = {
     400: "bad_request",
@@ -44,6 +45,7 @@ CODE_OF_STATUS = {
     405: "bad_request",
     409: "conflict",
     413: "file_too_large",
+    507: "insufficient_storage",
 }
 TITLES = {
     400: "Felaktig begäran",
@@ -53,6 +55,7 @@ TITLES = {
     405: "Metoden stöds inte",
     409: "Det går inte just nu",
     413: "Filen är för stor",
+    507: "Servern har inte plats",
     500: "Något gick fel",
 }
 
@@ -100,6 +103,13 @@ def too_large_message() -> str:
     return f"Filen är för stor: högst {current_app.config['MAX_UPLOAD_MB']} MB får laddas upp."
 
 
+def _over_the_limit() -> bool:
+    from flask import current_app
+
+    limit, length = current_app.config.get("MAX_CONTENT_LENGTH"), request.content_length
+    return limit is None or length is None or length > limit
+
+
 def init_errors(app: Flask, on_too_large: Callable[[str], None]) -> None:
     """``on_too_large(message)`` logs an upload refused for its size."""
     @app.errorhandler(Problem)
@@ -113,6 +123,9 @@ def init_errors(app: Flask, on_too_large: Callable[[str], None]) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
         status = exc.code or 500
+        if status == 413 and not _over_the_limit():
+            # Werkzeug answers 413 for too many form fields too: that is no file too large.
+            return _answer(Problem(400, "Formuläret har för många fält."))
         if status == 413:
             message = too_large_message()
             on_too_large(message)

@@ -35,6 +35,7 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from ..books import models as m
@@ -264,7 +265,9 @@ def execute(
         issues.add(Issue(Severity.ERROR, exc.code, exc.message))
     except Exception as exc:  # a plugin's bug or a lost database: the import fails, the app does not
         log.exception("import %s failed", import_id)
-        outcome.error = f"{type(exc).__name__}: {exc}"
+        # A database error says what went wrong, not which statement (nor its values) it was in.
+        cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+        outcome.error = f"{type(cause).__name__}: {cause}"
         issues.add(Issue(Severity.ERROR, "import.crashed", f"The import stopped: {outcome.error}"))
     finally:
         reporter.close()
