@@ -246,9 +246,20 @@ class Trade:
                     out += r["CreditAmount"] - r["DebitAmount"] if r["AccountNumber"] == 2611 else 0
                     inn += r["DebitAmount"] - r["CreditAmount"] if r["AccountNumber"] == 2641 else 0
         net = out - inn
-        self.voucher(quarter_end, f"Momsrapport {first:%Y-%m} – {quarter_end:%Y-%m}", 8, [(2611, out), (2641, -inn), (2650, -net)])
+        title = f"Momsrapport {first:%Y-%m} – {quarter_end:%Y-%m}"
+        report = self.voucher(quarter_end, title, 8, [(2611, out), (2641, -inn), (2650, -net)])
+        self.document(report, title)
         pay_day = date(quarter_end.year + (quarter_end.month + 2) // 12, (quarter_end.month + 2) % 12 or 12, 12)
         self.voucher(pay_day, "Betalning av moms", 2, [(2650, net), (1930, -net)])
+
+    def document(self, voucher: Record, title: str) -> None:
+        """The VAT report's PDF, which ``/documents/{id}`` serves."""
+        did = stable_id(self.books.id, "document", voucher["Id"])
+        name = f"momsrapport-{voucher['VoucherDate']:%Y-%m}"
+        self.books.files[did] = pdf_bytes(title)
+        self.books.put("documents", {"Id": did, "ContentType": "application/pdf", "CreatedUtc": voucher["CreatedUtc"],
+                                     "Name": f"{name}.pdf", "NameWithoutExtension": name, "Title": title,
+                                     "Size": len(self.books.files[did]), "Type": 0})
 
     def ledger_items(self) -> None:
         """Receivables brought in by SIE import (no invoice in the books): two paid, one partly, one open."""
