@@ -6,33 +6,22 @@ options give the same books, ids included (uuid5 of each record's key)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
 
 from .chart import CHART, account_type
 from .parties import COST_CENTRE_ITEMS, CUSTOMERS, PROJECTS, SUPPLIERS
+from .seed_trade import Trade
+from .seedspec import TERMS_OF_PAYMENT, YEARS, SeedOptions
 from .store import Books, Record, stable_id
 
 COMPANY_NAME = "Demo eEkonomi AB"
 ORGNR = "559000-0001"
-YEARS = ((date(2025, 1, 1), date(2025, 12, 31), True), (date(2026, 1, 1), date(2026, 12, 31), False))
-LAST_DAY = date(2026, 11, 30)  # the books end the day before the emulator clock's default start
 OPENING = {1220: "200000.00", 1229: "-40000.00", 1630: "12000.00", 1930: "290000.00",
            2081: "-50000.00", 2091: "-400000.00", 2650: "-12000.00"}
-TERMS_OF_PAYMENT = stable_id("termsofpayment", "30 dagar")
-
-
-@dataclass(frozen=True)
-class SeedOptions:
-    random_seed: int = 13
-    vouchers: int = 2500  # in all, both years
-    empty: bool = False  # a company with a chart but no vouchers or invoices
 
 
 def seed_books(options: SeedOptions = SeedOptions(), company_key: str = "demo") -> Books:
-    from .seed_trade import Trade
-
     books = Books(id=stable_id("company", company_key), settings=company_settings(company_key))
     add_fiscal_years(books)
     add_chart(books)

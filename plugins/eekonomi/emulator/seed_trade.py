@@ -12,12 +12,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from .files import pdf_bytes
-from .parties import CUSTOMERS, RECEIPTS, SUPPLIERS
-from .seed import LAST_DAY, TERMS_OF_PAYMENT, YEARS
+from .parties import RECEIPTS, SUPPLIERS
+from .seedspec import LAST_DAY, TERMS_OF_PAYMENT, YEARS
 from .store import CENT, Books, Record, stable_id
 
 if TYPE_CHECKING:
-    from .seed import SeedOptions
+    from .seedspec import SeedOptions
 
 VAT_RATE = Decimal("0.25")
 CLOCK_DAY = LAST_DAY + timedelta(days=1)
