@@ -69,7 +69,8 @@ class Tokens:
         if issued is None or issued.revoked or now >= issued.expires or issued.grant.client_id != client_id:
             return None
         if issued.used_at is not None and config.refresh_rotation:
-            if (now - issued.used_at).total_seconds() > config.refresh_grace_s:
+            grace = config.refresh_grace_s
+            if grace <= 0 or (now - issued.used_at).total_seconds() > grace:
                 return None
         issued.used_at = issued.used_at or now
         return issued.grant
