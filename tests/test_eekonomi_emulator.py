@@ -378,3 +378,77 @@ def test_the_command_comes_through_the_hook():
     assert "eekonomi-emulator" in cli.commands
     params = {p.name for p in cli.commands["eekonomi-emulator"].params}
     assert {"port", "seed", "host"} <= params
+
+
+def test_post_voucher_needs_the_write_scope_and_a_balanced_voucher(server, api):
+    body = {"VoucherDate": "2026-12-01", "VoucherText": "Kaffe", "Rows": [
+        {"AccountNumber": 5460, "DebitAmount": 100.0, "CreditAmount": 0}, {"AccountNumber": 1930, "DebitAmount": 0, "CreditAmount": 100.0}]}
+    assert requests.post(api.base + "vouchers", json=body, headers=api.headers, timeout=10).status_code == 403
+    writer = Api(server, connect(server, "ea:api ea:accounting")["access_token"])
+    created = requests.post(writer.base + "vouchers", json=body, headers=writer.headers, timeout=10)
+    assert created.status_code == 201
+    voucher = decoded(created)
+    numbers = [int(v["NumberAndNumberSeries"][1:]) for v in api.all("vouchers", **{"$filter": "VoucherDate ge 2026-01-01 and NumberSeries eq 'A'"})]
+    assert voucher["NumberAndNumberSeries"] == f"A{max(numbers)}" and max(numbers) == len(numbers)
+    assert voucher["Rows"][0]["AccountDescription"] == "Förbrukningsmaterial"
+    unbalanced = {**body, "Rows": [{**body["Rows"][0], "DebitAmount": 100.01}, body["Rows"][1]]}
+    refused = requests.post(writer.base + "vouchers", json=unbalanced, headers=writer.headers, timeout=10)
+    assert refused.status_code == 400 and refused.json()["Errors"][0]["Field"] == "Rows"
+    locked = requests.post(writer.base + "vouchers", json={**body, "VoucherDate": "2025-06-01"}, headers=writer.headers, timeout=10)
+    assert locked.status_code == 400 and locked.json()["ErrorCode"] == 4026
+
+
+def test_page_drift_adds_a_voucher_between_pages(server, api):
+    control(server, "faults", {"fault": "page_drift"})
+    first = decoded(api.get("vouchers", **{"$pagesize": 1000}))["Meta"]["TotalNumberOfResults"]
+    second = decoded(api.get("vouchers", **{"$pagesize": 1000, "$page": 2}))["Meta"]["TotalNumberOfResults"]
+    assert (first, second) == (2500, 2501)
+
+
+def test_a_payment_changes_the_invoice_and_modified_since(server, api):
+    open_invoice = next(i for i in api.all("customerinvoices") if i["PaymentStatus"] == 2)
+    control(server, "clock", {"advance_seconds": 5})
+    since = control(server, "clock", method="get")["now"]
+    assert api.all("customerinvoices", modifiedSinceUtc=since) == []
+    control(server, "mutate", {"op": "pay", "kind": "customerinvoices", "id": open_invoice["Id"],
+                               "amount": float(open_invoice["RemainingAmount"])})
+    changed = api.all("customerinvoices", modifiedSinceUtc=since)
+    assert [i["Id"] for i in changed] == [open_invoice["Id"]]
+    assert changed[0]["PaymentStatus"] == 0 and changed[0]["RemainingAmount"] == 0 and changed[0]["PaymentDate"] == "2026-12-01"
+    last = decoded(api.get("vouchers", **{"$orderby": "CreatedUtc desc", "$pagesize": 1}))["Data"][0]
+    voided = control(server, "mutate", {"op": "void", "id": last["Id"]})["results"][0]
+    assert voided["VoucherText"] == f"Korrigering av {last['NumberAndNumberSeries']}"
+    reversed_rows = [(Decimal(str(r["DebitAmount"])), Decimal(str(r["CreditAmount"]))) for r in voided["Rows"]]
+    assert reversed_rows == [(r["CreditAmount"], r["DebitAmount"]) for r in last["Rows"]]
+
+
+def test_the_company_is_chosen_at_consent_and_bound_to_the_token(server):
+    fixture = control(server, "fixture", method="get")
+    other = json.loads(json.dumps(fixture["companies"][0]))
+    other["Id"], other["CompanySettings"]["Name"] = "0b5d3c1e-0000-4000-8000-000000000002", "Andra Bolaget AB"
+    control(server, "seed", {"companies": [fixture["companies"][0], other]})
+    chooser = requests.get(f"{server.base}/connect/authorize", timeout=10, params={
+        "client_id": CLIENT[0], "redirect_uri": REDIRECT, "scope": SCOPES, "state": "s", "response_type": "code",
+        "acr_values": "forceselectcompany:true"}, allow_redirects=False)
+    assert chooser.status_code == 200 and "Andra Bolaget AB" in chooser.text
+    link = re.search(r'href="([^"]*0b5d3c1e[^"]*)"', chooser.text).group(1).replace("&amp;", "&")
+    chosen = requests.get(link, allow_redirects=False, timeout=10)
+    code = parse_qs(urlsplit(chosen.headers["Location"]).query)["code"][0]
+    access = token(server, grant_type="authorization_code", code=code, redirect_uri=REDIRECT).json()["access_token"]
+    assert decoded(Api(server, access).get("companysettings"))["Name"] == "Andra Bolaget AB"
+    plain = requests.get(f"{server.base}/connect/authorize", allow_redirects=False, timeout=10, params={
+        "client_id": CLIENT[0], "redirect_uri": REDIRECT, "scope": SCOPES, "response_type": "code"})
+    code = parse_qs(urlsplit(plain.headers["Location"]).query)["code"][0]  # without the choice: the first company
+    access = token(server, grant_type="authorization_code", code=code, redirect_uri=REDIRECT).json()["access_token"]
+    assert decoded(Api(server, access).get("companysettings"))["Name"] == "Demo eEkonomi AB"
+
+
+def test_plugin_code_never_imports_the_emulator():
+    from pathlib import Path
+
+    root = Path(hooks.__file__).resolve().parent
+    for path in root.rglob("*.py"):
+        if "emulator" in path.relative_to(root).parts or path.name == "hooks.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert "emulator" not in text, f"{path} mentions the emulator"

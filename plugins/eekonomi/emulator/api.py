@@ -63,15 +63,20 @@ def listing(items: list[Record], finish: Callable[[Record], Record] | None = Non
     emulator, args = current(), request.args
     items = odata.apply_orderby(odata.apply_filter(items, args.get("$filter")), args.get("$orderby"))
     page, size = paging.page_args(args, emulator.config)
-    if page > 1 and emulator.faults.on_call(request.path, ("page_drift",)):
-        drift_voucher()
     chosen = items[(page - 1) * size : page * size]
     chosen = odata.apply_select([finish(r) for r in chosen] if finish else chosen, args.get("$select"))
     return send(paging.envelope(chosen, page, size, len(items), emulator.clock.now()))
 
 
+@bp.before_request
 def drift_voucher() -> None:
-    """``page_drift``: a voucher booked between two page requests."""
+    """``page_drift``: a voucher booked between two page requests (runs
+    after ``check_call``, before the list is read)."""
+    page = request.args.get("$page", "1")
+    if request.method != "GET" or not page.isdigit() or int(page) < 2:
+        return
+    if not current().faults.on_call(request.path, ("page_drift",)):
+        return
     day = current().clock.today()
     mutate.apply(books(), {"op": "add", "record": {
         "VoucherDate": day.isoformat(), "VoucherText": "Bokförd under hämtningen", "Rows": [
