@@ -243,6 +243,16 @@ def test_server_errors_once(server, api):
     assert control(server, "faults", method="get") == []
 
 
+def test_401_next_call_and_latency_on_their_paths(server, api):
+    control(server, "faults", [{"fault": "401_next_call", "path": "/v2/customers"},
+                               {"fault": "latency_ms", "ms": 300, "path": "/v2/projects"}])
+    assert api.get("fiscalyears").status_code == 200  # neither path
+    slow = api.get("projects")
+    assert slow.status_code == 200 and slow.elapsed.total_seconds() >= 0.3
+    assert [api.get("customers").status_code for _ in range(2)] == [401, 200]
+    assert api.get("projects").elapsed.total_seconds() < 0.3
+
+
 def test_company_state_4003_until_it_is_active_again(server, api):
     control(server, "faults", {"fault": "company_state", "state": "startup_guide_not_completed"})
     refused = api.get("vouchers")
@@ -452,3 +462,20 @@ def test_plugin_code_never_imports_the_emulator():
             continue
         text = path.read_text(encoding="utf-8")
         assert "emulator" not in text, f"{path} mentions the emulator"
+
+
+def test_sie4_export_is_a_valid_sie_file_of_the_same_books(api, tmp_path):
+    from ekonomi.plugins.sie4.check import check_file, importable
+
+    document = decoded(api.get("sie4export/2025-01-01/2025-12-31"))
+    assert document["Name"] == "SIE4_20250101_20251231.se" and document["Size"] > 0
+    path = tmp_path / document["Name"]
+    path.write_bytes(requests.get(document["TemporaryUrl"], timeout=30).content)
+    report = check_file(path)
+    assert importable(report), report["issues"]
+    assert report["counts"]["vouchers"] == len(api.all("vouchers", **{"$filter": "VoucherDate le 2025-12-31"}))
+    text = path.read_bytes().decode("cp437")
+    assert "#RAR 0 20250101 20251231" in text and "#IB 0 1930 290000.00" in text and "Företagskonto" in text
+    part = requests.get(decoded(api.get("sie4export/2026-03-01/2026-03-31"))["TemporaryUrl"], timeout=30).content.decode("cp437")
+    assert "#VER" in part and "#IB" not in part and "#RAR" not in part
+    assert api.get("sie4export/2025-12-01/2026-01-31").status_code == 400

@@ -7,10 +7,11 @@ from datetime import datetime, time, timezone
 
 from flask import Response, request
 
-from .api import books, bp, listing, send, views
+from .api import books, bp, listing, path_date, send, views
 from .errors import bad_request, not_found
+from .sie import export
 from .state import current
-from .store import Record
+from .store import Record, stable_id
 from .wire import parse_instant
 
 
@@ -131,3 +132,18 @@ def attachment(attachment_id: str) -> Response:
 @bp.get("/documents/<document_id>")
 def document(document_id: str) -> Response:
     return send(with_link(views("documents", [books().get("documents", document_id)])[0]))
+
+
+@bp.get("/sie4export/<from_date>/<to_date>")
+def sie4_export(from_date: str, to_date: str) -> Response:
+    """A ``DocumentApi`` whose temporary URL serves the SIE 4 file."""
+    first, last = path_date(from_date), path_date(to_date)
+    emulator = current()
+    content = export(books(), first, last, emulator.clock.today())
+    did = stable_id(books().id, "sie4export", first, last)
+    name = f"SIE4_{first:%Y%m%d}_{last:%Y%m%d}"
+    books().files[did] = content
+    document = books().put("documents", {"Id": did, "ContentType": "text/plain", "CreatedUtc": emulator.clock.now(),
+                                         "Name": f"{name}.se", "NameWithoutExtension": name, "Size": len(content),
+                                         "Type": 0, "Title": f"SIE4 {first} – {last}"})
+    return send(with_link(views("documents", [document])[0]))
