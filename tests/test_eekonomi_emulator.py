@@ -479,3 +479,13 @@ def test_sie4_export_is_a_valid_sie_file_of_the_same_books(api, tmp_path):
     part = requests.get(decoded(api.get("sie4export/2026-03-01/2026-03-31"))["TemporaryUrl"], timeout=30).content.decode("cp437")
     assert "#VER" in part and "#IB" not in part and "#RAR" not in part
     assert api.get("sie4export/2025-12-01/2026-01-31").status_code == 400
+
+
+def test_a_seed_file_as_the_command_takes_it(tmp_path):
+    path = tmp_path / "seed.json"
+    path.write_text(json.dumps({"generate": {"random_seed": 7, "vouchers": 1200}}), encoding="utf-8")
+    with running(create_app(path)) as other:
+        counts = requests.get(f"{other.base}/_emulator/companies", timeout=10).json()[0]["counts"]
+        assert counts["vouchers"] == 1200
+        too_few = requests.post(f"{other.base}/_emulator/seed", json={"generate": {"vouchers": 10}}, timeout=10)
+        assert too_few.status_code == 400 and "at least" in too_few.json()["error"]

@@ -15,7 +15,7 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 
 from . import ledger, mutate, odata, paging
-from .chart import account_type
+from .chart import ACCOUNT_TYPES, account_type
 from .errors import FISCAL_YEAR_NOT_FOUND, bad_request, not_found
 from .guard import check_call
 from .state import current
@@ -146,8 +146,6 @@ def account_one(fiscal_year_id: str, number: int) -> Response:
 
 @bp.get("/accounttypes")
 def account_types() -> Response:
-    from .chart import ACCOUNT_TYPES
-
     return listing([{"Type": t, "TypeDescription": d} for t, d, _, _ in ACCOUNT_TYPES])
 
 
