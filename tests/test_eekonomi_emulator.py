@@ -378,6 +378,8 @@ def test_fixture_round_trip_and_empty_company(server, api):
     control(server, "seed", {"generate": {"empty": True}})
     empty = decoded(api.get("vouchers"))
     assert empty["Data"] == [] and empty["Meta"]["TotalNumberOfPages"] == 0 and empty["Meta"]["TotalNumberOfResults"] == 0
+    assert api.get("vouchers", **{"$filter": "Nope eq 1"}).status_code == 400  # names checked against the schema
+    assert api.get("vouchers", **{"$filter": "modifiedutc gt 2026-01-01"}).status_code == 200
     control(server, "seed", fixture)
     assert {b["AccountNumber"]: b["Balance"] for b in api.all("accountbalances/2026-11-30")} == before
 

@@ -20,7 +20,8 @@ from .errors import FISCAL_YEAR_NOT_FOUND, bad_request, not_found
 from .guard import check_call
 from .state import current
 from .store import Books, Record
-from .views import ViewContext, shaped, view
+from .schemas import SCHEMAS
+from .views import SCHEMA_OF, ViewContext, shaped, view
 from .wire import parse_instant, render
 
 bp = Blueprint("api", __name__, url_prefix="/v2")
@@ -59,13 +60,20 @@ def views(kind: str, records: Iterable[Record] | None = None) -> list[Record]:
     return items
 
 
-def listing(items: list[Record], finish: Callable[[Record], Record] | None = None) -> Response:
+def listing(schema: str, items: list[Record], finish: Callable[[Record], Record] | None = None) -> Response:
+    """One page of ``items`` (views of ``schema``, whose names ``$filter``,
+    ``$orderby`` and ``$select`` may use)."""
     emulator, args = current(), request.args
-    items = odata.apply_orderby(odata.apply_filter(items, args.get("$filter")), args.get("$orderby"))
+    fields = odata.field_names(name for name, _, _ in SCHEMAS[schema])
+    items = odata.apply_orderby(odata.apply_filter(items, args.get("$filter"), fields), args.get("$orderby"), fields)
     page, size = paging.page_args(args, emulator.config)
     chosen = items[(page - 1) * size : page * size]
-    chosen = odata.apply_select([finish(r) for r in chosen] if finish else chosen, args.get("$select"))
+    chosen = odata.apply_select([finish(r) for r in chosen] if finish else chosen, args.get("$select"), fields)
     return send(paging.envelope(chosen, page, size, len(items), emulator.clock.now()))
+
+
+def list_of(kind: str, records: Iterable[Record] | None = None) -> Response:
+    return listing(SCHEMA_OF[kind], views(kind, records))
 
 
 @bp.before_request
@@ -108,7 +116,7 @@ def company_settings() -> Response:
 
 @bp.get("/fiscalyears")
 def fiscal_years() -> Response:
-    return listing(views("fiscalyears"))
+    return list_of("fiscalyears")
 
 
 @bp.get("/fiscalyears/openingbalances")
@@ -117,7 +125,7 @@ def opening_balances() -> Response:
     first = years[0]["Id"] if years else None
     items = [{"Name": (books().account(first, n) or {}).get("Name") if first else None, "Number": n, "Balance": b}
              for n, b in sorted(books().opening_balances.items())]
-    return listing(items)
+    return listing("OpeningBalancesApi", items)
 
 
 @bp.get("/fiscalyears/<fiscal_year_id>")
@@ -127,13 +135,13 @@ def fiscal_year_one(fiscal_year_id: str) -> Response:
 
 @bp.get("/accounts")
 def accounts() -> Response:
-    return listing(views("accounts"))
+    return list_of("accounts")
 
 
 @bp.get("/accounts/<fiscal_year_id>")
 def accounts_of_year(fiscal_year_id: str) -> Response:
     fy = fiscal_year(fiscal_year_id)
-    return listing(views("accounts", [a for a in books().table("accounts").values() if a["FiscalYearId"] == fy["Id"]]))
+    return list_of("accounts", [a for a in books().table("accounts").values() if a["FiscalYearId"] == fy["Id"]])
 
 
 @bp.get("/accounts/<fiscal_year_id>/<int:number>")
@@ -146,7 +154,7 @@ def account_one(fiscal_year_id: str, number: int) -> Response:
 
 @bp.get("/accounttypes")
 def account_types() -> Response:
-    return listing([{"Type": t, "TypeDescription": d} for t, d, _, _ in ACCOUNT_TYPES])
+    return listing("AccountTypesApi", [{"Type": t, "TypeDescription": d} for t, d, _, _ in ACCOUNT_TYPES])
 
 
 def balance_items(day: date) -> list[Record]:
@@ -162,7 +170,7 @@ def balance_items(day: date) -> list[Record]:
 
 @bp.get("/accountbalances/<day>")
 def account_balances(day: str) -> Response:
-    return listing(balance_items(path_date(day)))
+    return listing("AccountBalanceApi", balance_items(path_date(day)))
 
 
 @bp.get("/accountbalances/<int:number>/<day>")
@@ -178,14 +186,14 @@ def account_balance_one(number: int, day: str) -> Response:
 # -- vouchers -------------------------------------------------------------------------------
 @bp.get("/vouchers")
 def vouchers() -> Response:
-    return listing(views("vouchers"))
+    return list_of("vouchers")
 
 
 @bp.get("/vouchers/<fiscal_year_id>")
 def vouchers_of_year(fiscal_year_id: str) -> Response:
     fy = fiscal_year(fiscal_year_id)
     chosen = [v for v in books().table("vouchers").values() if fy["StartDate"] <= v["VoucherDate"] <= fy["EndDate"]]
-    return listing(views("vouchers", chosen))
+    return list_of("vouchers", chosen)
 
 
 @bp.get("/vouchers/<fiscal_year_id>/<voucher_id>")

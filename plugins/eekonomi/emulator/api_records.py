@@ -7,7 +7,7 @@ from datetime import datetime, time, timezone
 
 from flask import Response, request
 
-from .api import books, bp, listing, path_date, send, views
+from .api import books, bp, list_of, listing, path_date, send, views
 from .errors import bad_request, not_found
 from .sie import export
 from .state import current
@@ -30,7 +30,7 @@ def with_link(item: Record) -> Record:
 
 @bp.get("/costcenters")
 def cost_centers() -> Response:
-    return listing(views("costcenters"))
+    return list_of("costcenters")
 
 
 @bp.get("/costcenteritems/<item_id>")
@@ -44,7 +44,7 @@ def cost_center_item(item_id: str) -> Response:
 
 @bp.get("/projects")
 def projects() -> Response:
-    return listing(views("projects"))
+    return list_of("projects")
 
 
 @bp.get("/projects/<project_id>")
@@ -62,7 +62,7 @@ def customer_invoices() -> Response:
             raise bad_request(f"'{since}' is not a date", "modifiedSinceUtc")
         floor = instant if isinstance(instant, datetime) else datetime.combine(instant, time(0), tzinfo=timezone.utc)
         items = [i for i in items if i["ModifiedUtc"] and i["ModifiedUtc"] >= floor]
-    return listing(items)
+    return listing("CustomerInvoiceApi", items)
 
 
 @bp.get("/customerinvoices/<invoice_id>")
@@ -72,7 +72,7 @@ def customer_invoice(invoice_id: str) -> Response:
 
 @bp.get("/supplierinvoices")
 def supplier_invoices() -> Response:
-    return listing(views("supplierinvoices"))
+    return list_of("supplierinvoices")
 
 
 @bp.get("/supplierinvoices/<invoice_id>")
@@ -82,7 +82,7 @@ def supplier_invoice(invoice_id: str) -> Response:
 
 @bp.get("/customerledgeritems")
 def customer_ledger_items() -> Response:
-    return listing(views("customerledgeritems"))
+    return list_of("customerledgeritems")
 
 
 @bp.get("/customerledgeritems/<item_id>")
@@ -92,7 +92,7 @@ def customer_ledger_item(item_id: str) -> Response:
 
 @bp.get("/customers")
 def customers() -> Response:
-    return listing(views("customers"))
+    return list_of("customers")
 
 
 @bp.get("/customers/<customer_id>")
@@ -102,7 +102,7 @@ def customer(customer_id: str) -> Response:
 
 @bp.get("/suppliers")
 def suppliers() -> Response:
-    return listing(views("suppliers"))
+    return list_of("suppliers")
 
 
 @bp.get("/suppliers/<supplier_id>")
@@ -120,7 +120,7 @@ def attachments() -> Response:
     items = views("attachments")
     if not flag("includeMatched"):
         items = [a for a in items if a["AttachmentStatus"] == 1]
-    return listing(items, with_link if flag("includeTemporaryUrl") else None)
+    return listing("Attachment", items, with_link if flag("includeTemporaryUrl") else None)
 
 
 @bp.get("/attachments/<attachment_id>")

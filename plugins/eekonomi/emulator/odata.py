@@ -8,7 +8,7 @@ else is a 400 with ErrorCode 2000, as the real API answers."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -146,22 +146,22 @@ def coerce(value: Any, literal: Any) -> tuple[Any, Any]:
     return value, literal
 
 
-def field_names(items: list[Record]) -> dict[str, str]:
-    return {k.lower(): k for k in (items[0] if items else {}) if not k.startswith("_")}
+def field_names(names: Iterable[str]) -> dict[str, str]:
+    """A schema's property names by their lower-case form."""
+    return {k.lower(): k for k in names}
 
 
-def apply_filter(items: list[Record], text: str | None) -> list[Record]:
-    if not text or not items:
+def apply_filter(items: list[Record], text: str | None, fields: dict[str, str]) -> list[Record]:
+    if not text:
         return items
-    predicate = FilterParser(text, field_names(items)).parse()
+    predicate = FilterParser(text, fields).parse()
     return [r for r in items if predicate(r)]
 
 
-def apply_orderby(items: list[Record], text: str | None) -> list[Record]:
+def apply_orderby(items: list[Record], text: str | None, fields: dict[str, str]) -> list[Record]:
     """Sort by ``Prop [asc|desc], …``, stably; nulls first."""
-    if not text or not items:
+    if not text:
         return items
-    fields = field_names(items)
     keys = []
     for part in text.split(","):
         words = part.split()
@@ -177,10 +177,9 @@ def apply_orderby(items: list[Record], text: str | None) -> list[Record]:
     return out
 
 
-def apply_select(items: list[Record], text: str | None) -> list[Record]:
-    if not text or not items:
+def apply_select(items: list[Record], text: str | None, fields: dict[str, str]) -> list[Record]:
+    if not text:
         return items
-    fields = field_names(items)
     wanted = []
     for name in (n.strip() for n in text.split(",")):
         key = fields.get(name.lower())
