@@ -32,7 +32,7 @@ WRITABLE_ROW_FIELDS = ("AccountNumber", "DebitAmount", "CreditAmount", "Transact
 # the default, stable order of each list: CreatedUtc then Id where a record has them
 ORDER: dict[str, Callable[[Record], Any]] = {
     "fiscalyears": lambda r: r["StartDate"],
-    "accounts": lambda r: (r["FiscalYearId"], int(r["Number"])),
+    "accounts": lambda r: (books().table("fiscalyears")[r["FiscalYearId"]]["StartDate"], int(r["Number"])),
     "customers": lambda r: (len(r["CustomerNumber"] or ""), r["CustomerNumber"] or ""),
     "suppliers": lambda r: (len(r["SupplierNumber"] or ""), r["SupplierNumber"] or ""),
     "costcenters": lambda r: r["Number"],
