@@ -352,6 +352,13 @@ def test_wire_format_follows_the_spec(server, api):
     control(server, "config", {"date_style": "datetime"})
     assert decoded(api.get("fiscalyears"))["Data"][0]["StartDate"] == "2025-01-01T00:00:00"
     assert api.get("ACCOUNTTYPES").status_code == 200  # routes ignore case, as the real API's do
+    first_year, second_year = (y["Id"] for y in decoded(api.get("fiscalyears"))["Data"])
+    assert voucher["VoucherDate"].startswith("2025")
+    assert decoded(api.get(f"vouchers/{first_year.upper()}/{voucher['Id'].upper()}"))["Id"] == voucher["Id"]
+    assert api.get(f"vouchers/{second_year}/{voucher['Id']}").status_code == 404  # not that year's
+    missing = api.get(f"vouchers/{first_year}/00000000-0000-0000-0000-000000000001")
+    assert missing.status_code == 404 and missing.json()["ErrorCode"] == 3000
+    assert api.get("vouchers/00000000-0000-0000-0000-000000000001").json()["ErrorCode"] == 3001
 
 
 def test_attachment_temporary_url_works_then_expires(server, api):
