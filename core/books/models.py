@@ -122,10 +122,14 @@ class FiscalYear(SQLModel, table=True):
 
 
 class Account(SQLModel, table=True):
+    """A konto of one fiscal year's chart: each year keeps the names the
+    imports that brought it gave (migration 0006)."""
+
     __tablename__ = "account"
-    __table_args__ = (UniqueConstraint("company_id", "number"),)
+    __table_args__ = (UniqueConstraint("fiscal_year_id", "number", name="uq_account_year_number"),)
     id: Optional[int] = Field(default=None, primary_key=True)
     company_id: int = Field(foreign_key="company.id")
+    fiscal_year_id: int = Field(foreign_key="fiscal_year.id")
     number: str
     name: str = ""
     type: Optional[str] = None  # T, S, K, I
@@ -135,9 +139,10 @@ class Account(SQLModel, table=True):
 
 class Dimension(SQLModel, table=True):
     __tablename__ = "dimension"
-    __table_args__ = (UniqueConstraint("company_id", "number"),)
+    __table_args__ = (UniqueConstraint("fiscal_year_id", "number", name="uq_dimension_year_number"),)
     id: Optional[int] = Field(default=None, primary_key=True)
     company_id: int = Field(foreign_key="company.id")
+    fiscal_year_id: int = Field(foreign_key="fiscal_year.id")
     number: int
     name: str = ""
     parent: Optional[int] = None
@@ -145,9 +150,10 @@ class Dimension(SQLModel, table=True):
 
 class DimensionObject(SQLModel, table=True):
     __tablename__ = "dimension_object"
-    __table_args__ = (UniqueConstraint("company_id", "dimension", "code"),)
+    __table_args__ = (UniqueConstraint("fiscal_year_id", "dimension", "code", name="uq_dimension_object_year_code"),)
     id: Optional[int] = Field(default=None, primary_key=True)
     company_id: int = Field(foreign_key="company.id")
+    fiscal_year_id: int = Field(foreign_key="fiscal_year.id")
     dimension: int
     code: str
     name: str = ""
