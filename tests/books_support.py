@@ -30,6 +30,7 @@ class Year:
     vouchers: int = 0
     amount: Decimal = Decimal("100.00")
     extra_account: str | None = None  # a row on an account the file does not declare
+    end: date | None = None  # 31 December unless given
 
     @property
     def start(self) -> date:
@@ -46,7 +47,7 @@ class Ledger:
 
 def records(ledger: Ledger) -> list[Record]:
     out: list[Record] = [Company("Exempel AB", ledger.orgnr)]
-    out += [FiscalYear(y.start, date(y.year, 12, 31), y.index) for y in ledger.years]
+    out += [FiscalYear(y.start, y.end or date(y.year, 12, 31), y.index) for y in ledger.years]
     out += [Account(n, name) for n, name in ledger.names.items()]
     vouchers: list[Voucher] = []
     for y in ledger.years:
