@@ -150,3 +150,18 @@ def test_a_source_gives_each_year_its_own_chart(engine, pm, company, tmp_path: P
         ("2024-01-01", "3010", "Försäljning 2024"),
     ]
     assert [(str(s), c, n) for s, c, n in objects] == [("2024-01-01", "P1", "Projekt 2024")]
+
+
+def test_removing_the_other_companys_year_again_leaves_2024_right(engine, pm, company, tmp_path):
+    """The story's end: the imported 2010 goes again (undo of that import)
+    and 2024 still says "Företagskonto"; no chart row of 2010 is left."""
+    from ekonomi.core.engine.undo import undo_latest_import
+
+    do_import(engine, pm, sie_file(tmp_path, Ledger([Year(2024, 0, vouchers=3)]), "2024.se"))
+    other = Ledger([Year(2010, 0, vouchers=2)], names={"1930": "Checkräkningskonto", "3010": "Intäkter"})
+    do_import(engine, pm, sie_file(tmp_path, other, "2010.se"))
+    undo_latest_import(engine, pm, company_id(engine), actor="test")
+    assert names(engine, 2024) == {"1930": "Företagskonto", "3010": "Försäljning"}
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM fiscal_year")).scalar_one() == 1
+        assert conn.execute(text("SELECT count(*) FROM account")).scalar_one() == 2
