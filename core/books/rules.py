@@ -24,6 +24,9 @@ OTHER_TITLE = "Annan källa för redovisningsdata"
 # The rights a user can hold in a company.  ``import_files`` is shown as
 # "Importera SIE4-fil" while SIE is the only file source.
 RIGHTS = ("view_reports", "open_settings", "import_files")
+# Changing the books outside an import (deleting the latest fiscal year,
+# undoing the latest import) needs this right.
+CHANGE_BOOKS_RIGHT = "open_settings"
 # Old names a client may still send (forms, API), for one release.
 LEGACY_RIGHTS = {"import_sie4": "import_files"}
 

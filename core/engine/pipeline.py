@@ -360,7 +360,7 @@ def _run(
             raise PluginError(f"The {name} plugin failed to set up its checks: {exc}", plugin=name) from exc
         checks.extend(offered or ())
     size = ctx.input.size if ctx.input is not None and ctx.input.path.exists() else 0
-    store = Store(engine, run.company_id, run.import_id, source.mode, size_hint=size)
+    store = Store(engine, run.company_id, run.import_id, source.mode, size_hint=size, source=source.name)
     try:
         _stream(source, raw, ctx, plugin, checks, store, issues)
         if issues.errors:
