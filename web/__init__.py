@@ -8,6 +8,8 @@ clients.  Thin: every rule lives in ``ekonomi.core``; the views call it.
 * ``PLUGIN_MANAGER``: a ready ``PluginManager`` (default: the process-wide one)
 * ``RUNNER``: a job runner (default: a ``ThreadRunner`` in this process)
 * ``SYNC_ON_LOGIN``: start integration syncs when a user signs in (default on)
+* ``SESSION_IDLE_HOURS``: a session unused this long ends (default:
+  ``EKONOMI_SESSION_IDLE_HOURS``, 8)
 """
 
 from __future__ import annotations
@@ -62,13 +64,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_auth(app)
     init_errors(app, on_too_large=log_too_large)
 
-    from . import api, bureau, imports, overview, settings_pages
+    from . import account, api, bureau, imports, overview, settings_pages
 
     app.register_blueprint(imports.bp)
     app.register_blueprint(settings_pages.bp)
     app.register_blueprint(bureau.bp)
     app.register_blueprint(overview.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(account.bp)
     csrf.exempt(api.bp)  # the API checks CSRF itself for cookie sessions
     _register_plugin_routes(app)
     app.json.sort_keys = False  # type: ignore[attr-defined]

@@ -18,6 +18,7 @@ from .access import company_access, require_users_page, user
 from .api import data_source_json, switch_data_source
 from .errors import Problem
 from .services import db, services, writes
+from .wording import swedish
 
 bp = Blueprint("settings", __name__, url_prefix="/companies/<orgnr>/settings")
 DISPLAY_MODES = {"ongoing": "Löpande bokföring", "locked": "Endast låsta månader"}
@@ -166,7 +167,7 @@ def add_user(orgnr: str) -> Any:
         db().commit()
     except EkonomiError as exc:
         db().rollback()
-        flash(_swedish(exc), "error")
+        flash(swedish(exc), "error")
     else:
         flash("Användaren är tillagd.")
     return redirect(url_for("settings.users", orgnr=access.company.orgnr))
@@ -176,13 +177,3 @@ def _ticked(field: str) -> bool:
     """A ticked box, also under a right's old name (``import_sie4``)."""
     names = [field] + [field.replace(new, old) for old, new in rules.LEGACY_RIGHTS.items() if field.endswith(new)]
     return any(request.form.get(n) == "on" for n in names)
-
-
-def _swedish(exc: EkonomiError) -> str:
-    if exc.code == "conflict":
-        return "Det finns redan en användare med den e-postadressen."
-    if "password" in exc.message:
-        return "Lösenordet behöver minst 8 tecken."
-    if "e-mail" in exc.message:
-        return "Ange en giltig e-postadress."
-    return exc.message

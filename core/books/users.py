@@ -104,9 +104,25 @@ def grant(
 
 
 def set_password(session: Session, user: m.User, password: str) -> None:
+    """A new password; it ends the user's web sessions everywhere (a thief's
+    copy of a session cookie must not outlive the password it came with)."""
     _check_password_text(password)
     user.password_hash = hash_password(password)
+    end_sessions(session, user)
+
+
+def end_sessions(session: Session, user: m.User) -> None:
+    """End every web session of the user: each keeps the generation it began
+    in, and one that no longer matches is signed out (web/sessions.py)."""
+    user.session_generation = (user.session_generation or 0) + 1
     session.add(user)
+
+
+def check_password(user: m.User, password: str) -> bool:
+    """Whether ``password`` is the user's (a password change asks for it)."""
+    from werkzeug.security import check_password_hash
+
+    return bool(user.password_hash) and check_password_hash(user.password_hash, password)
 
 
 def authenticate(session: Session, email: str, password: str) -> m.User | None:
