@@ -10,6 +10,9 @@ clients.  Thin: every rule lives in ``ekonomi.core``; the views call it.
 * ``SYNC_ON_LOGIN``: start integration syncs when a user signs in (default on)
 * ``SESSION_IDLE_HOURS``: a session unused this long ends (default:
   ``EKONOMI_SESSION_IDLE_HOURS``, 8)
+* ``LOGIN_LIMIT_PER_ACCOUNT``, ``LOGIN_LIMIT_PER_ADDRESS``, ``API_RATE_LIMIT``:
+  throttling (web/throttle.py); ``RATELIMIT_STORAGE_URI`` (default:
+  ``EKONOMI_RATELIMIT_STORAGE_URL``, else memory)
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .access import menu
     from .errors import init_errors
     from .extensions import csrf
+    from .throttle import init_throttle
     from .uploads import log_too_large
 
     app = Flask(__name__, instance_path=str(settings.instance_path()))
@@ -74,6 +78,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(account.bp)
     csrf.exempt(api.bp)  # the API checks CSRF itself for cookie sessions
     _register_plugin_routes(app)
+    init_throttle(app)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.jinja_env.filters.update(services.template_filters())
     app.context_processor(lambda: {"menu": menu(), "other_title": OTHER_TITLE})

@@ -35,6 +35,7 @@ STATUS_OF_CODE = {
     "source_not_active": 409,
     "conflict": 409,
     "file_too_large": 413,
+    "too_many_requests": 429,
 }
 CODE_OF_STATUS = {
     400: "bad_request",
@@ -44,6 +45,7 @@ CODE_OF_STATUS = {
     405: "bad_request",
     409: "conflict",
     413: "file_too_large",
+    429: "too_many_requests",
 }
 TITLES = {
     400: "Felaktig begäran",
@@ -53,6 +55,7 @@ TITLES = {
     405: "Metoden stöds inte",
     409: "Det går inte just nu",
     413: "Filen är för stor",
+    429: "För många försök",
     500: "Något gick fel",
 }
 
@@ -100,6 +103,15 @@ def too_large_message() -> str:
     return f"Filen är för stor: högst {current_app.config['MAX_UPLOAD_MB']} MB får laddas upp."
 
 
+def too_many_message() -> str:
+    """A throttled request (web/throttle.py): the API speaks English."""
+    if wants_json():
+        return "Too many requests; wait a while and try again (see Retry-After)."
+    if request.endpoint == "auth.login":
+        return "För många inloggningsförsök. Vänta en stund och försök igen."
+    return "För många förfrågningar. Vänta en stund och försök igen."
+
+
 def init_errors(app: Flask, on_too_large: Callable[[str], None]) -> None:
     """``on_too_large(message)`` logs an upload refused for its size."""
     @app.errorhandler(Problem)
@@ -120,6 +132,8 @@ def init_errors(app: Flask, on_too_large: Callable[[str], None]) -> None:
             message = "Formuläret har gått ut eller saknar CSRF-token. Ladda om sidan och försök igen."
         elif status == 404:
             message = "Det finns ingenting här."
+        elif status == 429:
+            message = too_many_message()
         else:
             message = exc.description or TITLES.get(status, "Fel")
         return _answer(Problem(status, message))
