@@ -1,5 +1,5 @@
-"""The web app's commands: ``serve``, ``demo``, ``bureaus add``, ``users add``
-and ``tokens create``.  ``ekonomi.core.cli`` calls ``register(cli)`` on every
+"""The web app's commands: ``serve``, ``demo``, ``bureaus add``, ``users add``,
+``users grant``/``revoke``, and ``tokens create``/``list``/``revoke``.  ``ekonomi.core.cli`` calls ``register(cli)`` on every
 start, so this module imports nothing heavy at module level (no Flask, no
 database): each command imports what it needs when it runs.
 """
@@ -136,6 +136,59 @@ def users_add(
         except EkonomiError as exc:
             fail(exc.message)
         click.echo(f"added {user.role} {user.email}")
+
+
+RIGHT_CHOICE = click.Choice(["view_reports", "open_settings", "import_files"])
+
+
+@users.command("grant")
+@click.argument("email")
+@click.option("--company", required=True, help="The company (orgnr).")
+@click.option("--right", "names", multiple=True, type=RIGHT_CHOICE, help="A right to give (repeatable).")
+@_database_option
+@click.pass_obj
+def users_grant(state: State, email: str, company: str, names: tuple[str, ...]) -> None:
+    """Give EMAIL rights in a company (a client user gets access, with
+    view_reports, and the --right ones)."""
+    _change_rights(state, email, company, names, give=True)
+
+
+@users.command("revoke")
+@click.argument("email")
+@click.option("--company", required=True, help="The company (orgnr).")
+@click.option("--right", "names", multiple=True, type=RIGHT_CHOICE,
+              help="A right to take (repeatable); none: every right, and a client user's access.")
+@_database_option
+@click.pass_obj
+def users_revoke(state: State, email: str, company: str, names: tuple[str, ...]) -> None:
+    """Take rights in a company from EMAIL (bureau admins keep theirs)."""
+    _change_rights(state, email, company, names, give=False)
+
+
+def _change_rights(state: State, email: str, orgnr: str, names: tuple[str, ...], give: bool) -> None:
+    from sqlmodel import Session
+
+    from ekonomi.core.books import rules
+    from ekonomi.core.books.users import get_user, grant, revoke_access
+
+    with Session(state.writer()) as session:
+        try:
+            user, company = get_user(session, email), rules.get_company(session, orgnr)
+            if not give and not names and user.role == "client":
+                revoke_access(session, user, company)
+            else:
+                held = rules.rights(session, user, company)
+                if give and user.role == "client" and not rules.can_reach(session, user, company):
+                    held = {**held, "view_reports": True}
+                chosen = set(names) if names else ({"view_reports"} if give else set(held))
+                wanted = {r: (held[r] or r in chosen) if give else (held[r] and r not in chosen) for r in held}
+                grant(session, user, company, **{f"can_{r}": v for r, v in wanted.items()})
+            session.commit()
+            now = rules.rights(session, user, company)
+        except EkonomiError as exc:
+            fail(exc.message)
+    shown = ", ".join(r for r, on in now.items() if on) or "none"
+    click.echo(f"{user.email} in {company.name} ({company.orgnr}): {shown}")
 
 
 @click.group()

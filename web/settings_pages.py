@@ -109,7 +109,10 @@ def _people(company: m.Company) -> list[dict[str, Any]]:
         .where(m.CompanyAccess.company_id == company.id, m.User.role == "client")
         .order_by(m.User.email)
     ).all()
-    return [{"user": u, "rights": rules.rights(session, u, company), "staff": u.role != "client"} for u in [*staff, *clients]]
+    return [
+        {"user": u, "rights": rules.rights(session, u, company), "staff": u.role != "client", "fixed": rules.rights_are_fixed(u)}
+        for u in [*staff, *clients]
+    ]
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -126,6 +129,9 @@ def users(orgnr: str) -> Any:
         for p in people:
             u = p["user"]
             prefix = f"u{u.id}_"
+            if p["fixed"]:
+                _refuse_fixed_change(u, prefix)
+                continue
             wanted = {r: _ticked(prefix + r) for r in rules.RIGHTS}
             if wanted == p["rights"]:
                 continue
@@ -171,6 +177,14 @@ def add_user(orgnr: str) -> Any:
     else:
         flash("Användaren är tillagd.")
     return redirect(url_for("settings.users", orgnr=access.company.orgnr))
+
+
+def _refuse_fixed_change(who: m.User, prefix: str) -> None:
+    """The page offers no boxes for a bureau admin (their rights are the
+    bureau's); a form that sends some anyway asks to change them."""
+    sent = {r for r in rules.RIGHTS if any(k.startswith(prefix) and rules.right_name(k[len(prefix):]) == r for k in request.form)}
+    if sent and sent != set(rules.RIGHTS):
+        raise Problem(403, f"{who.email} är byråadministratör och har alltid alla behörigheter hos byråns klienter.")
 
 
 def _ticked(field: str) -> bool:

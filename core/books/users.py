@@ -13,7 +13,7 @@ import secrets
 from sqlmodel import Session, select
 
 from . import models as m
-from ..errors import EkonomiError, NotFound
+from ..errors import EkonomiError, Forbidden, NotFound
 
 ROLES = ("bureau-admin", "consultant", "client")
 TOKEN_PREFIX = "ek_"
@@ -76,7 +76,7 @@ def add_user(
     )
     session.add(user)
     session.flush()
-    if company is not None:
+    if company is not None and role != "bureau-admin":
         files = can_import_files if can_import_sie4 is None else can_import_sie4
         grant(session, user, company, can_import_files=files, can_open_settings=can_open_settings)
     return user
@@ -92,7 +92,12 @@ def grant(
     can_import_files: bool = False,
     can_import_sie4: bool | None = None,  # the old name of can_import_files, for one release
 ) -> m.CompanyAccess:
-    """Set a user's rights in a company (creating the access row)."""
+    """Set a user's rights in a company (creating the access row).  A bureau
+    admin's are the bureau's, all of them, and are refused here."""
+    from .rules import rights_are_fixed
+
+    if rights_are_fixed(user):
+        raise Forbidden(f"{user.email} is a bureau admin, with every right in the bureau's clients; they cannot be changed.")
     access = session.get(m.CompanyAccess, (user.id, company.id))
     if access is None:
         access = m.CompanyAccess(user_id=user.id, company_id=company.id)  # type: ignore[arg-type]
@@ -101,6 +106,19 @@ def grant(
     access.can_import_files = can_import_files if can_import_sie4 is None else can_import_sie4
     session.add(access)
     return access
+
+
+def revoke_access(session: Session, user: m.User, company: m.Company) -> bool:
+    """Remove a client user's access to the company (False when they had
+    none).  Bureau staff reach every client of their bureau; narrow their
+    rights with ``grant`` instead."""
+    if user.role != "client":
+        raise EkonomiError(f"{user.email} is bureau staff and reaches every client of the bureau.", code="bad_request")
+    access = session.get(m.CompanyAccess, (user.id, company.id))
+    if access is None:
+        return False
+    session.delete(access)
+    return True
 
 
 def set_password(session: Session, user: m.User, password: str) -> None:
