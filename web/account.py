@@ -27,13 +27,13 @@ def index() -> Any:
 @writes
 @login_required
 def change_password() -> Any:
-    from ekonomi.core.books.users import check_password, set_password
+    from ekonomi.core.books.users import is_password, set_password
 
     from .wording import swedish
 
     me = user()
     new = request.form.get("new_password", "")
-    if not check_password(me, request.form.get("current_password", "")):
+    if not is_password(me, request.form.get("current_password", "")):
         flash("Det nuvarande lösenordet stämmer inte.", "error")
     elif new != request.form.get("repeat_password", ""):
         flash("De två nya lösenorden är inte lika.", "error")

@@ -91,7 +91,7 @@ def users() -> None:
 
 @users.command("add")
 @click.argument("email")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="At least 8 characters.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="At least 10 characters, not a common one, not containing the e-mail address.")
 @click.option("--role", required=True, type=click.Choice(["bureau-admin", "consultant", "client"]))
 @click.option("--bureau", default=None, help="The bureau of bureau staff.")
 @click.option("--company", default=None, help="The company (orgnr) a client user belongs to.")

@@ -13,11 +13,11 @@ import secrets
 from sqlmodel import Session, select
 
 from . import models as m
+from .credentials import check_password, normalize_email
 from ..errors import EkonomiError, Forbidden, NotFound
 
 ROLES = ("bureau-admin", "consultant", "client")
 TOKEN_PREFIX = "ek_"
-MIN_PASSWORD_LENGTH = 8
 # werkzeug's hashing method; tests may choose a cheaper one.
 PASSWORD_METHOD = "scrypt"
 
@@ -28,9 +28,6 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method=PASSWORD_METHOD)
 
 
-def _check_password_text(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise EkonomiError(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.", code="bad_request")
 
 
 def get_user(session: Session, email: str) -> m.User:
@@ -55,12 +52,10 @@ def add_user(
 ) -> m.User:
     """A new user.  Bureau staff belong to a bureau; a client user is given
     access to ``company`` (view reports, and the rights asked for)."""
-    email = email.strip().lower()
-    if "@" not in email:
-        raise EkonomiError(f"{email!r} is not an e-mail address.", code="bad_request")
+    email = normalize_email(email)
     if role not in ROLES:
         raise EkonomiError(f"The role must be one of {', '.join(ROLES)}, not {role!r}.", code="bad_request")
-    _check_password_text(password)
+    check_password(password, email)
     if session.exec(select(m.User).where(m.User.email == email)).first():
         raise EkonomiError(f"A user {email} already exists.", code="conflict")
     if role != "client" and bureau is None:
@@ -124,7 +119,7 @@ def revoke_access(session: Session, user: m.User, company: m.Company) -> bool:
 def set_password(session: Session, user: m.User, password: str) -> None:
     """A new password; it ends the user's web sessions everywhere (a thief's
     copy of a session cookie must not outlive the password it came with)."""
-    _check_password_text(password)
+    check_password(password, user.email)
     user.password_hash = hash_password(password)
     end_sessions(session, user)
 
@@ -136,7 +131,7 @@ def end_sessions(session: Session, user: m.User) -> None:
     session.add(user)
 
 
-def check_password(user: m.User, password: str) -> bool:
+def is_password(user: m.User, password: str) -> bool:
     """Whether ``password`` is the user's (a password change asks for it)."""
     from werkzeug.security import check_password_hash
 
