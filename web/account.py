@@ -12,6 +12,7 @@ from ekonomi.core.errors import EkonomiError
 
 from . import sessions
 from .access import user
+from .errors import Problem
 from .services import db, writes
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -20,7 +21,31 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 @bp.get("/")
 @login_required
 def index() -> Any:
-    return render_template("account.html", me=user())
+    from ekonomi.core.books.users import list_tokens
+
+    me = user()
+    return render_template("account.html", me=me, tokens=[t for t, _ in list_tokens(db(), me)])
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["GET", "POST"])
+@writes
+@login_required
+def revoke_token(token_id: int) -> Any:
+    """Asks first (GET), revokes on the confirming POST; another user's
+    token is as unknown as a missing one."""
+    from ekonomi.core.books import models as m
+    from ekonomi.core.books.users import revoke_token as core_revoke
+
+    me = user()
+    token = db().get(m.ApiToken, token_id)
+    if token is None or token.user_id != me.id:
+        raise Problem(404, "Ingen sådan API-token finns.")
+    if request.method == "GET":
+        return render_template("account_revoke.html", token=token)
+    core_revoke(db(), token_id, me)
+    db().commit()
+    flash(f"API-token {token.name or token_id} är återkallad och fungerar inte längre.")
+    return redirect(url_for("account.index"))
 
 
 @bp.post("/password")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ekonomi.core.cli import State, _database_option, fail
+from ekonomi.core.cli import State, _database_option, emit_json, fail, refuse
 from ekonomi.core.errors import EkonomiError
 
 if TYPE_CHECKING:
@@ -214,6 +214,54 @@ def tokens_create(state: State, email: str, name: str) -> None:
         except EkonomiError as exc:
             fail(exc.message)
     click.echo(token)
+
+
+@tokens.command("list")
+@click.option("--email", default=None, help="Only this user's tokens.")
+@click.option("--json", "as_json", is_flag=True)
+@_database_option
+@click.pass_obj
+def tokens_list(state: State, email: str | None, as_json: bool) -> None:
+    """The API tokens, newest first (never their text: it is not kept)."""
+    from sqlmodel import Session
+
+    from ekonomi.core.books.users import get_user, list_tokens, token_json
+
+    with Session(state.engine()) as session:
+        try:
+            items = [token_json(t, u) for t, u in list_tokens(session, get_user(session, email) if email else None)]
+        except EkonomiError as exc:
+            refuse(exc, as_json)
+    if as_json:
+        emit_json({"items": items})
+        return
+    for item in items:
+        used = item["last_used_at"] or "never used"
+        click.echo(f"{item['id']:>5}  {item['email']}  {item['name'] or '-'}  created {item['created_at']}  last used {used}")
+
+
+@tokens.command("revoke")
+@click.argument("token_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@_database_option
+@click.pass_obj
+def tokens_revoke(state: State, token_id: int, as_json: bool) -> None:
+    """Revoke the token with this id (from `ekonomi tokens list`); requests
+    that send it are refused from now on."""
+    from sqlmodel import Session
+
+    from ekonomi.core.books.users import revoke_token
+
+    with Session(state.writer()) as session:
+        try:
+            revoke_token(session, token_id)
+            session.commit()
+        except EkonomiError as exc:
+            refuse(exc, as_json)
+    if as_json:
+        emit_json({"id": token_id, "revoked": True})
+    else:
+        click.echo(f"revoked token {token_id}")
 
 
 # ---------------------------------------------------------------------------

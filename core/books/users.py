@@ -159,6 +159,35 @@ def create_token(session: Session, user: m.User, name: str = "") -> str:
     return token
 
 
+def list_tokens(session: Session, user: m.User | None = None) -> list[tuple[m.ApiToken, m.User]]:
+    """The tokens (of ``user``, or everyone's) with their owners, newest first."""
+    stmt = select(m.ApiToken, m.User).join(m.User, m.User.id == m.ApiToken.user_id)  # type: ignore[arg-type]
+    if user is not None:
+        stmt = stmt.where(m.ApiToken.user_id == user.id)
+    return [(t, u) for t, u in session.exec(stmt.order_by(m.ApiToken.id.desc()))]  # type: ignore[union-attr]
+
+
+def revoke_token(session: Session, token_id: int, user: m.User | None = None) -> m.ApiToken:
+    """Delete a token (of ``user``, when given), so the next request that
+    sends it is refused; NotFound when there is no such token."""
+    row = session.get(m.ApiToken, token_id)
+    if row is None or (user is not None and row.user_id != user.id):
+        raise NotFound(f"No API token {token_id}.")
+    session.delete(row)
+    return row
+
+
+def token_json(token: m.ApiToken, owner: m.User) -> dict[str, object]:
+    """A token as ``ekonomi tokens list --json`` shows it (never its text)."""
+    return {
+        "id": token.id,
+        "email": owner.email,
+        "name": token.name,
+        "created_at": token.created_at.isoformat() if token.created_at else None,
+        "last_used_at": token.last_used_at.isoformat() if token.last_used_at else None,
+    }
+
+
 def token_sha256(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
