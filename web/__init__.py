@@ -34,6 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .access import menu
     from .errors import init_errors
     from .extensions import csrf
+    from .headers import init_headers
     from .throttle import init_throttle
     from .uploads import log_too_large
 
@@ -79,6 +80,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.exempt(api.bp)  # the API checks CSRF itself for cookie sessions
     _register_plugin_routes(app)
     init_throttle(app)
+    init_headers(app)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.jinja_env.filters.update(services.template_filters())
     app.context_processor(lambda: {"menu": menu(), "other_title": OTHER_TITLE})
