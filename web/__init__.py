@@ -34,8 +34,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .access import menu
     from .errors import init_errors
     from .extensions import csrf
-    from .headers import init_headers
-    from .throttle import init_throttle
     from .uploads import log_too_large
 
     app = Flask(__name__, instance_path=str(settings.instance_path()))
@@ -79,12 +77,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(account.bp)
     csrf.exempt(api.bp)  # the API checks CSRF itself for cookie sessions
     _register_plugin_routes(app)
-    init_throttle(app)
-    init_headers(app)
+    _harden(app)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.jinja_env.filters.update(services.template_filters())
     app.context_processor(lambda: {"menu": menu(), "other_title": OTHER_TITLE})
     return app
+
+
+def _harden(app: Flask) -> None:
+    """Throttling and security headers, once every route is in."""
+    from .headers import init_headers
+    from .throttle import init_throttle
+
+    init_throttle(app)
+    init_headers(app)
 
 
 def _register_plugin_routes(app: Flask) -> None:
