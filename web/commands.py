@@ -1,7 +1,8 @@
 """The web app's commands: ``serve``, ``demo``, ``bureaus add``, ``users add``,
 ``users grant``/``revoke`` and ``tokens create``/``list``/``revoke``.
-``ekonomi.core.cli`` calls ``register(cli)`` on every start, so this module imports nothing heavy at module level (no Flask, no
-database): each command imports what it needs when it runs.
+``ekonomi.core.cli`` calls ``register(cli)`` on every start, so this module
+imports nothing heavy at module level (no Flask, no database): each command
+imports what it needs when it runs.
 """
 
 from __future__ import annotations
