@@ -103,3 +103,11 @@ def test_the_counters_go_to_redis_when_configured(database_url, pm, engine, monk
         for a in apps:
             a.extensions["ekonomi"].runner.shutdown()
             a.extensions["ekonomi"].engine.dispose()
+
+
+def test_the_openapi_description_names_the_429(client):
+    described = client.get("/api/v1/openapi.json").get_json()
+    for path, operations in described["paths"].items():
+        for method, operation in operations.items():
+            if isinstance(operation, dict) and "responses" in operation:
+                assert "429" in operation["responses"], (method, path)
