@@ -36,6 +36,7 @@ STATUS_OF_CODE = {
     "conflict": 409,
     "file_too_large": 413,
     "insufficient_storage": 507,
+    "too_many_requests": 429,
 }
 CODE_OF_STATUS = {
     400: "bad_request",
@@ -46,6 +47,7 @@ CODE_OF_STATUS = {
     409: "conflict",
     413: "file_too_large",
     507: "insufficient_storage",
+    429: "too_many_requests",
 }
 TITLES = {
     400: "Felaktig begäran",
@@ -56,6 +58,7 @@ TITLES = {
     409: "Det går inte just nu",
     413: "Filen är för stor",
     507: "Servern har inte plats",
+    429: "För många försök",
     500: "Något gick fel",
 }
 
@@ -110,6 +113,15 @@ def _over_the_limit() -> bool:
     return limit is None or length is None or length > limit
 
 
+def too_many_message() -> str:
+    """A throttled request (web/throttle.py): the API speaks English."""
+    if wants_json():
+        return "Too many requests; wait a while and try again (see Retry-After)."
+    if request.endpoint == "auth.login":
+        return "För många inloggningsförsök. Vänta en stund och försök igen."
+    return "För många förfrågningar. Vänta en stund och försök igen."
+
+
 def init_errors(app: Flask, on_too_large: Callable[[str], None]) -> None:
     """``on_too_large(message)`` logs an upload refused for its size."""
     @app.errorhandler(Problem)
@@ -133,6 +145,8 @@ def init_errors(app: Flask, on_too_large: Callable[[str], None]) -> None:
             message = "Formuläret har gått ut eller saknar CSRF-token. Ladda om sidan och försök igen."
         elif status == 404:
             message = "Det finns ingenting här."
+        elif status == 429:
+            message = too_many_message()
         else:
             message = exc.description or TITLES.get(status, "Fel")
         return _answer(Problem(status, message))

@@ -51,6 +51,7 @@ SOURCE = {"name": "source", "in": "path", "required": True, "schema": {"type": "
 UNAUTHORIZED = _error("Not signed in: no session and no valid bearer token (code unauthorized)")
 FORBIDDEN = _error("The company is reachable but the user lacks the right (code forbidden)")
 NOT_FOUND = _error("No such company or import, or the user cannot reach it (code not_found)")
+TOO_MANY = _error("Throttled: too many calls with this token or from this address (code too_many_requests); wait Retry-After seconds")
 BAD_REQUEST = _error("Invalid request (code bad_request); a cookie session without X-CSRFToken on an unsafe method")
 
 
@@ -79,6 +80,8 @@ def spec(max_upload_mb: int = 512) -> dict[str, Any]:
     api.components.schema("SourceConfigChange", SOURCE_CONFIG_CHANGE)
     for path, operations in _paths(max_upload_mb).items():
         parameters = operations.pop("parameters", None)
+        for operation in operations.values():  # web/throttle.py limits the whole API
+            operation["responses"].setdefault("429", TOO_MANY)
         api.path(path=path, operations=operations, parameters=parameters)
     return api.to_dict()
 

@@ -80,6 +80,9 @@ class User(SQLModel, table=True):
     bureau_id: Optional[int] = Field(default=None, foreign_key="bureau.id")
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+    # Stored in each web session at sign-in; raising it ends every session
+    # the user has (sign-out, "Logga ut överallt", a new password).
+    session_generation: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class CompanyAccess(SQLModel, table=True):
