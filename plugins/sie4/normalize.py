@@ -205,7 +205,7 @@ class SieNormalizer:
             self.checksum.parts.append(checksum_bytes(fields))
         kind = ROW_KIND.get(label)
         if kind is not None:
-            self.vouchers.row(fields, kind)
+            self.vouchers.row(fields, kind, s)
             return None
         return self._record(label, fields)
 
