@@ -10,6 +10,7 @@ from the file store (``ImportRun.stored_path``).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import shutil
 import threading
@@ -63,7 +64,7 @@ class ThreadRunner:
 
     def submit(self, req: ImportRequest) -> int:
         if req.file is not None:
-            req = ImportRequest(req.company, keep_input(req.file), req.source, req.started_by, req.user_id)
+            req = dataclasses.replace(req, file=keep_input(req.file))
         import_id = submit(self.engine, self.pm, req)
         if req.file is not None:
             with writer(self.engine).begin() as conn:
