@@ -19,10 +19,17 @@ from .errors import Problem
 from .services import services
 
 
-def submit_upload(company: m.Company, upload: FileStorage | None, source: str | None, who: m.User) -> int:
-    """Queue the import of ``upload``; returns the import id.  The file is
-    copied into the file store by the runner; refusals (not a SIE file,
-    source not active, no right) are logged by the core and raised here."""
+def submit_upload(
+    company: m.Company,
+    upload: FileStorage | None,
+    source: str | None,
+    who: m.User,
+    dry_run: bool = False,
+    confirmed: bool = False,
+) -> int:
+    """Queue the import (or preview) of ``upload``; returns the import id.
+    The file is copied into the file store by the runner; refusals (not a
+    SIE file, source not active, no right) are logged by the core and raised here."""
     if upload is None or not upload.filename:
         raise Problem(400, "Välj en fil att importera (fältet \"file\").")
     filename = Path(upload.filename.replace("\\", "/")).name[:200] or "upload"
@@ -45,6 +52,8 @@ def submit_upload(company: m.Company, upload: FileStorage | None, source: str | 
                     source=source,
                     started_by=f"user:{who.email}",
                     user_id=who.id,
+                    dry_run=dry_run,
+                    confirmed=confirmed,
                 )
             )
         except EkonomiError as exc:
@@ -60,6 +69,15 @@ def submit_upload(company: m.Company, upload: FileStorage | None, source: str | 
     finally:
         try:
             os.unlink(tmp)
+        except OSError:
+            pass
+
+
+def forget_input(run: m.ImportRun) -> None:
+    """Remove the kept input of a preview once nothing will import it."""
+    if run.dry_run and run.stored_path:
+        try:
+            os.unlink(run.stored_path)
         except OSError:
             pass
 

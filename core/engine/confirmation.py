@@ -6,8 +6,8 @@ reasons as issues.  A preview lists the same reasons.
 The reasons, each with a stable code:
 
 * ``import.confirm.company``: the data names no organisation number, and the
-  company it names is not this one (an orgnr that differs is an error of
-  LedgerChecks, confirmed or not);
+  company it names is not this one (data that names neither cannot be
+  judged; an orgnr that differs is an error of LedgerChecks, confirmed or not);
 * ``import.confirm.other_writer``: it replaces a fiscal year whose stored
   data another source, or another program (SIE ``#PROGRAM``), wrote;
 * ``import.confirm.vouchers_removed``: it leaves a fiscal year with fewer
@@ -48,12 +48,8 @@ class Reason:
 def reasons(company_name: str, in_file: Company | None, source: str, years: list[YearImpact]) -> list[Reason]:
     """Why this import needs a confirmation; empty when it does not."""
     found = []
-    if in_file is not None and normalize_orgnr(in_file.orgnr) is None and not same_name(in_file.name, company_name):
-        if in_file.name:
-            message = f'The data names no organisation number, and its company "{in_file.name}" is not "{company_name}".'
-        else:
-            message = "The data names neither an organisation number nor a company."
-        found.append(Reason(COMPANY, message))
+    if in_file is not None and in_file.name and normalize_orgnr(in_file.orgnr) is None and not same_name(in_file.name, company_name):
+        found.append(Reason(COMPANY, f'The data names no organisation number, and its company "{in_file.name}" is not "{company_name}".'))
     program = in_file.program if in_file is not None else None
     for year in years:
         if not (year.replaced and year.had_data):
@@ -71,10 +67,10 @@ def reasons(company_name: str, in_file: Company | None, source: str, years: list
     return found
 
 
-def same_name(in_file: str | None, company: str) -> bool:
+def same_name(in_file: str, company: str) -> bool:
     """Company names alike but for case, punctuation, word order and the
     company form written out ("Exempel Aktiebolag" is "exempel ab")."""
-    return bool(in_file) and _words(in_file or "") == _words(company)
+    return _words(in_file) == _words(company)
 
 
 def _words(name: str) -> list[str]:

@@ -190,6 +190,7 @@ def submit(engine: Engine, pm: PluginManager, req: ImportRequest) -> int:
                 rules.check_can_import(session, session.get(m.User, req.user_id), company)
         except EkonomiError as exc:
             run.source = run.source or "unknown"
+            run.dry_run = False  # a refused file is in the log, previewed or not
             if req.file is not None and req.file.path.is_file():
                 run.sha256 = sha256_of(req.file.path)  # which file was refused
             exc.import_id = runlog.log_refused(session, run, exc)  # type: ignore[attr-defined]

@@ -20,16 +20,23 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ADD/DROP COLUMN, not a batch: SQLite's batch mode copies the table,
+# and import_issue's foreign key refuses the drop of the old import_run.
+def _columns() -> list[sa.Column]:
+    return [
+        sa.Column("dry_run", sa.Boolean(), nullable=False, server_default=sa.false()),
+        sa.Column("confirmed", sa.Boolean(), nullable=False, server_default=sa.false()),
+        sa.Column("program", sa.String(), nullable=True),
+        sa.Column("program_version", sa.String(), nullable=True),
+        sa.Column("preview", sa.Text(), nullable=True),
+    ]
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("import_run") as batch_op:
-        batch_op.add_column(sa.Column("dry_run", sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch_op.add_column(sa.Column("confirmed", sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch_op.add_column(sa.Column("program", sa.String(), nullable=True))
-        batch_op.add_column(sa.Column("program_version", sa.String(), nullable=True))
-        batch_op.add_column(sa.Column("preview", sa.Text(), nullable=True))
+    for column in _columns():
+        op.add_column("import_run", column)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("import_run") as batch_op:
-        for name in ("preview", "program_version", "program", "confirmed", "dry_run"):
-            batch_op.drop_column(name)
+    for column in reversed(_columns()):
+        op.execute(f"ALTER TABLE import_run DROP COLUMN {column.name}")  # SQLite 3.35 and PostgreSQL alike
