@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from sqlalchemy import text
 
@@ -51,7 +50,8 @@ def test_api_dry_run_answers_the_preview_and_confirm_imports(app, client):
     # Without confirm: accepted, then failed on the worker with the reasons.
     refused = imported(app, client, foreign(), "granne.se")
     assert refused["status"] == "failed"
-    assert [i["code"] for i in refused["issues"] if i["severity"] == "error"][0] == "needs_confirmation"
+    errors = [i["code"] for i in refused["issues"] if i["severity"] == "error"]
+    assert errors == ["needs_confirmation", "import.confirm.company", "import.confirm.other_writer", "import.confirm.vouchers_removed"]
     assert voucher_count(app) == 4
     # confirm=true as a form field (or a query parameter) imports it.
     r = client.post(f"/api/v1/companies/{OWN}/imports", data={"file": fake_file(foreign().encode(), "granne.se"), "confirm": "true"})

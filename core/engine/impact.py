@@ -83,7 +83,7 @@ def plan(store: Store, stored_starts: set[date], full: bool) -> list[YearImpact]
     preview): every touched year, results included; else only the stored
     years the import replaces, which is all the reasons for confirmation need."""
     replaced = store.replaced_years()
-    query: Query = lambda sql, params: store.target.read(sql, params).all()  # noqa: E731
+    query: Query = lambda sql, params: store.target.read(sql, params).all()
     years = []
     for start, fid, end in store.touched_years():
         year = YearImpact(fid, start, end, stored=start in stored_starts, replaced=fid in replaced)
@@ -98,7 +98,7 @@ def plan(store: Store, stored_starts: set[date], full: bool) -> list[YearImpact]
 def measure(conn: Any, years: list[YearImpact], year_map: dict[int, int], company_id: int, full: bool) -> None:
     """The figures after the import, read in its transaction on ``conn``
     (``year_map``: the target's temporary year ids → the real ones)."""
-    query: Query = lambda sql, params: conn.execute(text(sql), params).all()  # noqa: E731
+    query: Query = lambda sql, params: conn.execute(text(sql), params).all()
     for year in years:
         year.id = year_map.get(year.id, year.id)
         if full or year.vouchers_before:
