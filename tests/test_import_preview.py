@@ -23,16 +23,16 @@ from tests.conftest import TEST_DB
 ORGNR = "556677-8899"  # the conftest company "Exempel AB"
 
 
-def sie(program: str = "Fortnox", name: str = "Exempel AB", orgnr: str | None = ORGNR, vouchers: int = 4, amount: int = 100) -> str:
-    """A SIE 4E file of 2023: ``vouchers`` sales of ``amount`` kronor each."""
+def sie(program: str = "Fortnox", name: str = "Exempel AB", orgnr: str | None = ORGNR, vouchers: int = 4, amount: int = 100, year: int = 2023) -> str:
+    """A SIE 4E file of ``year``: ``vouchers`` sales of ``amount`` kronor each."""
     head = ["#FLAGGA 0", f'#PROGRAM "{program}" 1.0', "#FORMAT PC8", "#GEN 20240110", "#SIETYP 4", f'#FNAMN "{name}"']
     if orgnr:
         head.append(f"#ORGNR {orgnr}")
-    head += ["#RAR 0 20230101 20231231", '#KONTO 1930 "Bank"', '#KONTO 3010 "Sales"', "#IB 0 1930 0.00"]
+    head += [f"#RAR 0 {year}0101 {year}1231", '#KONTO 1930 "Bank"', '#KONTO 3010 "Sales"', "#IB 0 1930 0.00"]
     head.append(f"#UB 0 1930 {vouchers * amount}.00")
     head.append(f"#RES 0 3010 -{vouchers * amount}.00")
     for i in range(1, vouchers + 1):
-        head += [f'#VER A {i} 202302{i % 28 + 1:02d} "Sale {i}"', "{", f"#TRANS 1930 {{}} {amount}.00", f"#TRANS 3010 {{}} -{amount}.00", "}"]
+        head += [f'#VER A {i} {year}02{i % 28 + 1:02d} "Sale {i}"', "{", f"#TRANS 1930 {{}} {amount}.00", f"#TRANS 3010 {{}} -{amount}.00", "}"]
     return "\n".join(head) + "\n"
 
 
@@ -302,3 +302,25 @@ def test_cli_dry_run_json_and_yes(database_url, engine, pm, company, tmp_path):
 
     log = json.loads(runner.invoke(cli, [*base, "log", "--company", ORGNR, "--json"]).stdout)
     assert [r["status"] for r in log] == ["succeeded", "failed", "succeeded"]  # no previews in the log
+
+
+def test_a_sync_of_the_active_integration_needs_no_confirmation(engine, pm, company, tmp_path):
+    """Choosing the integration as the company's source was the decision
+    that its data replaces what files brought; a sync has no one to ask."""
+    from sqlmodel import Session
+
+    from ekonomi.core.books.rules import get_company, set_source_enabled, switch_source
+    from tests.web_support import FakeIntegrationPlugin
+
+    pm.register(FakeIntegrationPlugin(), name="fakeint", builtin=True)
+    first = do(engine, pm, write(tmp_path, sie(year=2024), "2024.se"))
+    assert first["status"] == "succeeded", first["issues"]
+    with Session(engine) as session:
+        comp = get_company(session, ORGNR)
+        set_source_enabled(session, comp, "fakeint", True)
+        switch_source(session, pm, comp, "fakeint", actor="test")
+        session.commit()
+    preview = run_import(engine, pm, ImportRequest(company=ORGNR, source="fakeint", dry_run=True))
+    assert preview["years"][0]["action"] == "replaced" and preview["years"][0]["vouchers_after"] == 1
+    assert preview["needs_confirmation"] == []
+    assert run_import(engine, pm, ImportRequest(company=ORGNR, source="fakeint"))["status"] == "succeeded"

@@ -15,6 +15,10 @@ The reasons, each with a stable code:
 
 All come from the figures of impact.py and the company record of the input:
 counts, never a pass over the vouchers.
+
+A sync of the company's integration is not held to them: choosing that
+source (rule 1, logged) is the decision that its data replaces the books,
+and a sync has no one to ask (it runs at login and on "Uppdatera").
 """
 
 from __future__ import annotations
@@ -45,9 +49,11 @@ class Reason:
         return {"code": self.code, "message": self.message, "fiscal_year": year}
 
 
-def reasons(company_name: str, in_file: Company | None, source: str, years: list[YearImpact]) -> list[Reason]:
-    """Why this import needs a confirmation; empty when it does not."""
-    found = []
+def reasons(company_name: str, in_file: Company | None, source: str, kind: str, years: list[YearImpact]) -> list[Reason]:
+    """Why this import (of a source of this ``kind``) needs a confirmation; empty when it does not."""
+    found: list[Reason] = []
+    if kind == "integration":
+        return found
     if in_file is not None and in_file.name and normalize_orgnr(in_file.orgnr) is None and not same_name(in_file.name, company_name):
         found.append(Reason(COMPANY, f'The data names no organisation number, and its company "{in_file.name}" is not "{company_name}".'))
     program = in_file.program if in_file is not None else None

@@ -398,7 +398,7 @@ def _run(
         if issues.errors:
             raise ImportRejected()
         ctx.progress("store", 0, None)
-        _commit(store, ctx, run, issues, outcome, sha256)
+        _commit(store, ctx, run, source.kind, issues, outcome, sha256)
         outcome.status = "succeeded"  # the block's end committed it
     except _Previewed as done:  # rolled back
         outcome.status, outcome.preview = "previewed", done.preview
@@ -411,6 +411,7 @@ def _commit(
     store: Store,
     ctx: ImportContext,
     run: QueuedRun,
+    kind: str,
     issues: runlog.IssueLog,
     outcome: runlog.Outcome,
     sha256: Callable[[], str | None],
@@ -425,7 +426,7 @@ def _commit(
         outcome.sha256 = sha256()
         outcome.fiscal_years, outcome.counts = summary.fiscal_years, summary.counts
         impact.measure(conn, years, store.target.year_map, run.company_id, full=run.dry_run)
-        reasons = confirmation.reasons(run.company_name or "", store.company, ctx.source, years)
+        reasons = confirmation.reasons(run.company_name or "", store.company, ctx.source, kind, years)
         if run.dry_run:
             raise _Previewed(_preview_json(store, years, reasons))
         if reasons and not run.confirmed:
