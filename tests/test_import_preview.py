@@ -95,6 +95,8 @@ def test_another_companys_file_needs_confirmation(engine, pm, company, tmp_path,
 
     done = do(engine, pm, foreign, confirmed=True)
     assert done["status"] == "succeeded"
+    confirmed = [i for i in done["issues"] if i["code"] == "import.confirm.company"]
+    assert confirmed and confirmed[0]["severity"] == "warning"  # the log keeps what was confirmed
     assert len({(s, n) for s, n, *_ in books(engine)}) == 3
 
 

@@ -434,6 +434,8 @@ def _commit(
             issues.add(Issue(Severity.ERROR, NeedsConfirmation.code, message))
             issues.extend(Issue(Severity.ERROR, r.code, r.message) for r in reasons)
             raise NeedsConfirmation(message)
+        # Confirmed: the log keeps what the user confirmed.
+        issues.extend(Issue(Severity.WARNING, r.code, f"Confirmed by the user: {r.message}") for r in reasons)
         runlog.finish(conn, run.import_id, replace(outcome, status="succeeded"), issues)
 
 
