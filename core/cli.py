@@ -345,14 +345,19 @@ def import_(state: State, file: Path, company: str, source: str | None, dry_run:
     from .context import FileInput
     from .oneshot import tune_gc_for_one_batch
     from .engine.pipeline import ImportRequest, run_import
+    from .engine.recovery import settle_orphans
 
     tune_gc_for_one_batch()
     bar = _Bar()
     req = ImportRequest(company=company, file=FileInput(file.resolve(), file.name), source=source, dry_run=dry_run, confirmed=yes)
     try:
-        result = run_import(state.engine(), _pm(), req, progress=bar)
+        engine = state.engine()
+        settle_orphans(engine, rerun_queued=False)  # a killed import of this host is not left 'running'
+        result = run_import(engine, _pm(), req, progress=bar)
     except EkonomiError as exc:
         result = _failed_result(company, source, exc)
+    except Exception as exc:  # the database went away, say: the JSON is still printed
+        result = _failed_result(company, source, EkonomiError(f"The import stopped: {type(exc).__name__}: {exc}", code="import.crashed"))
     finally:
         bar.close()
     if as_json:

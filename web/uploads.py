@@ -74,12 +74,18 @@ def submit_upload(
 
 
 def forget_input(run: m.ImportRun) -> None:
-    """Remove the kept input of a preview once nothing will import it."""
-    if run.dry_run and run.stored_path:
+    """Remove the kept input of a preview once nothing will import it
+    (core/engine/retention.py removes those of previews never decided)."""
+    from ekonomi.core.books.db import writer
+    from ekonomi.core.engine.runlog import forget_inputs
+
+    if run.dry_run and run.stored_path and run.id is not None:
         try:
             os.unlink(run.stored_path)
         except OSError:
             pass
+        with writer(services().engine).begin() as conn:
+            forget_inputs(conn, [run.id])
 
 
 # The views that take an upload: a refusal there belongs in the import log.

@@ -26,6 +26,7 @@ from ..context import FileInput
 from ..books.db import writer
 from . import runlog
 from .pipeline import ImportRequest, execute, submit
+from .retention import prune_inputs
 from .plugins import PluginManager
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,9 @@ class JobRunner(Protocol):
 
     def wait(self, import_id: int, timeout: float | None = None) -> None:
         """Block until the import has finished (tests, the CLI)."""
+
+    def resume(self, import_ids: list[int]) -> None:
+        """Run queued imports this process has claimed (recovery.settle_orphans)."""
 
 
 def keep_input(file: FileInput) -> FileInput:
@@ -65,16 +69,28 @@ class ThreadRunner:
     def submit(self, req: ImportRequest) -> int:
         if req.file is not None:
             req = dataclasses.replace(req, file=keep_input(req.file))
-        import_id = submit(self.engine, self.pm, req)
+        try:
+            import_id = submit(self.engine, self.pm, req)
+        except BaseException:  # refused: nothing will read the copy
+            if req.file is not None:
+                req.file.path.unlink(missing_ok=True)
+            raise
         if req.file is not None:
             with writer(self.engine).begin() as conn:
                 runlog.keep_input(conn, import_id, str(req.file.path))
+        self._start(import_id)
+        return import_id
+
+    def resume(self, import_ids: list[int]) -> None:
+        for import_id in import_ids:
+            self._start(import_id)
+
+    def _start(self, import_id: int) -> None:
         future = self.pool.submit(self._run, import_id)
         with self._guard:
             self.futures[import_id] = future
         # Forget it once done (at once, if it already is).
         future.add_done_callback(lambda _: self._forget(import_id))
-        return import_id
 
     def _forget(self, import_id: int) -> None:
         with self._guard:
@@ -83,6 +99,7 @@ class ThreadRunner:
     def _run(self, import_id: int) -> None:
         try:
             execute(self.engine, self.pm, import_id)
+            prune_inputs(self.engine)
         except Exception:  # execute logs its own failures; this is a last guard
             log.exception("background import %s failed", import_id)
 

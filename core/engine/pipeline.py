@@ -296,8 +296,7 @@ def execute(
         reporter.close()
     if outcome.status != "succeeded":
         outcome.sha256 = sha256()
-        with writer(engine).begin() as conn:
-            runlog.finish(conn, import_id, outcome, issues)
+        runlog.finish_failed(engine, import_id, outcome, issues)
     result = runlog.load(engine, import_id).as_json()
     if not run.dry_run:  # a preview is not an import: observers hear nothing of it
         pm.emit(Event("import_finished" if outcome.status == "succeeded" else "import_failed", run.orgnr, import_id, run.started_by, result))

@@ -152,7 +152,12 @@ class Store:
         and UnknownRecord have nothing to store."""
         handler = self._handlers.get(type(rec))
         if handler is not None:
-            handler(rec)
+            try:
+                handler(rec)
+            except OverflowError as exc:  # an amount in öre beyond a BIGINT: the source's data, not a crash
+                line = getattr(rec, "line", None)
+                where = f" (line {line})" if line else ""
+                raise EkonomiError(f"An amount{where} is too large to be stored: {exc}.", code="import.amount_too_large") from exc
 
     def _attachment(self, rec: r.Attachment) -> None:
         self.attachments.append(rec)

@@ -8,6 +8,7 @@ and calls ``plain_date``, ``row_date`` and ``object_list`` for new ones.
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -21,6 +22,16 @@ from .lexer import Field
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 ObjectList = tuple[tuple[int, str], ...]
 OBJ_PAIR = re.compile(rb'([0-9]+)[ \t]+"([^"]*)"')  # in a simple object list
+# An amount has at most 13 digits of kronor (|amount| < 10^13 kr): what real
+# books hold, and sums of integer öre stay far inside 64 bits.
+AMOUNT_DIGITS = 13
+_NO_CONTROL = {c: None for c in [*range(9), *range(10, 32), 127]}  # what SIE forbids in a text (lexer.CONTROL)
+
+
+def max_field() -> int:
+    """The longest text field, in bytes (``EKONOMI_SIE_MAX_FIELD_KB``, 64 KB by
+    default, 4 KB at least: the C block reader leaves longer ones to Python)."""
+    return max(4, int(os.environ.get("EKONOMI_SIE_MAX_FIELD_KB", "64"))) * 1024
 
 
 class FieldReader:
@@ -33,11 +44,19 @@ class FieldReader:
         self.objects: dict[bytes, tuple[ObjectList, bytes]] = {b"": ((), b"")}  # inner bytes -> (pairs, #KSUMMA bytes)
         self.dates: dict[bytes, date | None] = {}
         self.decoded_objects = False  # an object list's ids went through the decoder
+        self.max_field = max_field()
+        self.dimensions_used: dict[int, int] = {}  # in object lists: dimension -> first line
+        self.odd_accounts: dict[str, int] = {}  # a non-numeric account used in a voucher or balance -> first line
 
     def text(self, value: Field) -> str:
         if type(value) is not bytes:
             value = b" ".join(value)
-        return value.decode("ascii") if value.isascii() else self.decoder.decode(value, self.issues.line)
+        if len(value) > self.max_field:
+            kb = self.max_field // 1024
+            self.issues.add(ERROR, "sie.field.too_long", f"A field of {len(value) // 1024} KB is longer than the {kb} KB a SIE field may be; it is cut there.")
+            value = value[: self.max_field]
+        text = value.decode("ascii") if value.isascii() else self.decoder.decode(value, self.issues.line)
+        return text if text.isprintable() else text.translate(_NO_CONTROL)  # the lexer warned
 
     def _shown(self, value: Field) -> str:
         return repr(self.text(value) if type(value) is bytes else "an object list")
@@ -75,7 +94,10 @@ class FieldReader:
         if type(value) is bytes and value:
             body = value[1:] if value[0] == 0x2D else value  # '-'
             if body.isdigit() or (body.count(b".") == 1 and body.replace(b".", b"").isdigit() and body[-1] != 0x2E):
-                return Decimal(value.decode("ascii"))
+                if len(body.split(b".")[0].lstrip(b"0")) <= AMOUNT_DIGITS:
+                    return Decimal(value.decode("ascii"))
+                self.issues.add(ERROR, "sie.amount.too_large", f"The {what} {self._shown(value)} is beyond what books hold (at most 13 digits of kronor).")
+                return None
         self.issues.add(ERROR, "sie.amount.invalid", f"The {what} {self._shown(value)} is not an amount (like -1250.00).")
         return None
 
@@ -99,9 +121,14 @@ class FieldReader:
         self.issues.add(ERROR, "sie.field.invalid", f"The {what} {self.text(value) if type(value) is bytes else '{…}'!r} is not a whole number.")
         return None
 
-    def account(self, value: Field) -> str | None:
+    def account(self, value: Field, used: bool = True) -> str | None:
+        """An account number; one that is not numeric (as SIE requires) is
+        noted where it is ``used`` (a voucher row, a balance): end_rules decide."""
         if type(value) is bytes and value:
-            return value.decode("ascii") if value.isascii() else self.text(value)
+            acc = value.decode("ascii") if value.isascii() else self.text(value)
+            if used and not value.isdigit():
+                self.odd_accounts.setdefault(acc, self.issues.line)
+            return acc
         self.issues.add(ERROR, "sie.field.missing", "The account number is missing.")
         return None
 
@@ -120,7 +147,12 @@ class FieldReader:
                 issue(WARNING, "sie.objects.invalid", f"{self.text(dim)!r} in an object list is not a dimension number; that pair is ignored.")
                 continue
             pairs.append((int(dim), self.text(value[i + 1])))
+        self.used_in(pairs, self.issues.line)
         return tuple(pairs)
+
+    def used_in(self, pairs: ObjectList | list[tuple[int, str]], line: int) -> None:
+        for d, _ in pairs:
+            self.dimensions_used.setdefault(d, line)
 
     def object_list(self, inner: bytes, line: int) -> tuple[ObjectList, bytes]:
         """The inside of a simple object list (``1 "10" 6 "P1"``) on ``line``:
@@ -130,6 +162,7 @@ class FieldReader:
             self.decoded_objects = True  # the cache then saves decoder decisions
         pairs = OBJ_PAIR.findall(inner)
         result = (tuple((int(d), self.text(o)) for d, o in pairs), b"".join(d + o for d, o in pairs))
+        self.used_in(result[0], line)
         if len(self.objects) < 100_000:
             self.objects[inner] = result
         return result

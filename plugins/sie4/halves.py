@@ -95,6 +95,8 @@ def _first_ver(f: Any) -> int | None:
         if m is not None:
             return start + m.start()
         rest = data[cut:]
+        if len(rest) > _WINDOW:  # a header line this long: read in one pass (the reader stops at it)
+            return None
     return None
 
 
@@ -164,6 +166,8 @@ def _read_second_half(path: Path, filename: str, header_end: int, split: int, ta
     reader.issues.pending.clear()
     vers0 = reader.label_counts.get("#VER", 0)
     once0 = set(reader.issues.once_keys)
+    fields = reader.fields
+    odd0, dims0 = dict(fields.odd_accounts), dict(fields.dimensions_used)
     dec = reader.decoder
     dec0 = (dict(dec.counts), dict(dec.first_line), dec.replacement_lines, dec.mojibake_lines)
     # From here every decision is checked for depending on the prior; a
@@ -202,6 +206,8 @@ def _read_second_half(path: Path, filename: str, header_end: int, split: int, ta
         "once": reader.issues.once_keys - once0,
         "decoder": _decoder_added(dec, *dec0),
         "crc": (ck._crc, ck.length),
+        "odd_accounts": {acc: line for acc, line in fields.odd_accounts.items() if acc not in odd0},
+        "dimensions": {d: line for d, line in fields.dimensions_used.items() if d not in dims0},
         "ledger": ledger.export_state(),
         "issues": (issues.issues, issues.per_code),
     }
@@ -268,6 +274,10 @@ def merge(reader: SieNormalizer, ledger: LedgerChecks, issues: Any, half: dict[s
     st.movements.update(mov)
     reader.label_counts["#VER"] = reader.label_counts.get("#VER", 0) + half["ver_count"]
     reader.issues.once_keys |= half["once"]
+    for acc, line in half["odd_accounts"].items():
+        reader.fields.odd_accounts.setdefault(acc, line)
+    for d, line in half["dimensions"].items():
+        reader.fields.dimensions_used.setdefault(d, line)
     _merge_decoder(reader.decoder, half["decoder"])
     crc, length = half["crc"]
     if length:

@@ -24,13 +24,19 @@ from .labels import BALANCE_KINDS, LABELS
 from .lexer import Field
 from .stats import Stats, Summary
 
-ERROR, WARNING = Severity.ERROR, Severity.WARNING
+ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 _COMPANY = {b"#FNAMN": "name", b"#ORGNR": "orgnr", b"#FTYP": "type", b"#FNR": "id"}
+# Reserved dimensions (spec §8.17): they exist whether or not a #DIM declares
+# them; 2 is a sub-dimension of 1.
+RESERVED_DIMENSIONS = {
+    1: ("Kostnadsställe", None), 2: ("Kostnadsbärare", 1), 6: ("Projekt", None),
+    7: ("Anställd", None), 8: ("Kund", None), 9: ("Leverantör", None), 10: ("Faktura", None),
+}  # fmt: skip
 Handler = Callable[[list[Field]], "list[Record] | None"]
 # A plain #PSALDO/#PBUDGET line (a hundred thousand in a big file).
 PERIOD_LINE = re.compile(
     rb'(#PSALDO|#PBUDGET)[ \t]+(-?[0-9]{1,9})[ \t]+([0-9]{6})[ \t]+([0-9]+)[ \t]+'
-    rb'\{((?:[ \t]*[0-9]{1,9}[ \t]+"[^"\\\s{}]*")*)[ \t]*\}[ \t]+(-?[0-9]+(?:\.[0-9]{1,2})?)(?:[ \t]+(-?[0-9]+(?:\.[0-9]+)?))?'
+    rb'\{((?:[ \t]*[0-9]{1,9}[ \t]+"[^"\\\s{}\x00-\x1f\x7f]*")*)[ \t]*\}[ \t]+(-?[0-9]{1,13}(?:\.[0-9]{1,2})?)(?:[ \t]+(-?[0-9]+(?:\.[0-9]+)?))?'
 )
 
 
@@ -51,8 +57,11 @@ class HeaderRecords:
         self.orgnr_line: int | None = None
         self.years: dict[int, FiscalYear] = {}
         self._accounts: dict[str, list] = {}  # account -> [name, type, SRU codes, unit, line]
+        self.odd_declared: dict[str, int] = {}  # a non-numeric account declared -> its line; never yielded
         self._dims: list[Dimension] = []
         self._objekt: list[DimensionObject] = []
+        self._declared: dict[tuple[int, str | None], int] = {}  # (dimension, object code or None) -> line
+        self._dims_yielded: set[int] = set()
         self._balances: list[tuple] = []  # unresolved: (kind, year index, account, amount, qty, obj, line)
         self._periods: list[tuple] = []
         # Reconciliation inputs, account -> (amount, line), by (label, year index).
@@ -87,10 +96,10 @@ class HeaderRecords:
             yield Company(c.get("name"), c.get("orgnr") or None, c.get("type"), c.get("id"), self.orgnr_line or self.company_line, program or None, version or None)
             yield from self.fiscal_years()
         for acc, (name, typ, sru, unit, line) in self._accounts.items():
-            yield Account(acc, name, typ, tuple(sru), unit, line)
+            if acc not in self.odd_declared:
+                yield Account(acc, name, typ, tuple(sru), unit, line)
         self._accounts.clear()
-        yield from self._dims
-        self._dims.clear()
+        yield from self._dimensions()
         yield from self._objekt
         self._objekt.clear()
         for kind, idx, acc, amount, qty, obj, line in self._balances:
@@ -102,6 +111,21 @@ class HeaderRecords:
         yield from self._flush_periods()
         yield from self.issues.pending
         self.issues.pending.clear()
+
+    def _dimensions(self) -> list[Dimension]:
+        """The declared dimensions buffered, and the reserved ones used (by
+        #OBJEKT or an object list) that no #DIM declared."""
+        used = dict(self.fields.dimensions_used)  # -> the first line using it
+        for number, line in [(o.dimension, o.line) for o in self._objekt] + [(d.parent, d.line) for d in self._dims if d.parent is not None]:
+            used[number] = min(line, used.get(number, line))
+        if 2 in used:
+            used.setdefault(1, used[2])
+        out = list(self._dims)
+        for d in sorted(used.keys() & RESERVED_DIMENSIONS.keys() - self._dims_yielded - {d.number for d in out}):
+            out.append(Dimension(d, *RESERVED_DIMENSIONS[d], used[d]))
+        self._dims.clear()
+        self._dims_yielded.update(d.number for d in out)
+        return out
 
     def fiscal_years(self) -> list[FiscalYear]:
         return sorted(self.years.values(), key=lambda y: -(y.index or 0))
@@ -151,6 +175,7 @@ class HeaderRecords:
         objs = shared.get(obj_b) if obj_b.isascii() else None  # non-ASCII ids go to the decoder each time
         if objs is None:
             objs = tuple([(int(d), self.fields.text(o)) for d, o in pairs])
+            self.fields.used_in(objs, line)
             if obj_b.isascii() and len(shared) < 10000:
                 shared[obj_b] = objs
         qty = Decimal(qty_b.decode("ascii")) if qty_b else None
@@ -195,6 +220,8 @@ class HeaderRecords:
         self.company[key] = self.fields.text(f[1]) if len(f) > 1 else ""
         if key == "name":
             self.company_line = self.company_line or self.issues.line
+            if not self.company[key].strip():
+                self.issues.add(WARNING, "sie.fnamn.empty", "#FNAMN is empty: SIE requires the company's name.")
         elif key == "orgnr":
             self.orgnr_line = self.issues.line
 
@@ -215,11 +242,21 @@ class HeaderRecords:
         fy = self.years[idx] = FiscalYear(start, end, idx, self.issues.line)
         return self._late([fy])
 
+    def _on_taxar(self, f: list[Field]) -> None:
+        if not (type(f[1]) is bytes and len(f[1]) == 4 and f[1].isdigit()):
+            self.issues.add(WARNING, "sie.taxar.invalid", f"#TAXAR {self.fields._shown(f[1])} is not a year (YYYY); it is ignored.")
+
+    def _declare(self, acc: str) -> None:
+        if acc.isascii() and acc.isdigit():
+            self.stats.declared_accounts.add(acc)
+        else:
+            self.odd_declared.setdefault(acc, self.issues.line)
+
     def _on_konto(self, f: list[Field]) -> list[Record] | None:
-        acc = self.fields.account(f[1])
+        acc = self.fields.account(f[1], used=False)
         if acc is None:
             return None
-        self.stats.declared_accounts.add(acc)
+        self._declare(acc)
         entry = self._accounts.get(acc)
         if entry is None:
             self._accounts[acc] = [self.fields.text(f[2]), None, [], None, self.issues.line]
@@ -228,7 +265,7 @@ class HeaderRecords:
         return self._late()
 
     def _account_entry(self, f: list[Field]) -> list | None:
-        acc = self.fields.account(f[1])
+        acc = self.fields.account(f[1], used=False)
         if acc is None:
             return None
         entry = self._accounts.get(acc)
@@ -236,7 +273,7 @@ class HeaderRecords:
             what = self.fields.text(f[0])
             self.issues.add(WARNING, "sie.account.undeclared", f"{what} refers to account {acc}, which no #KONTO declares; it is created without a name.")
             entry = self._accounts[acc] = ["", None, [], None, self.issues.line]
-            self.stats.declared_accounts.add(acc)
+            self._declare(acc)
         return entry
 
     def _on_ktyp(self, f: list[Field]) -> list[Record] | None:
@@ -258,7 +295,10 @@ class HeaderRecords:
     def _on_sru(self, f: list[Field]) -> list[Record] | None:
         entry = self._account_entry(f)
         if entry is not None:
-            entry[2].append(self.fields.text(f[2]))
+            if code := self.fields.text(f[2]).strip():
+                entry[2].append(code)
+            else:
+                self.issues.add(INFO, "sie.sru.empty", "#SRU gives no code (an empty text); the account is stored without one.")
         return self._late()
 
     def _on_dim(self, f: list[Field]) -> list[Record] | None:
@@ -266,19 +306,31 @@ class HeaderRecords:
         sub = f[0] == b"#UNDERDIM"
         d = self.fields.int(f[1], "dimension number")
         parent = self.fields.int(f[3], "parent dimension number") if sub else None
-        if d is None or (sub and parent is None):
+        if d is None or (sub and parent is None) or self._again(self.fields.text(f[0]), d, None):
             return None
+        if parent is None and d in RESERVED_DIMENSIONS:
+            parent = RESERVED_DIMENSIONS[d][1]
         self._dims.append(Dimension(d, self.fields.text(f[2]), parent, self.issues.line))
         return self._late()
+
+    def _again(self, label: str, d: int, code: str | None) -> bool:
+        """A second declaration of one dimension or object: warned; the first counts."""
+        first = self._declared.setdefault((d, code), self.issues.line)
+        if first == self.issues.line:
+            return False
+        what, kind = (f"dimension {d}", "dim") if code is None else (f"object {code!r} of dimension {d}", "objekt")
+        self.issues.add(WARNING, f"sie.{kind}.duplicate", f"{label} declares {what} again (first on line {first}); the first one counts.")
+        return True
 
     _on_underdim = _on_dim
 
     def _on_objekt(self, f: list[Field]) -> list[Record] | None:
         d = self.fields.int(f[1], "dimension number")
-        if d is None:
+        code = self.fields.text(f[2])
+        if d is None or self._again("#OBJEKT", d, code):
             return None
         self.stats.objects += 1
-        self._objekt.append(DimensionObject(d, self.fields.text(f[2]), self.fields.text(f[3]), self.issues.line))
+        self._objekt.append(DimensionObject(d, code, self.fields.text(f[3]), self.issues.line))
         return self._late()
 
     def _on_ib(self, f: list[Field]) -> list[Record] | None:

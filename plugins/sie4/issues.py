@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ekonomi.core import Issue, Severity
 
+_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 MAX_PER_CODE = 1000  # a broken million-voucher file must not print a million lines
 
 
@@ -20,6 +21,7 @@ class IssueLog:
         self.pending: list[Issue] = []
         self.once_keys: set[tuple[str, str]] = set()
         self.tallies: dict[tuple[str, str], list] = {}  # (code, key) -> [message, first line, count]
+        self.truncated = False  # the file ends inside a voucher
 
     def add(self, severity: Severity, code: str, message: str, line: int | None = None, column: int | None = 1) -> None:
         self.pending.append(Issue(severity, code, message, line if line is not None else self.line, column, self.filename))
@@ -66,5 +68,5 @@ class CappedIssues:
             if n > self.max:
                 worst = next(i.severity for i in self.issues if i.code == code)
                 out.append(Issue(worst, code, f"… and {n - self.max} more issues like this one.", None, None))
-        out.sort(key=lambda i: (i.line is None, i.line or 0))
+        out.sort(key=lambda i: (_RANK.get(i.severity, 3), i.line is None, i.line or 0))  # errors first, as at import
         return out

@@ -71,4 +71,14 @@ LABELS: dict[str, Label] = {
     )
 }
 
+def missing_field(label: Label, given: list) -> str:
+    """The mandatory field a record too short lacks, judged by shape: an
+    object list where another field belongs (or the reverse) stands in
+    for a missing field, so the name is that field's, not the last one's."""
+    for i, what in enumerate(label.fields[: label.required]):
+        if i >= len(given) or (type(given[i]) is bytes) == (what == "objects"):
+            return what
+    return label.fields[label.required - 1]
+
+
 BALANCE_KINDS = {"#IB": "opening", "#UB": "closing", "#RES": "result", "#OIB": "opening", "#OUB": "closing"}

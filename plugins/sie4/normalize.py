@@ -15,9 +15,8 @@ reading it also keeps what ``sie check`` reports (``stats``, ``summary``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Generator, Iterable, Iterator
-from itertools import chain, takewhile
+from itertools import chain
 from pathlib import Path
 
 from ekonomi.core import Record, Severity, UnknownRecord
@@ -28,20 +27,18 @@ from .encoding import FieldDecoder
 from .fields import FieldReader
 from .header import HeaderRecords
 from .issues import IssueLog
-from .labels import LABELS
+from .labels import LABELS, missing_field
 from .lexer import Field, checksum_bytes, split_fields
 from .reader import LineReader
 from .stats import Stats, Summary
 from .vouchers import ROW_KIND, VoucherBlocks
 
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
-_VER_LINE = re.compile(
-    rb'#VER[ \t]+("[^"\\]*"|[^"\s{}]+)[ \t]+("[^"\\]*"|[^"\s{}]+)[ \t]+([0-9]{8})'
-    rb'(?:[ \t]+"([^"\\]*)"(?:[ \t]+([0-9]{8})(?:[ \t]+"([^"\\]*)")?)?)?'
-)
 # Records that carry amounts or vouchers: a missing field is an error (the
 # file is not imported).  Elsewhere it only loses information: a warning.
 _STRICT = frozenset({"#IB", "#UB", "#RES", "#OIB", "#OUB", "#PSALDO", "#PBUDGET", "#VER", "#TRANS", "#RTRANS", "#BTRANS"})
+# Period records whose object list may be left out (the amount follows the account).
+_OBJECTS_OPTIONAL = frozenset({"#PSALDO", "#PBUDGET"})
 # Header records still worth reading with their trailing fields empty.
 _READ_ANYWAY = frozenset({"#PROGRAM", "#ADRESS", "#ORGNR", "#KONTO", "#OBJEKT", "#DIM"})
 
@@ -84,9 +81,16 @@ class SieNormalizer:
         """Read the bytes ``[start, end)`` (line starts), ``line`` being the number of
         the line before ``start``; returns the number of the last line read.
         ``records()`` is ``read()`` of the whole file, then ``finish()``."""
-        for data in self.reader.pieces(start, end):
+        reader = self.reader
+        if reader.overlong:  # an earlier part stopped at a line too long
+            return self._read_end(line)
+        for data in reader.pieces(start, end):
             line = yield from self._piece(data, line)
             self.checksum.flush()
+        if reader.overlong:
+            message = f"Line {line + 1} is longer than {reader.max_line // 1024} KB, which no SIE record is; the file is not read past it."
+            self.issues.add(ERROR, "sie.line.too_long", message, line + 1)
+            self.issues.truncated = True  # what was not read is not checked
         return self._read_end(line)
 
     def read_data(self, data: bytes, line: int = 0) -> Generator[Record, None, int]:
@@ -109,9 +113,7 @@ class SieNormalizer:
     def finish(self) -> Iterator[Record]:
         """The end-of-file rules, after ``read()`` of the whole file."""
         if self.vouchers.open is not None:
-            v = self.vouchers.end(unclosed=True)
-            if v is not None:
-                yield v
+            self.vouchers.cut_off(said=self.reader.overlong)
         yield from self.flush_header()
         eof.end_rules(self)
         for issue in self.issues.pending:
@@ -171,17 +173,15 @@ class SieNormalizer:
         """The reference reader, line by line; ``line`` is the number before the first."""
         pending = self.issues.pending
         header = self.header
-        plain_row, plain_period = self.vouchers.plain_row, header.plain_period
+        plain_period = header.plain_period
         for raw in lines:
             line += 1
             s = raw.strip()
             if not s:
                 continue
-            if s.startswith(b"#TRANS ") and plain_row(s, line):
-                pass
-            elif s.startswith(b"#P") and self.vouchers.open is None and not header.flushed and self.after_checksum is None and plain_period(s, line):
+            if s.startswith(b"#P") and self.vouchers.open is None and not header.flushed and self.after_checksum is None and plain_period(s, line):
                 continue
-            elif (out := self._line(s, line)) is not None:
+            if (out := self._line(s, line)) is not None:
                 yield from out
             if pending and header.flushed:
                 yield from pending
@@ -210,10 +210,7 @@ class SieNormalizer:
         return self._record(label, fields)
 
     def _split(self, s: bytes, line: int) -> list[Field]:
-        """The line's fields (a plain #VER line by ``_VER_LINE``), lexical problems as issues."""
-        if s[:5] == b"#VER " and (m := _VER_LINE.fullmatch(s)):
-            g = m.groups()
-            return [b"#VER", *(x[1:-1] if x[:1] == b'"' else x for x in g[:2]), *takewhile(lambda x: x is not None, g[2:])]
+        """The line's fields, lexical problems as issues."""
         fields, problems = split_fields(s)
         for p in problems:
             self.issues.add(WARNING, p.code, p.message, line, p.column)
@@ -238,8 +235,12 @@ class SieNormalizer:
             self.issues.once(name, INFO, "sie.label.unknown", f"{name} is not a SIE 4 label; its records are kept but not used.")
             text = self.fields.text
             return [UnknownRecord(name, tuple(text(f) if type(f) is bytes else tuple(text(x) for x in f) for f in fields[1:]), self.issues.line)]
+        if name in _OBJECTS_OPTIONAL and (len(fields) == 4 or (len(fields) > 4 and type(fields[4]) is bytes)):
+            if len(fields) > 4:  # as written by Sie4j: read as an empty list, as for #TRANS
+                self.issues.tally("sie.objects.missing", "period", f"{name} has no object list ({{}}) before its amount; read as an empty one")
+            fields = [*fields[:4], (), *fields[4:]]
         if len(fields) - 1 < spec.required and name != "#ORGNR":
-            missing = spec.fields[len(fields) - 1]
+            missing = missing_field(spec, fields[1:])
             self.issues.add(ERROR if name in _STRICT else WARNING, "sie.field.missing", f"{name} lacks its mandatory field '{missing}'.")
             if name not in _READ_ANYWAY or len(fields) < 2:
                 return None

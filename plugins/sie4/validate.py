@@ -63,7 +63,20 @@ def orgnr_rules(value: str | None, line: int | None) -> list[Issue]:
         return [Issue(WARNING, "sie.orgnr.malformed", f"#ORGNR {value!r} is not an organisation number (NNNNNN-NNNN).", line, 1)]
     if not luhn_ok(norm):
         return [Issue(WARNING, "sie.orgnr.check_digit", f"#ORGNR {norm} has a wrong check digit.", line, 1)]
+    if norm != value:
+        return [Issue(INFO, "sie.orgnr.normalised", f"#ORGNR {value!r} is read as {norm}, the form NNNNNN-NNNN.", line, 1)]
     return []
+
+
+def account_rules(used: dict[str, int], declared: dict[str, int]) -> list[Issue]:
+    """Account numbers that are not numeric, as SIE requires: an error where a
+    voucher or balance uses one; a declaration alone is left out, warned."""
+    out = [Issue(ERROR, "sie.account.not_numeric", f"Account {acc!r} is not a number, as SIE requires; it is used here.", line, 1) for acc, line in used.items()]
+    for acc, line in declared.items():
+        if acc not in used:
+            message = f"Account {acc!r} is not a number, as SIE requires; no voucher or balance uses it, so it is left out."
+            out.append(Issue(WARNING, "sie.account.not_numeric", message, line, 1))
+    return out
 
 
 _CLOSING_CAUSES = (
@@ -97,12 +110,12 @@ def reconcile(
             mov = movements.get(acc, _ZERO)
             ub, line = closing.get(acc, (_ZERO, opening.get(acc, (_ZERO, None))[1]))
             if ib + mov != ub:
+                stated = f"the closing balance (#UB 0) is {ub:.2f}" if acc in closing else "the file states no closing balance (#UB 0) for it"
                 issues.append(
                     Issue(
                         WARNING,
                         "sie.reconcile.closing",
-                        f"Account {acc}: opening {ib:.2f} plus movements {mov:.2f} is {ib + mov:.2f}, "
-                        f"but the closing balance (#UB 0) is {ub:.2f}. {_CLOSING_CAUSES}",
+                        f"Account {acc}: opening {ib:.2f} plus movements {mov:.2f} is {ib + mov:.2f}, but {stated}. {_CLOSING_CAUSES}",
                         line,
                         1 if line else None,
                     )
@@ -125,12 +138,13 @@ def reconcile(
             prev, pline = previous_closing.get(acc, (_ZERO, None))
             ib, line = opening.get(acc, (_ZERO, pline))
             if prev != ib:
+                was = f"last year's closing balance (#UB -1) is {prev:.2f}" if acc in previous_closing else "the file states no closing balance for last year (#UB -1)"
+                now = f"this year's opening (#IB 0) is {ib:.2f}" if acc in opening else "it states no opening balance (#IB 0)"
                 issues.append(
                     Issue(
                         WARNING,
                         "sie.reconcile.opening",
-                        f"Account {acc}: last year's closing balance (#UB -1) is {prev:.2f}, "
-                        f"but this year's opening (#IB 0) is {ib:.2f}. {_OPENING_CAUSES}",
+                        f"Account {acc}: {was}, but {now}. {_OPENING_CAUSES}",
                         line,
                         1 if line else None,
                     )

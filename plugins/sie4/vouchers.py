@@ -8,7 +8,6 @@ are kept as correction history only.
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from ekonomi.core import RowKind, Severity, Voucher, VoucherRow
@@ -16,8 +15,8 @@ from ekonomi.core import RowKind, Severity, Voucher, VoucherRow
 from .checksum import Checksum
 from .fields import FieldReader
 from .issues import IssueLog
-from .labels import LABELS
-from .lexer import Field, split_fields
+from .labels import LABELS, missing_field
+from .lexer import Field
 from .stats import Stats
 
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -26,11 +25,6 @@ ROW_KIND = {b"#TRANS": POSTED, b"#RTRANS": ADDED, b"#BTRANS": REMOVED}
 _NAME = {POSTED: "#TRANS", ADDED: "#RTRANS", REMOVED: "#BTRANS"}
 _ZERO = Decimal(0)
 _new = tuple.__new__
-# The common #TRANS line (account, object list of quoted ids, amount, maybe
-# more), matched in one go; anything unusual takes the lexer.
-TRANS_LINE = re.compile(
-    rb'#TRANS[ \t]+([0-9]+)[ \t]+\{((?:[ \t]*[0-9]{1,9}[ \t]+"[^"\\\s{}]*")*)[ \t]*\}[ \t]+(-?[0-9]+(?:\.[0-9]{1,2})?)((?:[ \t].*)?)'
-)
 
 
 class _Voucher:
@@ -92,42 +86,30 @@ class VoucherBlocks:
             self.issues.add(ERROR, "sie.block.missing", "This #VER has no { } block with its rows.", v.line)
         elif unclosed:
             self.issues.add(ERROR, "sie.block.unclosed", "This #VER's block has no closing '}'.", v.line)
+        elif not v.rows:
+            self.issues.add(WARNING, "sie.voucher.empty", "This #VER has no rows.", v.line)
         if v.pending_twin is not None:
             self._twin_missing(v.pending_twin)
         if not v.valid:
             return None
         return _new(Voucher, (v.series, v.number, v.date, v.text, tuple(v.rows), v.regdate, v.sign, None, v.line))
 
+    def cut_off(self, said: bool = False) -> None:
+        """The read ends inside the open voucher: it is left out, and the
+        error says why (its rows are not all there to be checked), unless
+        one was ``said`` already."""
+        v = self.open
+        assert v is not None
+        self.open = None
+        self.issues.truncated = True
+        if said:
+            return
+        message = f"The file ends inside the voucher on line {v.line}: it looks truncated (cut off before its end)."
+        self.issues.add(ERROR, "sie.file.truncated", message, v.line)
+
     def _twin_missing(self, added: VoucherRow) -> None:
         message = "This #RTRANS is not followed by its #TRANS twin; as the spec says, only #TRANS rows are posted, so this added row is history only."
         self.issues.add(WARNING, "sie.rtrans.no_twin", message, added.line)
-
-    def plain_row(self, s: bytes, line: int) -> bool:
-        """A plain ``#TRANS`` line (``TRANS_LINE``, at most four plain fields
-        after the amount) in an open block with no #RTRANS waiting, taken
-        as ``row`` would take it; False (nothing done) if it is not one."""
-        v = self.open
-        if v is None or not v.block or v.pending_twin is not None or s[:7] != b"#TRANS " or not (m := TRANS_LINE.fullmatch(s)):
-            return False
-        acc_b, obj_b, amt_b, rest = m.groups()
-        tail: list[Field] | tuple = ()
-        if rest := rest.strip():
-            self.issues.line = line
-            tail, problems = split_fields(rest)
-            if problems or len(tail) > 4 or any(type(t) is not bytes for t in tail):
-                return False
-        fields = self.fields
-        acc = fields.accounts.get(acc_b)
-        if acc is None:
-            acc = fields.accounts[acc_b] = acc_b.decode()
-        objs, obj_crc = fields.objects.get(obj_b) or fields.object_list(obj_b, line)
-        if self.checksum.summing:
-            self.checksum.parts += (b"#TRANS", acc_b, obj_crc, amt_b, *tail)
-        day, text, qty, sign = self._extras(tail, 0) if tail else (None, None, None, None)
-        amount = Decimal(amt_b.decode())
-        v.rows.append(_new(VoucherRow, (acc, amount, objs, day, text, qty, POSTED, sign, line)))
-        self._post(acc, amount)
-        return True
 
     def _post(self, acc: str, amount: Decimal) -> None:
         st = self.stats
@@ -178,7 +160,7 @@ class VoucherBlocks:
             f = [f[0], f[1], (), *f[2:]]
             n += 1
         if n < 4:
-            issue(ERROR, "sie.field.missing", f"{name} lacks its mandatory field '{LABELS[name].fields[n - 1]}'.")
+            issue(ERROR, "sie.field.missing", f"{name} lacks its mandatory field '{missing_field(LABELS[name], f[1:])}'.")
             return None
         if n > 8:
             self.issues.once(name, INFO, "sie.field.extra", f"{name} has more fields than SIE 4 defines; the extra ones are kept but not used.")
