@@ -53,6 +53,8 @@ def test_api_dry_run_answers_the_preview_and_confirm_imports(app, client):
     errors = [i["code"] for i in refused["issues"] if i["severity"] == "error"]
     assert errors == ["needs_confirmation", "import.confirm.company", "import.confirm.other_writer", "import.confirm.vouchers_removed"]
     assert voucher_count(app) == 4
+    log = client.get(f"/companies/{OWN}/settings/import/").get_data(as_text=True)
+    assert "bekräftades inte" in log  # the log says why, in Swedish
     # confirm=true as a form field (or a query parameter) imports it.
     r = client.post(f"/api/v1/companies/{OWN}/imports", data={"file": fake_file(foreign().encode(), "granne.se"), "confirm": "true"})
     assert wait_for(app, r.json["import_id"])["status"] == "succeeded"
