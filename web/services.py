@@ -85,6 +85,7 @@ PHASE_LABELS = {None: "Väntar", "read": "Läser filen", "store": "Sparar", "don
 EVENT_LABELS = {
     "source_switched": "Datakälla ändrad",
     "data_deleted": "Data borttagen",
+    "import_undone": "Import ångrad",
     "source_configured": "Källans inställningar ändrade",
 }
 

@@ -88,14 +88,14 @@ def plan(store: Store, stored_starts: set[date], full: bool) -> list[YearImpact]
     for start, fid, end in store.touched_years():
         year = YearImpact(fid, start, end, stored=start in stored_starts, replaced=fid in replaced)
         if year.stored and (full or year.replaced):
-            _read_before(query, year, store.company_id, store.import_id, full)
+            _read_before(query, year, store.import_id, full)
             years.append(year)
         elif full:
             years.append(year)
     return years
 
 
-def measure(conn: Any, years: list[YearImpact], year_map: dict[int, int], company_id: int, full: bool) -> None:
+def measure(conn: Any, years: list[YearImpact], year_map: dict[int, int], full: bool) -> None:
     """The figures after the import, read in its transaction on ``conn``
     (``year_map``: the target's temporary year ids → the real ones)."""
     query: Query = lambda sql, params: conn.execute(text(sql), params).all()
@@ -104,10 +104,10 @@ def measure(conn: Any, years: list[YearImpact], year_map: dict[int, int], compan
         if full or year.vouchers_before:
             year.vouchers_after = int(query("SELECT count(*) FROM voucher WHERE fiscal_year_id = :f", {"f": year.id})[0][0])
         if full:
-            year.result_after = _result(query, company_id, year.id, None)
+            year.result_after = _result(query, year.id, None)
 
 
-def _read_before(query: Query, year: YearImpact, company_id: int, import_id: int, full: bool) -> None:
+def _read_before(query: Query, year: YearImpact, import_id: int, full: bool) -> None:
     by_import = query("SELECT import_id, count(*) FROM voucher WHERE fiscal_year_id = :f GROUP BY import_id", {"f": year.id})
     counts = {imp: int(n) for imp, n in by_import if imp != import_id}
     year.vouchers_before = sum(counts.values())
@@ -122,10 +122,10 @@ def _read_before(query: Query, year: YearImpact, company_id: int, import_id: int
         found = {row[0]: Writer(*row) for row in rows}
         year.writers = [found[i] for i in ids if i in found]
     if full:
-        year.result_before = _result(query, company_id, year.id, import_id)
+        year.result_before = _result(query, year.id, import_id)
 
 
-def _result(query: Query, company_id: int, year_id: int, leave_out: int | None) -> int:
+def _result(query: Query, year_id: int, leave_out: int | None) -> int:
     """The year's result in öre (profit positive): from the posted rows of
     its result accounts, or the stated #RES where it has no vouchers.
     ``leave_out``: an import whose rows are not counted (this one, before)."""
@@ -145,5 +145,5 @@ def _result(query: Query, company_id: int, year_id: int, leave_out: int | None) 
             f"AND object_dim IS NULL{mine} GROUP BY account",
             p,
         )
-    types = dict(query("SELECT number, type FROM account WHERE company_id = :c", {"c": company_id}))
+    types = dict(query("SELECT number, type FROM account WHERE fiscal_year_id = :f", {"f": year_id}))  # the year's own chart
     return -sum(int(total) for account, total in sums if is_result_account(account, types.get(account)))

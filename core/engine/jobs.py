@@ -23,9 +23,10 @@ from sqlalchemy.engine import Engine
 
 from ..books import settings
 from ..context import FileInput
+from ..errors import EkonomiError
 from ..books.db import writer
 from . import runlog
-from .pipeline import ImportRequest, execute, submit
+from .pipeline import ImportRequest, execute, log_refusal, submit
 from .retention import prune_inputs
 from .plugins import PluginManager
 
@@ -50,7 +51,11 @@ def keep_input(file: FileInput) -> FileInput:
     folder = settings.file_store() / "inputs"
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{uuid.uuid4().hex}{Path(file.filename).suffix.lower()[:10]}"
-    shutil.copyfile(file.path, target)
+    try:
+        shutil.copyfile(file.path, target)
+    except OSError as exc:  # a full disk: no partial copy stays behind
+        target.unlink(missing_ok=True)
+        raise EkonomiError(f"The server could not store the input ({exc.strerror}).", code="insufficient_storage") from exc
     return FileInput(target, file.filename)
 
 
@@ -68,7 +73,12 @@ class ThreadRunner:
 
     def submit(self, req: ImportRequest) -> int:
         if req.file is not None:
-            req = dataclasses.replace(req, file=keep_input(req.file))
+            try:
+                kept = keep_input(req.file)
+            except EkonomiError as exc:
+                exc.import_id = log_refusal(self.engine, req, exc)  # type: ignore[attr-defined]
+                raise
+            req = dataclasses.replace(req, file=kept)
         try:
             import_id = submit(self.engine, self.pm, req)
         except BaseException:  # refused: nothing will read the copy

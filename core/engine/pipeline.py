@@ -41,6 +41,7 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from ..books import models as m
@@ -290,7 +291,9 @@ def execute(
         issues.add(Issue(Severity.ERROR, exc.code, exc.message))
     except Exception as exc:  # a plugin's bug or a lost database: the import fails, the app does not
         log.exception("import %s failed", import_id)
-        outcome.error = f"{type(exc).__name__}: {exc}"
+        # A database error says what went wrong, not which statement (nor its values) it was in.
+        cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+        outcome.error = f"{type(cause).__name__}: {cause}"
         issues.add(Issue(Severity.ERROR, "import.crashed", f"The import stopped: {outcome.error}"))
     finally:
         reporter.close()
@@ -388,7 +391,7 @@ def _run(
             raise PluginError(f"The {name} plugin failed to set up its checks: {exc}", plugin=name) from exc
         checks.extend(offered or ())
     size = ctx.input.size if ctx.input is not None and ctx.input.path.exists() else 0
-    store = Store(engine, run.company_id, run.import_id, source.mode, size_hint=size)
+    store = Store(engine, run.company_id, run.import_id, source.mode, size_hint=size, source=source.name)
     store.write_files = not run.dry_run
     try:
         _stream(source, raw, ctx, plugin, checks, store, issues)
@@ -424,7 +427,7 @@ def _commit(
             _save_state(conn, run.company_id, ctx.source, summary.state)
         outcome.sha256 = sha256()
         outcome.fiscal_years, outcome.counts = summary.fiscal_years, summary.counts
-        impact.measure(conn, years, store.target.year_map, run.company_id, full=run.dry_run)
+        impact.measure(conn, years, store.target.year_map, full=run.dry_run)
         reasons = confirmation.reasons(run.company_name or "", store.company, ctx.source, kind, years)
         if run.dry_run:
             raise _Previewed(_preview_json(store, years, reasons))

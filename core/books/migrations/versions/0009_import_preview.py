@@ -2,7 +2,7 @@
 program wrote its input
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0008
 
 ``import_run.dry_run``: a preview (``--dry-run``, ``?dry_run=true``), rolled
 back at its end; ``confirmed``: the user confirmed an import that is likely
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0005"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
