@@ -20,12 +20,7 @@ from .services import services
 
 
 def submit_upload(
-    company: m.Company,
-    upload: FileStorage | None,
-    source: str | None,
-    who: m.User,
-    dry_run: bool = False,
-    confirmed: bool = False,
+    company: m.Company, upload: FileStorage | None, source: str | None, who: m.User, dry_run: bool = False, confirmed: bool = False
 ) -> int:
     """Queue the import (or preview) of ``upload``; returns the import id.
     The file is copied into the file store by the runner; refusals (not a
@@ -59,15 +54,7 @@ def submit_upload(
         empty = os.path.getsize(tmp) == 0
         try:
             return services().runner.submit(
-                ImportRequest(
-                    company=company.orgnr,
-                    file=FileInput(Path(tmp), filename),
-                    source=source,
-                    started_by=f"user:{who.email}",
-                    user_id=who.id,
-                    dry_run=dry_run,
-                    confirmed=confirmed,
-                )
+                ImportRequest(company.orgnr, FileInput(Path(tmp), filename), source, f"user:{who.email}", who.id, dry_run, confirmed)
             )
         except EkonomiError as exc:
             problem = Problem.from_core(exc)
