@@ -10,6 +10,7 @@ from the file store (``ImportRun.stored_path``).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import shutil
 import threading
@@ -77,7 +78,7 @@ class ThreadRunner:
             except EkonomiError as exc:
                 exc.import_id = log_refusal(self.engine, req, exc)  # type: ignore[attr-defined]
                 raise
-            req = ImportRequest(req.company, kept, req.source, req.started_by, req.user_id)
+            req = dataclasses.replace(req, file=kept)
         try:
             import_id = submit(self.engine, self.pm, req)
         except BaseException:  # refused: nothing will read the copy
