@@ -268,3 +268,21 @@ def test_an_amount_too_large_to_store_is_a_data_error_not_a_crash(engine, pm, co
     assert codes == ["import.amount_too_large"]
     assert f"line {text_.splitlines().index('voucher A 8 2023-03-01 Huge') + 1}" in result["issues"][-1]["message"]
     assert snapshot(engine) == before
+
+
+@pytest.mark.parametrize("use_python_twins", [False, True])
+def test_amounts_are_bounded_to_what_books_hold(engine, pm, company, tmp_path, monkeypatch, use_python_twins):
+    """|amount| < 10^13 kr for every source (docs: columns.MAX_ORE), as a data error with its line."""
+    if use_python_twins:
+        from ekonomi.core.engine import _native, store
+
+        monkeypatch.setattr(store, "VoucherPacker", _native.VoucherPacker)
+    ok = ledger(vouchers=1) + "voucher A 8 2023-03-01 Largest\nrow 1910 9999999999999.99\nrow 3010 -9999999999999.99\n"
+    assert do_import(engine, pm, company, write(tmp_path, ok))["status"] == "succeeded"
+    for amount in ("10000000000000.00", "-10000000000000", "1E+13"):
+        text_ = ledger(vouchers=1) + f"voucher A 9 2023-03-02 Too big\nrow 1910 {amount}\nrow 3010 {amount[1:] if amount[0] == '-' else '-' + amount}\n"
+        result = do_import(engine, pm, company, write(tmp_path, text_, f"big{amount}.fake"))
+        assert result["status"] == "failed", amount
+        errors = [i for i in result["issues"] if i["severity"] == "error"]
+        assert [i["code"] for i in errors] == ["import.amount_too_large"], errors
+        assert "10^13" in errors[0]["message"]

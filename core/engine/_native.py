@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from .columns import ore
+
 _INT, _LEN = struct.Struct("=q"), struct.Struct("=I")
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _OBJECTS_JSON_MAX = 50_000  # as _rows.c: the cache of encoded object lists stays bounded
@@ -140,7 +142,7 @@ class VoucherPacker:
             posted += kind is self.posted
             if account not in self.accounts:
                 self.unknown.add(account)
-            self.append(body, (vid, self.cid, fid, self.kind_text[kind], account, int(amount * self.hundred), self._json(objs),
+            self.append(body, (vid, self.cid, fid, self.kind_text[kind], account, ore(amount), self._json(objs),
                                None if when is None else when.isoformat(), text_, None if qty is None else str(qty), sign, at))  # fmt: skip
         vbatch += head
         rbatch += body

@@ -90,6 +90,8 @@ static PyObject *str_or_none(PyObject *value) {
  * is its slowest operation, so the common case is read from its text
  * instead: -?digits[.d{0,2}] with at most 16 digits gives the same number.
  * Anything else (an exponent, more decimals, NaN) takes Python's way. */
+#define MAX_ORE 1000000000000000LL /* columns.MAX_ORE: |amount| < 10^13 kr */
+
 static PyObject *ore_of(PyObject *amount, PyObject *hundred) {
     PyObject *text = PyObject_Str(amount);
     if (!text) return NULL;
@@ -118,12 +120,23 @@ static PyObject *ore_of(PyObject *amount, PyObject *hundred) {
     Py_DECREF(text);
     if (plain && digits > 0 && decimals != 0) {
         for (int i = decimals < 0 ? 0 : decimals; i < 2; i++) v *= 10;
-        return PyLong_FromLongLong(neg ? -v : v);
+    } else {
+        PyObject *scaled = PyNumber_Multiply(amount, hundred);
+        PyObject *ore = scaled ? PyNumber_Long(scaled) : NULL;
+        Py_XDECREF(scaled);
+        if (!ore) return NULL;
+        int overflow = 0;
+        v = PyLong_AsLongLongAndOverflow(ore, &overflow);
+        Py_DECREF(ore);
+        if (v == -1 && PyErr_Occurred()) return NULL;
+        neg = v < 0;
+        v = overflow || v <= -MAX_ORE || v >= MAX_ORE ? MAX_ORE : (neg ? -v : v);
     }
-    PyObject *scaled = PyNumber_Multiply(amount, hundred);
-    PyObject *ore = scaled ? PyNumber_Long(scaled) : NULL;
-    Py_XDECREF(scaled);
-    return ore;
+    if (v >= MAX_ORE) {
+        PyErr_Format(PyExc_OverflowError, "%S kr is beyond what books hold (less than 10^13 kr)", amount);
+        return NULL;
+    }
+    return PyLong_FromLongLong(neg ? -v : v);
 }
 
 /* VoucherPacker: the store's whole voucher (its voucher tuple and its rows)

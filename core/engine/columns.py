@@ -49,11 +49,20 @@ POSTED = r.RowKind.POSTED
 KIND_TEXT = {kind: kind.value for kind in r.RowKind}  # plain str: what a packed row can hold
 
 
+# What real books hold, |amount| < 10^13 kr: every amount stored is checked
+# (the C packer, _rows.c MAX_ORE, too), so that sums of many rows in integer
+# öre stay inside 64 bits.  A source's larger amount fails its import.
+MAX_ORE = 10**15
+
+
 def ore(amount: Decimal) -> int:
     """Decimal kronor → integer öre (exact for at most two decimals, which the
     ledger checks ensure).  A multiplication by a Decimal, not ``scaleb(2)``:
     faster, and the same for any amount that fits in a BIGINT."""
-    return int(amount * HUNDRED)
+    value = int(amount * HUNDRED)
+    if not -MAX_ORE < value < MAX_ORE:
+        raise OverflowError(f"{amount} kr is beyond what books hold (less than 10^13 kr)")
+    return value
 
 
 def iso_or_none(value: date | None) -> str | None:
