@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from ekonomi.core.engine import _native
-from ekonomi.core.engine.columns import HUNDRED, KIND_TEXT
+from ekonomi.core.engine.columns import HUNDRED, MAX_ORE, KIND_TEXT
 from ekonomi.core.records import RowKind, Voucher, VoucherRow
 from ekonomi.plugins.sie4.normalize import SieNormalizer
 from tests.conftest import c_speedups
@@ -112,9 +112,12 @@ def test_ore_is_int_of_amount_times_hundred(twin) -> None:
     amount: exponents, more than two decimals and more digits than 64 bits
     hold included, and fail the same way on NaN and infinities."""
     for text in _amount_texts():
-        if abs(int(Decimal(text) * HUNDRED)) < 2**63:
+        if abs(int(Decimal(text) * HUNDRED)) < MAX_ORE:
             got = _ore(twin, Decimal(text))
             assert (got, type(got)) == (int(Decimal(text) * HUNDRED), int), text
+        else:  # beyond what books hold (columns.MAX_ORE): refused alike
+            with pytest.raises(OverflowError, match="10\\^13"):
+                _ore(twin, Decimal(text))
     for text in ("NaN", "Infinity", "-Infinity"):
         with pytest.raises((ValueError, OverflowError)) as c_err:
             _ore(c_speedups(), Decimal(text))
