@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import NoReturn
 
 from flask import request
 from werkzeug.datastructures import FileStorage
@@ -16,6 +17,7 @@ from ekonomi.core.engine.pipeline import ImportRequest, log_refusal
 
 from .access import company_access, user
 from .errors import Problem
+from .request_guard import has_control_chars
 from .services import services
 
 
@@ -25,6 +27,8 @@ def submit_upload(company: m.Company, upload: FileStorage | None, source: str | 
     source not active, no right) are logged by the core and raised here."""
     if upload is None or not upload.filename:
         raise Problem(400, "Välj en fil att importera (fältet \"file\").")
+    if has_control_chars(upload.filename):
+        refuse_upload(company.orgnr, who, BAD_NAME_SV, BAD_NAME_EN)
     filename = Path(upload.filename.replace("\\", "/")).name[:200] or "upload"
     if source is not None:
         known = services().pm.sources()
@@ -62,6 +66,18 @@ def submit_upload(company: m.Company, upload: FileStorage | None, source: str | 
             os.unlink(tmp)
         except OSError:
             pass
+
+
+BAD_NAME_SV = "Filnamnet innehåller otillåtna tecken (styrtecken som NUL). Byt namn på filen och försök igen."
+BAD_NAME_EN = "The file name contains control characters (such as NUL); rename the file and try again."
+
+
+def refuse_upload(orgnr: str, who: m.User, message: str, english: str) -> NoReturn:
+    """Refuse an upload before the core sees it, logged as a failed import
+    of the company (its file name left out: it is what was wrong)."""
+    request_ = ImportRequest(company=orgnr, started_by=f"user:{who.email}", user_id=who.id)
+    import_id = log_refusal(services().engine, request_, EkonomiError(english, code="bad_request"))
+    raise Problem(400, message, english=english, import_id=import_id)
 
 
 # The views that take an upload: a refusal there belongs in the import log.
