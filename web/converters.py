@@ -1,9 +1,10 @@
 """Integers from the URL, bounded to what the database holds.
 
-Python's ints have no end, the database's do (BIGINT, SQLite's INTEGER:
-2^63 - 1): a bigger id or page number reached the database and failed
-there with a 500.  The ``int`` route converter refuses such a number (the
-route does not match: 404) and ``query_int`` answers 400."""
+Python's ints have no end, the database's do: the ids are INTEGER columns
+(2^31 - 1 on PostgreSQL; SQLite's hold 2^63 - 1, as BIGINT does), and a
+bigger id or page number reached the database and failed there with a 500.
+The ``int`` route converter refuses an id no row can have (the route does
+not match: 404) and ``query_int`` answers 400."""
 
 from __future__ import annotations
 
@@ -14,14 +15,14 @@ from werkzeug.routing import IntegerConverter, Map
 
 from .errors import Problem
 
-DB_INT_MAX = 2**63 - 1
+ID_MAX = 2**31 - 1  # PostgreSQL's INTEGER, the type of every id column (core/books/models.py)
 
 
 class BoundedIntConverter(IntegerConverter):
     """``<int:…>`` that matches only ids the database can hold."""
 
     def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", DB_INT_MAX)
+        kwargs.setdefault("max", ID_MAX)
         super().__init__(url_map, *args, **kwargs)
 
 
