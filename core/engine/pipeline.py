@@ -48,6 +48,7 @@ from ..errors import EkonomiError, NotFound, PluginError
 from ..events import Event
 from ..records import Issue, Severity
 from . import runlog
+from .analyze import analyze_after_load
 from .plugins import PluginManager
 from .progress import Progress, Reporter
 from .store import Store
@@ -272,6 +273,8 @@ def execute(
         outcome.sha256 = sha256()
         with writer(engine).begin() as conn:
             runlog.finish(conn, import_id, outcome, issues)
+    else:
+        analyze_after_load(engine, outcome.counts)  # committed, and the company's lock let go
     result = runlog.load(engine, import_id).as_json()
     pm.emit(Event("import_finished" if outcome.status == "succeeded" else "import_failed", run.orgnr, import_id, run.started_by, result))
     return result
