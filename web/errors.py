@@ -88,6 +88,9 @@ def wants_json() -> bool:
 
 
 def _answer(problem: Problem) -> tuple[Response | str, int]:
+    from .services import reset_db
+
+    reset_db()  # whatever failed, the answer (the page's menu, an upload's log) may read again
     if wants_json():
         body = {"code": problem.code, "message": problem.english or problem.message, **problem.extra}
         response = jsonify(body)
@@ -98,13 +101,9 @@ def _answer(problem: Problem) -> tuple[Response | str, int]:
 
 
 def _page(problem: Problem) -> str:
-    """The error page.  It reads the menu from the request's session, which
-    the failure may have left in an aborted transaction (PostgreSQL): roll
-    it back first; and if the page still cannot be made, a bare one."""
-    from .services import reset_db
-
+    """The error page (the request's session rolled back first: it reads
+    the menu); if even that fails, a bare page."""
     title = TITLES.get(problem.status, "Fel")
-    reset_db()
     try:
         return render_template("error.html", title=title, message=problem.message, status=problem.status)
     except Exception:
@@ -151,6 +150,9 @@ def init_errors(app: Flask, on_too_large: Callable[[str], None]) -> None:
     def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
         status = exc.code or 500
         if status == 413:
+            from .services import reset_db
+
+            reset_db()
             message = too_large_message()
             on_too_large(message)
             return _answer(Problem(status, message))

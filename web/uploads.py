@@ -75,8 +75,8 @@ BAD_NAME_EN = "The file name contains control characters (such as NUL); rename t
 def refuse_upload(orgnr: str, who: m.User, message: str, english: str) -> NoReturn:
     """Refuse an upload before the core sees it, logged as a failed import
     of the company (its file name left out: it is what was wrong)."""
-    request_ = ImportRequest(company=orgnr, started_by=f"user:{who.email}", user_id=who.id)
-    import_id = log_refusal(services().engine, request_, EkonomiError(english, code="bad_request"))
+    req = ImportRequest(company=orgnr, started_by=f"user:{who.email}", user_id=who.id)
+    import_id = log_refusal(services().engine, req, EkonomiError(english, code="bad_request"))
     raise Problem(400, message, english=english, import_id=import_id)
 
 
