@@ -343,18 +343,23 @@ def import_(state: State, file: Path, company: str, source: str | None, as_json:
     from .context import FileInput
     from .oneshot import tune_gc_for_one_batch
     from .engine.pipeline import ImportRequest, run_import
+    from .engine.recovery import settle_orphans
 
     tune_gc_for_one_batch()
     bar = _Bar()
     try:
+        engine = state.engine()
+        settle_orphans(engine, rerun_queued=False)  # a killed import of this host is not left 'running'
         result = run_import(
-            state.engine(),
+            engine,
             _pm(),
             ImportRequest(company=company, file=FileInput(file.resolve(), file.name), source=source),
             progress=bar,
         )
     except EkonomiError as exc:
         result = _failed_result(company, source, exc)
+    except Exception as exc:  # the database went away, say: the JSON is still printed
+        result = _failed_result(company, source, EkonomiError(f"The import stopped: {type(exc).__name__}: {exc}", code="import.crashed"))
     finally:
         bar.close()
     if as_json:
@@ -499,6 +504,53 @@ def delete_latest(state: State, company: str, yes: bool, as_json: bool) -> None:
     else:
         fy = data["fiscal_year"]
         click.echo(f"deleted the fiscal year {fy['start']} – {fy['end']}: {data['deleted']}")
+
+
+@cli.group("imports")
+def imports_group() -> None:
+    """A company's imports."""
+
+
+@imports_group.command("undo")
+@click.option("--company", required=True)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--json", "as_json", is_flag=True)
+@_database_option
+@click.pass_obj
+def imports_undo(state: State, company: str, yes: bool, as_json: bool) -> None:
+    """Undo the company's latest successful import: its books return to what
+    they were before it.  Only the latest import, once."""
+    from sqlmodel import Session
+
+    from .books.rules import get_company
+    from .engine.undo import undo_latest_import, undo_summary
+
+    engine = state.engine()
+    try:
+        with Session(engine) as session:
+            comp = get_company(session, company)
+            comp_id, name = comp.id, comp.name
+        summary = undo_summary(engine, comp_id)  # type: ignore[arg-type]
+        if not yes:
+            years = "; ".join(_undo_line(y) for y in summary["fiscal_years"]) or "no fiscal year changes"
+            click.confirm(
+                f"Undo import {summary['import_id']} ({summary['file'] or summary['source']}) of {name}: {years}?",
+                abort=True,
+                err=True,
+            )
+        data = undo_latest_import(engine, _pm(), comp_id, actor="cli")  # type: ignore[arg-type]
+    except EkonomiError as exc:
+        refuse(exc, as_json)
+    if as_json:
+        emit_json({"status": "succeeded", **data})
+    else:
+        click.echo(f"undid import {data['import_id']}: " + ("; ".join(_undo_line(y) for y in data["fiscal_years"]) or "-"))
+
+
+def _undo_line(year: dict[str, Any]) -> str:
+    if year["action"] == "removed":
+        return f"{year['start']} – {year['end']} removed ({year['vouchers_now']} vouchers)"
+    return f"{year['start']} – {year['end']} restored ({year['vouchers_now']} → {year['vouchers_after']} vouchers)"
 
 
 # ---------------------------------------------------------------------------

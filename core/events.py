@@ -14,6 +14,7 @@ EVENT_KINDS = frozenset(
         "import_failed",
         "source_switched",
         "data_deleted",
+        "import_undone",
     }
 )
 

@@ -149,7 +149,7 @@ def ekonomi_checks(source: Source, ctx: ImportContext) -> Sequence[RecordCheck]:
 def ekonomi_event(event: Event) -> None:
     """Observe what happens: ``import_started``, ``import_progress``,
     ``import_finished``, ``import_failed``, ``source_switched``,
-    ``data_deleted`` (events.EVENT_KINDS).
+    ``data_deleted``, ``import_undone`` (events.EVENT_KINDS).
 
     Collected; return value ignored.  An exception in an observer is caught
     and logged; it never changes the outcome of an import.

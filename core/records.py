@@ -78,7 +78,16 @@ class FiscalYear(NamedTuple):
 
 
 class Account(NamedTuple):
-    """A konto in the chart of accounts.  ``type``: T asset, S liability, K cost, I income."""
+    """A konto in the chart of accounts.  ``type``: T asset, S liability, K cost, I income.
+
+    A chart belongs to a fiscal year.  ``year_start`` None (a SIE file's
+    #KONTO) describes every fiscal year the import brings (its FiscalYear
+    records), or, for an import that brings none (a SIE 4I file), the years
+    its vouchers land in; a date describes the fiscal year that starts that
+    day only (a source that keeps a chart per year, as eEkonomi does, yields
+    each year's accounts with it).  An import never changes the chart of a
+    year it does not bring.  Dimension and DimensionObject follow the same rule.
+    """
 
     number: str
     name: str
@@ -86,24 +95,29 @@ class Account(NamedTuple):
     sru: tuple[str, ...] = ()
     unit: str | None = None
     line: int | None = None
+    year_start: date | None = None
 
 
 class Dimension(NamedTuple):
-    """A dimension (1 cost centre, 6 project …); ``parent`` for #UNDERDIM."""
+    """A dimension (1 cost centre, 6 project …); ``parent`` for #UNDERDIM.
+    ``year_start``: which fiscal years it describes, as for Account."""
 
     number: int
     name: str
     parent: int | None = None
     line: int | None = None
+    year_start: date | None = None
 
 
 class DimensionObject(NamedTuple):
-    """An objekt in a dimension.  Codes are text: "0123" is not "123"."""
+    """An objekt in a dimension.  Codes are text: "0123" is not "123".
+    ``year_start``: which fiscal years it describes, as for Account."""
 
     dimension: int
     code: str
     name: str
     line: int | None = None
+    year_start: date | None = None
 
 
 ObjectRef = tuple[int, str]  # (dimension number, object code)

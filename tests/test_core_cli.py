@@ -176,3 +176,50 @@ def test_companies_list_shows_each_companys_newest_import(run, tmp_path):
     assert listed["556677-8899"]["import_id"] == newest["import_id"]
     assert listed["556677-8899"]["status"] == "failed" and listed["556677-8899"]["file"] == "b.fake"
     assert listed["559911-2233"] is None
+
+
+def test_import_prints_its_json_when_the_database_is_gone(run, tmp_path, monkeypatch):
+    """The database restarting mid-import: no traceback, the JSON object still comes."""
+    from sqlalchemy.exc import OperationalError
+
+    from ekonomi.core.engine import pipeline
+
+    def lost(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(pipeline, "run_import", lost)
+    f = tmp_path / "a.fake"
+    f.write_text(ledger(), encoding="utf-8")
+    res = run("import", str(f), "--company", "556677-8899", "--json")
+    assert res.exit_code == 1
+    data = json.loads(res.output)
+    assert data["status"] == "failed"
+    assert data["issues"][0]["code"] == "import.crashed" and "closed the connection" in data["issues"][0]["message"]
+
+
+def test_writing_a_failure_is_tried_again_on_a_fresh_connection(engine, company, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+    from sqlmodel import Session
+
+    from ekonomi.core.books import models as m
+    from ekonomi.core.books.rules import get_company
+    from ekonomi.core.engine import runlog
+
+    with Session(engine) as s:
+        run = m.ImportRun(company_id=get_company(s, company).id, source="fake", status="running", started_by="test")
+        s.add(run)
+        s.commit()
+        rid = run.id
+    real, calls = runlog.finish, []
+
+    def flaky(conn, *args):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("UPDATE import_run", {}, Exception("terminating connection due to administrator command"))
+        real(conn, *args)
+
+    monkeypatch.setattr(runlog, "finish", flaky)
+    outcome = runlog.Outcome("failed", 0.0, m.utcnow(), error="the database went away")
+    runlog.finish_failed(engine, rid, outcome, runlog.IssueLog(None))
+    assert len(calls) == 2
+    assert runlog.load(engine, rid).as_json()["status"] == "failed"

@@ -205,3 +205,86 @@ def test_other_writes_wait_for_a_big_sqlite_import_and_then_land(engine, pm, com
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM company WHERE orgnr = '556000-0019'")).scalar_one() == 1
         assert conn.execute(text("SELECT count(*) FROM voucher")).scalar_one() == 200
+
+
+_SERVER = """
+import sys, time
+from ekonomi.core.context import FileInput
+from ekonomi.core.engine.pipeline import ImportRequest
+from ekonomi.web import create_app
+
+app = create_app({"DATABASE_URL": sys.argv[1], "SECRET_KEY": "x"})
+runner = app.extensions["ekonomi"].runner
+for path in sys.argv[3:]:
+    runner.submit(ImportRequest(sys.argv[2], FileInput(path, path.rsplit("/", 1)[-1]), started_by="upload"))
+time.sleep(600)
+"""
+
+
+def test_a_killed_server_leaves_no_import_unfinished(engine, database_url, pm, company, tmp_path, monkeypatch):
+    """kill -9 of a server with one import running and one queued behind it:
+    the next start ends or runs again every one of them, within seconds."""
+    env = {**_cli_env(engine, database_url, company, tmp_path), "EKONOMI_FILE_STORE": str(tmp_path / "files")}
+    monkeypatch.setenv("EKONOMI_FILE_STORE", env["EKONOMI_FILE_STORE"])
+    slow, quick = tmp_path / "slow.fake", tmp_path / "quick.fake"
+    slow.write_text(ledger(vouchers=5, extra="sleep 2\n"), encoding="utf-8")
+    quick.write_text(ledger(vouchers=2), encoding="utf-8")
+    server = subprocess.Popen([sys.executable, "-c", _SERVER, database_url, company, str(slow), str(quick)], env=env, cwd=ROOT)
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:  # both queued, the first inside its import
+            with engine.connect() as conn:
+                if conn.execute(text("SELECT count(*) FROM import_run")).scalar_one() == 2:
+                    break
+            time.sleep(0.05)
+        time.sleep(0.8)
+    finally:
+        server.kill()
+        server.wait()
+    with engine.connect() as conn:
+        left = conn.execute(text("SELECT status FROM import_run WHERE status IN ('queued', 'running')")).scalars().all()
+    assert len(left) == 2, left  # killed mid-import: nothing ended them
+
+    from ekonomi.web import create_app
+
+    restarted = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "x", "PLUGIN_MANAGER": pm})
+    services = restarted.extensions["ekonomi"]
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            with engine.connect() as conn:
+                runs = conn.execute(text("SELECT id, status FROM import_run ORDER BY id")).all()
+            if all(status in ("succeeded", "failed") for _, status in runs):
+                break
+            time.sleep(0.1)
+        assert [status in ("succeeded", "failed") for _, status in runs] == [True, True], runs
+        first, second = (load(engine, rid).as_json() for rid, _ in runs)
+        assert second["status"] == "succeeded"  # it was only waiting: it runs again
+        if first["status"] == "failed":  # it was running (PostgreSQL shows it): ended with the reason
+            assert [i["code"] for i in first["issues"]] == ["import.interrupted"]
+        with engine.connect() as conn:
+            vouchers = conn.execute(text("SELECT count(*) FROM voucher")).scalar_one()
+        assert vouchers == 2  # the quick file, last, replaced the year whole
+    finally:
+        services.runner.shutdown()
+        services.engine.dispose()
+
+
+def test_a_queued_import_whose_input_is_gone_is_failed_with_the_reason(engine, company, tmp_path):
+    from ekonomi.core.books import models as m
+    from ekonomi.core.engine.recovery import INPUT_GONE, settle_orphans
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    worker = f"{os.uname().nodename}:{dead.stdout.strip()}"
+    with Session(engine) as s:
+        cid = get_company(s, company).id
+        for status, stored in (("queued", str(tmp_path / "gone.se")), ("running", None), ("queued", None)):
+            s.add(m.ImportRun(company_id=cid, source="fake", status=status, worker=worker, stored_path=stored, started_by="test"))
+        s.add(m.ImportRun(company_id=cid, source="fake", status="queued", worker="elsewhere:1", started_by="test"))
+        s.commit()
+    settled = settle_orphans(engine, rerun_queued=True)
+    assert (settled.failed, settled.claimed) == ([1, 2, 3], [])
+    with engine.connect() as conn:
+        runs = conn.execute(text("SELECT id, status, error FROM import_run ORDER BY id")).all()
+    assert [(r[0], r[1]) for r in runs] == [(1, "failed"), (2, "failed"), (3, "failed"), (4, "queued")]  # another host's is its own
+    assert runs[0][2] == INPUT_GONE

@@ -255,3 +255,14 @@ def test_a_failure_after_the_import_log_is_written_leaves_nothing(engine, pm, co
         assert isinstance(tgt, target.Target) and isinstance(tgt.writer, target.Writer)
     finally:
         tgt.close()
+
+
+def test_an_amount_too_large_to_store_is_a_data_error_not_a_crash(engine, pm, company, tmp_path):
+    before = snapshot(engine)
+    text_ = ledger(vouchers=1) + "voucher A 8 2023-03-01 Huge\nrow 1910 92233720368547758.08\nrow 3010 -92233720368547758.08\n"
+    result = do_import(engine, pm, company, write(tmp_path, text_))
+    assert result["status"] == "failed"
+    codes = [i["code"] for i in result["issues"] if i["severity"] == "error"]
+    assert codes == ["import.amount_too_large"]
+    assert f"line {text_.splitlines().index('voucher A 8 2023-03-01 Huge') + 1}" in result["issues"][-1]["message"]
+    assert snapshot(engine) == before

@@ -7,6 +7,7 @@ give the same records there."""
 from __future__ import annotations
 
 import zlib
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -235,3 +236,65 @@ def test_reconciliation_says_when_the_closing_balance_is_absent(tmp_path: Path) 
     messages = [i["message"] for i in check_file(path)["issues"] if i["code"] == "sie.reconcile.closing"]
     assert len(messages) == 1
     assert "no closing balance (#UB 0)" in messages[0] and "is 0.00" not in messages[0]
+
+
+# -- bounded cost and bounded values (issue 12) --------------------------------------------
+
+
+def test_a_line_too_long_stops_the_read_with_its_line_number(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EKONOMI_SIE_MAX_LINE_KB", "64")
+    text = HEAD + PLAIN + '#VER A 2 20240111 "' + "x" * 200_000 + '"\n{\n#TRANS 1930 {} 1\n#TRANS 3010 {} -1\n}\n' + PLAIN.replace("A 1", "A 3")
+    path = write(tmp_path, text)
+    report = check_file(path)
+    errors = [(i["code"], i["line"]) for i in report["issues"] if i["severity"] == "error"]
+    assert ("sie.line.too_long", 16) in errors
+    assert "sie.file.truncated" not in {code for code, _ in errors}  # the long line is the reason given
+    assert report["counts"]["vouchers"] == 1  # nothing past it was read
+    assert [r.number for r in read(path, monkeypatch) if type(r) is Voucher] == ["1"]
+
+
+def test_a_huge_line_is_judged_in_flat_memory(tmp_path: Path) -> None:
+    import tracemalloc
+
+    path = tmp_path / "long.se"
+    with open(path, "wb") as f:
+        f.write(b'#FLAGGA 0\n#KONTO 1930 "')
+        for _ in range(64):
+            f.write(b"x" * (1 << 20))  # 64 MB and no line end
+    tracemalloc.start()
+    try:
+        report = check_file(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [(i["code"], i["line"]) for i in report["issues"] if i["code"] == "sie.line.too_long"] == [("sie.line.too_long", 2)]
+    assert peak < 16 << 20, peak  # a few pieces and one line's bound, not the line
+
+
+def test_a_long_text_field_is_an_error_and_cut(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EKONOMI_SIE_MAX_FIELD_KB", "8")
+    path = write(tmp_path, HEAD + '#KONTO 1910 "' + "K" * 20_000 + '"\n' + PLAIN)
+    assert ("error", "sie.field.too_long", 11) in issues(path)
+    kassa = next(r for r in read(path, monkeypatch) if type(r) is Account and r.number == "1910")
+    assert len(kassa.name) == 8 * 1024
+
+
+@pytest.mark.parametrize("amount", ["10000000000000.00", "-99999999999999", "50000000000000000.00"])
+def test_an_amount_beyond_real_books_is_an_error_with_its_line(tmp_path: Path, amount: str) -> None:
+    path = write(tmp_path, HEAD + f"#VER A 1 20240110\n{{\n#TRANS 1930 {{}} {amount}\n#TRANS 3010 {{}} {amount}\n}}\n")
+    assert ("error", "sie.amount.too_large", 13) in issues(path)
+    path = write(tmp_path, HEAD + f"#IB 0 1930 {amount}\n" + PLAIN, "ib.se")
+    assert ("error", "sie.amount.too_large", 11) in issues(path)
+
+
+def test_the_largest_amount_is_read_exactly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, HEAD + "#VER A 1 20240110\n{\n#TRANS 1930 {} 9999999999999.99\n#TRANS 3010 {} -0009999999999999.99\n}\n")
+    assert not [i for i in issues(path) if i[0] == "error"]
+    rows = next(r for r in read(path, monkeypatch) if type(r) is Voucher).rows
+    assert [r.amount for r in rows] == [Decimal("9999999999999.99"), Decimal("-9999999999999.99")]
+
+
+def test_amounts_that_sum_beyond_64_bits_are_refused(tmp_path: Path) -> None:
+    big = "9999999999999.00"
+    block = "".join(f"#VER A {n} 20240110\n{{\n#TRANS 1930 {{}} {big}\n#TRANS 3010 {{}} -{big}\n}}\n" for n in range(1, 1002))
+    assert ("error", "sie.amount.sum_too_large", None) in issues(write(tmp_path, HEAD + block))

@@ -72,10 +72,12 @@ def vouchers(draw):
 def ledgers(draw):
     company = Company(draw(texts), "556677-8899", "AB", draw(texts.filter(bool)))
     accs = draw(st.lists(st.builds(Account, accounts, texts, st.sampled_from([None, "T", "S", "K", "I"]),
-                                   st.lists(codes, max_size=2).map(tuple), st.none() | texts.filter(bool), line=st.none()),
+                                   st.lists(codes, max_size=2).map(tuple), st.none() | texts.filter(bool), line=st.none(),
+                                   year_start=st.none()),
                          max_size=5, unique_by=lambda a: a.number))
     dims = [Dimension(1, draw(texts)), Dimension(2, draw(texts), 1)]
-    objs = draw(st.lists(st.builds(DimensionObject, st.just(1), codes, texts, line=st.none()), max_size=3, unique_by=lambda o: o.code))
+    objs = draw(st.lists(st.builds(DimensionObject, st.just(1), codes, texts, line=st.none(), year_start=st.none()), max_size=3,
+                         unique_by=lambda o: o.code))
     bals = draw(st.lists(st.builds(Balance, st.sampled_from(["opening", "closing", "result"]), st.just(YEAR.start),
                                    accounts, amounts, st.none() | amounts, object=st.none(), line=st.none()), max_size=4))
     obals = draw(st.lists(st.builds(Balance, st.sampled_from(["opening", "closing"]), st.just(YEAR.start), accounts,

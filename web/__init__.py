@@ -8,6 +8,11 @@ clients.  Thin: every rule lives in ``ekonomi.core``; the views call it.
 * ``PLUGIN_MANAGER``: a ready ``PluginManager`` (default: the process-wide one)
 * ``RUNNER``: a job runner (default: a ``ThreadRunner`` in this process)
 * ``SYNC_ON_LOGIN``: start integration syncs when a user signs in (default on)
+* ``SESSION_IDLE_HOURS``: a session unused this long ends (default:
+  ``EKONOMI_SESSION_IDLE_HOURS``, 8)
+* ``LOGIN_LIMIT_PER_ACCOUNT``, ``LOGIN_LIMIT_PER_ADDRESS``, ``API_RATE_LIMIT``:
+  throttling (web/throttle.py); ``RATELIMIT_STORAGE_URI`` (default:
+  ``EKONOMI_RATELIMIT_STORAGE_URL``, else memory)
 """
 
 from __future__ import annotations
@@ -64,19 +69,30 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_auth(app)
     init_errors(app, on_too_large=log_too_large)
 
-    from . import api, bureau, imports, overview, settings_pages
+    from . import account, api, bureau, imports, overview, settings_pages
 
     app.register_blueprint(imports.bp)
     app.register_blueprint(settings_pages.bp)
     app.register_blueprint(bureau.bp)
     app.register_blueprint(overview.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(account.bp)
     csrf.exempt(api.bp)  # the API checks CSRF itself for cookie sessions
     _register_plugin_routes(app)
+    _harden(app)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.jinja_env.filters.update(services.template_filters())
     app.context_processor(lambda: {"menu": menu(), "other_title": OTHER_TITLE})
     return app
+
+
+def _harden(app: Flask) -> None:
+    """Throttling and security headers, once every route is in."""
+    from .headers import init_headers
+    from .throttle import init_throttle
+
+    init_throttle(app)
+    init_headers(app)
 
 
 def _register_plugin_routes(app: Flask) -> None:

@@ -204,6 +204,16 @@ def delete_latest(orgnr: str) -> Any:
     return _json(schemas.DeletedYearSchema(), data)
 
 
+@bp.post("/companies/<orgnr>/imports/latest/undo")
+def undo_latest_import(orgnr: str) -> Any:
+    """"Ångra senaste importen"; 409 ``conflict`` when there is nothing to undo."""
+    from ekonomi.core.engine.undo import undo_latest_import as undo
+
+    access = company_access(orgnr, rules.CHANGE_BOOKS_RIGHT)
+    data = undo(services().engine, services().pm, access.company.id, actor=f"user:{user().email}")  # type: ignore[arg-type]
+    return _json(schemas.UndoneImportSchema(), data)
+
+
 @bp.post("/companies/<orgnr>/refresh")
 def refresh(orgnr: str) -> Any:
     from .refresh import start_refresh

@@ -7,12 +7,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
-from flask_login import UserMixin, current_user, login_required, login_user, logout_user
+from flask_login import UserMixin, current_user, login_required
 
 from ekonomi.core.books import models as m
 
+from . import sessions
 from .extensions import login_manager
-from .services import db
+from .services import db, writes
 
 log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
@@ -45,10 +46,11 @@ def init_auth(app: Flask) -> None:
         if not user_id.isdigit():
             return None
         found = db().get(m.User, int(user_id))
-        if found is None or not found.active:
+        if found is None or not found.active or not sessions.still_valid(found):
             return None
         return WebUser(found)
 
+    sessions.init_sessions(app)
     app.register_blueprint(bp)
 
 
@@ -77,7 +79,7 @@ def login() -> Any:
         if found is None:
             error = "Fel e-postadress eller lösenord."
         else:
-            login_user(WebUser(found))
+            sessions.begin(found, WebUser(found))
             _sync_on_login(found)
             return redirect(_safe_next(request.args.get("next")) or url_for("auth.home"))
     return render_template("login.html", error=error, email=email), (401 if error else 200)
@@ -106,8 +108,16 @@ def _sync_on_login(who: m.User) -> None:
 
 
 @bp.route("/logout", methods=["POST"])
+@writes
 def logout() -> Any:
-    logout_user()
+    from ekonomi.core.books.users import end_sessions
+
+    if current_user.is_authenticated:
+        # The cookie is signed, not stored: a saved copy of it would still
+        # sign in unless the user's session generation moves on.
+        end_sessions(db(), current_user.model)
+        db().commit()
+    sessions.end()
     flash("Du är utloggad.")
     return redirect(url_for("auth.login"))
 

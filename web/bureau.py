@@ -63,20 +63,29 @@ def add_client() -> Any:
     who = require_bureau_staff()
     bureau = db().get(m.Bureau, who.bureau_id)
     assert bureau is not None
+    orgnr, name = request.form.get("orgnr", ""), request.form.get("name", "")
     try:
-        company = add_company(db(), request.form.get("orgnr", ""), request.form.get("name", ""), bureau.name)
+        company = add_company(db(), orgnr, name, bureau.name)
         db().commit()
     except EkonomiError as exc:
         db().rollback()
-        flash(
-            "Det finns redan ett företag med det organisationsnumret."
-            if exc.code == "conflict"
-            else "Ange ett organisationsnummer (NNNNNN-NNNN) och ett namn.",
-            "error",
-        )
+        flash(_refusal(exc, orgnr, who), "error")
     else:
         flash(f"{company.name} ({company.orgnr}) är tillagd som klient.")
     return redirect(url_for("bureau.index"))
+
+
+def _refusal(exc: EkonomiError, orgnr: str, who: m.User) -> str:
+    """Why a client was not added.  An orgnr that another bureau's client
+    has is answered like one that is not an orgnr at all, so the form does
+    not tell who else is a customer here."""
+    if exc.code == "conflict":
+        existing = rules.get_company(db(), orgnr)
+        if existing.bureau_id == who.bureau_id:
+            return f"{existing.name} ({existing.orgnr}) finns redan bland byråns klienter."
+    elif not request.form.get("name", "").strip():
+        return "Ange företagets namn."
+    return "Organisationsnumret kan inte användas. Kontrollera att det är rätt skrivet (NNNNNN-NNNN)."
 
 
 @bp.post("/companies/<orgnr>/sources")

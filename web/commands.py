@@ -1,7 +1,8 @@
-"""The web app's commands: ``serve``, ``demo``, ``bureaus add``, ``users add``
-and ``tokens create``.  ``ekonomi.core.cli`` calls ``register(cli)`` on every
-start, so this module imports nothing heavy at module level (no Flask, no
-database): each command imports what it needs when it runs.
+"""The web app's commands: ``serve``, ``demo``, ``bureaus add``, ``users add``,
+``users grant``/``revoke`` and ``tokens create``/``list``/``revoke``.
+``ekonomi.core.cli`` calls ``register(cli)`` on every start, so this module
+imports nothing heavy at module level (no Flask, no database): each command
+imports what it needs when it runs.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ekonomi.core.cli import State, _database_option, fail
+from ekonomi.core.cli import State, _database_option, emit_json, fail, refuse
 from ekonomi.core.errors import EkonomiError
 
 if TYPE_CHECKING:
@@ -52,7 +53,9 @@ def serve(state: State, host: str, port: int, threads: int) -> None:
         )
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"ekonomi serves http://{shown}:{port}/ (Ctrl+C stops)")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="ekonomi")
+    # Above the app's own limit, so that Flask (not waitress) refuses a big upload: in JSON, logged.
+    body_limit = app.config["MAX_CONTENT_LENGTH"] + (16 << 20)
+    waitress_serve(app, host=host, port=port, threads=threads, ident="ekonomi", max_request_body_size=body_limit)
 
 
 # ---------------------------------------------------------------------------
@@ -91,7 +94,7 @@ def users() -> None:
 
 @users.command("add")
 @click.argument("email")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="At least 8 characters.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="At least 10 characters, not a common one, not containing the e-mail address.")
 @click.option("--role", required=True, type=click.Choice(["bureau-admin", "consultant", "client"]))
 @click.option("--bureau", default=None, help="The bureau of bureau staff.")
 @click.option("--company", default=None, help="The company (orgnr) a client user belongs to.")
@@ -138,6 +141,59 @@ def users_add(
         click.echo(f"added {user.role} {user.email}")
 
 
+RIGHT_CHOICE = click.Choice(["view_reports", "open_settings", "import_files"])
+
+
+@users.command("grant")
+@click.argument("email")
+@click.option("--company", required=True, help="The company (orgnr).")
+@click.option("--right", "names", multiple=True, type=RIGHT_CHOICE, help="A right to give (repeatable).")
+@_database_option
+@click.pass_obj
+def users_grant(state: State, email: str, company: str, names: tuple[str, ...]) -> None:
+    """Give EMAIL rights in a company (a client user gets access, with
+    view_reports, and the --right ones)."""
+    _change_rights(state, email, company, names, give=True)
+
+
+@users.command("revoke")
+@click.argument("email")
+@click.option("--company", required=True, help="The company (orgnr).")
+@click.option("--right", "names", multiple=True, type=RIGHT_CHOICE,
+              help="A right to take (repeatable); none: every right, and a client user's access.")
+@_database_option
+@click.pass_obj
+def users_revoke(state: State, email: str, company: str, names: tuple[str, ...]) -> None:
+    """Take rights in a company from EMAIL (bureau admins keep theirs)."""
+    _change_rights(state, email, company, names, give=False)
+
+
+def _change_rights(state: State, email: str, orgnr: str, names: tuple[str, ...], give: bool) -> None:
+    from sqlmodel import Session
+
+    from ekonomi.core.books import rules
+    from ekonomi.core.books.users import get_user, grant, revoke_access
+
+    with Session(state.writer()) as session:
+        try:
+            user, company = get_user(session, email), rules.get_company(session, orgnr)
+            if not give and not names and user.role == "client":
+                revoke_access(session, user, company)
+            else:
+                held = rules.rights(session, user, company)
+                if give and user.role == "client" and not rules.can_reach(session, user, company):
+                    held = {**held, "view_reports": True}
+                chosen = set(names) if names else ({"view_reports"} if give else set(held))
+                wanted = {r: (held[r] or r in chosen) if give else (held[r] and r not in chosen) for r in held}
+                grant(session, user, company, **{f"can_{r}": v for r, v in wanted.items()})
+            session.commit()
+            now = rules.rights(session, user, company)
+        except EkonomiError as exc:
+            fail(exc.message)
+    shown = ", ".join(r for r, on in now.items() if on) or "none"
+    click.echo(f"{user.email} in {company.name} ({company.orgnr}): {shown}")
+
+
 @click.group()
 def tokens() -> None:
     """Personal API tokens (Authorization: Bearer …)."""
@@ -161,6 +217,54 @@ def tokens_create(state: State, email: str, name: str) -> None:
         except EkonomiError as exc:
             fail(exc.message)
     click.echo(token)
+
+
+@tokens.command("list")
+@click.option("--email", default=None, help="Only this user's tokens.")
+@click.option("--json", "as_json", is_flag=True)
+@_database_option
+@click.pass_obj
+def tokens_list(state: State, email: str | None, as_json: bool) -> None:
+    """The API tokens, newest first (never their text: it is not kept)."""
+    from sqlmodel import Session
+
+    from ekonomi.core.books.users import get_user, list_tokens, token_json
+
+    with Session(state.engine()) as session:
+        try:
+            items = [token_json(t, u) for t, u in list_tokens(session, get_user(session, email) if email else None)]
+        except EkonomiError as exc:
+            refuse(exc, as_json)
+    if as_json:
+        emit_json({"items": items})
+        return
+    for item in items:
+        used = item["last_used_at"] or "never used"
+        click.echo(f"{item['id']:>5}  {item['email']}  {item['name'] or '-'}  created {item['created_at']}  last used {used}")
+
+
+@tokens.command("revoke")
+@click.argument("token_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@_database_option
+@click.pass_obj
+def tokens_revoke(state: State, token_id: int, as_json: bool) -> None:
+    """Revoke the token with this id (from `ekonomi tokens list`); requests
+    that send it are refused from now on."""
+    from sqlmodel import Session
+
+    from ekonomi.core.books.users import revoke_token
+
+    with Session(state.writer()) as session:
+        try:
+            revoke_token(session, token_id)
+            session.commit()
+        except EkonomiError as exc:
+            refuse(exc, as_json)
+    if as_json:
+        emit_json({"id": token_id, "revoked": True})
+    else:
+        click.echo(f"revoked token {token_id}")
 
 
 # ---------------------------------------------------------------------------

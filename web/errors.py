@@ -36,6 +36,8 @@ STATUS_OF_CODE = {
     "source_not_active": 409,
     "conflict": 409,
     "file_too_large": 413,
+    "insufficient_storage": 507,
+    "too_many_requests": 429,
 }
 CODE_OF_STATUS = {
     400: "bad_request",
@@ -45,6 +47,8 @@ CODE_OF_STATUS = {
     405: "bad_request",
     409: "conflict",
     413: "file_too_large",
+    507: "insufficient_storage",
+    429: "too_many_requests",
 }
 TITLES = {
     400: "Felaktig begäran",
@@ -54,6 +58,8 @@ TITLES = {
     405: "Metoden stöds inte",
     409: "Det går inte just nu",
     413: "Filen är för stor",
+    507: "Servern har inte plats",
+    429: "För många försök",
     500: "Något gick fel",
 }
 
@@ -136,6 +142,22 @@ def too_large_message() -> str:
     return f"Filen är för stor: högst {current_app.config['MAX_UPLOAD_MB']} MB får laddas upp."
 
 
+def _over_the_limit() -> bool:
+    from flask import current_app
+
+    limit, length = current_app.config.get("MAX_CONTENT_LENGTH"), request.content_length
+    return limit is None or length is None or length > limit
+
+
+def too_many_message() -> str:
+    """A throttled request (web/throttle.py): the API speaks English."""
+    if wants_json():
+        return "Too many requests; wait a while and try again (see Retry-After)."
+    if request.endpoint == "auth.login":
+        return "För många inloggningsförsök. Vänta en stund och försök igen."
+    return "För många förfrågningar. Vänta en stund och försök igen."
+
+
 def init_errors(app: Flask, on_too_large: Callable[[str], None]) -> None:
     """``on_too_large(message)`` logs an upload refused for its size."""
     @app.errorhandler(Problem)
@@ -149,6 +171,9 @@ def init_errors(app: Flask, on_too_large: Callable[[str], None]) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
         status = exc.code or 500
+        if status == 413 and not _over_the_limit():
+            # Werkzeug answers 413 for too many form fields too: that is no file too large.
+            return _answer(Problem(400, "Formuläret har för många fält."))
         if status == 413:
             from .services import reset_db
 
@@ -156,6 +181,8 @@ def init_errors(app: Flask, on_too_large: Callable[[str], None]) -> None:
             message = too_large_message()
             on_too_large(message)
             return _answer(Problem(status, message))
+        if status == 429:
+            return _answer(Problem(status, too_many_message()))
         return _answer(http_problem(exc))
 
     @app.errorhandler(Exception)

@@ -1,5 +1,5 @@
 """Inställningar - Import: upload a SIE4 file, follow its progress, read
-the import log, and delete the latest fiscal year."""
+the import log, delete the latest fiscal year, and undo the latest import."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from .services import db, services
 from .source_config import field_labels
 
 bp = Blueprint("imports", __name__, url_prefix="/companies/<orgnr>/settings/import")
+_UNDONE_YEAR = {"restored": "återställt", "removed": "borttaget"}
 LOG_RIGHTS = ("import_files", "open_settings")
 LOG_LIMIT = 100
 
@@ -45,6 +46,9 @@ def _events(company: m.Company) -> list[dict[str, Any]]:
             fy = data.get("fiscal_year", {})
             deleted = data.get("deleted", {})
             text = f"Räkenskapsåret {fy.get('start')} – {fy.get('end')} togs bort ({deleted.get('vouchers', 0)} verifikationer)"
+        elif e.kind == "import_undone":
+            years = ", ".join(f"{y['start']} ({_UNDONE_YEAR[y['action']]})" for y in data.get("fiscal_years", []))
+            text = f"Import {data.get('import_id')} ({data.get('file') or data.get('source')}) ångrades" + (f": {years}" if years else "")
         elif e.kind == "source_configured":  # which fields, never their values
             labels = field_labels(data.get("source", ""))
             changed = ", ".join(labels.get(f, f) for f in data.get("fields", [])) or "–"
@@ -80,7 +84,18 @@ def index(orgnr: str) -> Any:
         can_upload=access.rights["import_files"] and accepts_files,
         accept=",".join(extensions),
         latest=latest_year_summary(services().engine, company.id) if access.rights["open_settings"] else None,  # type: ignore[arg-type]
+        undo=_undo_summary(company, years=False) if access.allows(rules.CHANGE_BOOKS_RIGHT) else None,
     )
+
+
+def _undo_summary(company: m.Company, years: bool = True) -> dict[str, Any] | None:
+    """What "Ångra senaste importen" would restore; None: nothing to undo."""
+    from ekonomi.core.engine.undo import NothingToUndo, undo_summary
+
+    try:
+        return undo_summary(services().engine, company.id, years)  # type: ignore[arg-type]
+    except NothingToUndo:
+        return None
 
 
 @bp.post("/")
@@ -136,3 +151,32 @@ def delete_latest(orgnr: str) -> Any:
         )
         return redirect(url_for("imports.index", orgnr=company.orgnr))
     return render_template("imports/delete.html", company=company, rights=access.rights, s=summary)
+
+
+@bp.route("/undo-latest", methods=["GET", "POST"])
+@login_required
+def undo_latest(orgnr: str) -> Any:
+    """"Ångra senaste importen": a confirmation naming what comes back, then the undo."""
+    from ekonomi.core.engine.undo import NothingToUndo, undo_latest_import
+
+    access = company_access(orgnr, rules.CHANGE_BOOKS_RIGHT)
+    company = access.company
+    summary = _undo_summary(company)
+    if summary is None:
+        flash("Det finns ingen import att ångra. Bara den senaste importen kan ångras, en gång.", "error")
+        return redirect(url_for("imports.index", orgnr=company.orgnr))
+    if request.method == "POST":
+        if request.form.get("confirm_import") != str(summary["import_id"]):
+            # Another import finished since the page was shown.
+            flash("Den senaste importen har ändrats sedan sidan visades. Bekräfta igen.", "error")
+            return redirect(url_for("imports.undo_latest", orgnr=company.orgnr))
+        try:
+            data = undo_latest_import(
+                services().engine, services().pm, company.id, f"user:{user().email}", expected=summary["import_id"]  # type: ignore[arg-type]
+            )
+        except NothingToUndo:  # an import finished in between
+            flash("Den senaste importen har ändrats sedan sidan visades. Bekräfta igen.", "error")
+            return redirect(url_for("imports.undo_latest", orgnr=company.orgnr))
+        flash(f"Import {data['import_id']} ({data['file'] or data['source']}) är ångrad. Bokföringen är som före den.")
+        return redirect(url_for("imports.index", orgnr=company.orgnr))
+    return render_template("imports/undo.html", company=company, rights=access.rights, s=summary)

@@ -24,6 +24,7 @@ COMPONENTS = {
     "DataSource": schemas.DataSourceSchema,
     "DataSourceChange": schemas.DataSourceChangeSchema,
     "DeletedYear": schemas.DeletedYearSchema,
+    "UndoneImport": schemas.UndoneImportSchema,
     "SourceConfig": schemas.SourceConfigSchema,
 }
 # A free-form body: the fields a source's config_schema defines.
@@ -50,6 +51,7 @@ SOURCE = {"name": "source", "in": "path", "required": True, "schema": {"type": "
 UNAUTHORIZED = _error("Not signed in: no session and no valid bearer token (code unauthorized)")
 FORBIDDEN = _error("The company is reachable but the user lacks the right (code forbidden)")
 NOT_FOUND = _error("No such company or import, or the user cannot reach it (code not_found)")
+TOO_MANY = _error("Throttled: too many calls with this token or from this address (code too_many_requests); wait Retry-After seconds")
 BAD_REQUEST = _error("Invalid request (code bad_request); a cookie session without X-CSRFToken on an unsafe method")
 # What web/request_guard.py refuses before any view, on every route.
 MALFORMED = _error(
@@ -84,13 +86,39 @@ def spec(max_upload_mb: int = 512) -> dict[str, Any]:
     for path, operations in _paths(max_upload_mb).items():
         parameters = operations.pop("parameters", None)
         for operation in operations.values():
-            operation["responses"].setdefault("400", MALFORMED)
+            operation["responses"].setdefault("400", MALFORMED)  # web/request_guard.py, on every route
+            operation["responses"].setdefault("429", TOO_MANY)  # web/throttle.py limits the whole API
         api.path(path=path, operations=operations, parameters=parameters)
     return api.to_dict()
 
 
 def _paths(max_upload_mb: int) -> dict[str, Any]:
-    return {**_import_paths(max_upload_mb), **_company_paths(), **_config_paths()}
+    return {**_import_paths(max_upload_mb), **_company_paths(), **_undo_paths(), **_config_paths()}
+
+
+def _undo_paths() -> dict[str, Any]:
+    return {
+        "/api/v1/companies/{orgnr}/imports/latest/undo": {
+            "parameters": [ORGNR],
+            "post": {
+                "summary": "Ångra senaste importen: undo the company's latest successful import",
+                "description": (
+                    "The books return exactly to what they were before the latest successful import: its vouchers, "
+                    "balances, budgets and chart go, what it replaced comes back, fiscal years it created are removed. "
+                    "Needs the settings right (as deleting the latest fiscal year). Logged as a company event. Only "
+                    "the latest import, once: afterwards there is nothing to undo until the next import."
+                ),
+                "responses": {
+                    "200": _ok("What was undone", "UndoneImport"),
+                    "400": BAD_REQUEST,
+                    "401": UNAUTHORIZED,
+                    "403": FORBIDDEN,
+                    "404": NOT_FOUND,
+                    "409": _error("Nothing to undo: no successful import, or the latest was already undone (conflict)"),
+                },
+            },
+        },
+    }
 
 
 def _config_paths() -> dict[str, Any]:

@@ -153,6 +153,27 @@ class DeletedYearSchema(Schema):
     deleted = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
 
 
+class UndoneYearSchema(Schema):
+    """A fiscal year the undo changed: ``restored`` to what it was, or
+    ``removed`` (the import had created it)."""
+
+    start = fields.String(required=True)
+    end = fields.String(required=True)
+    action = fields.String(required=True, validate=validate.OneOf(("restored", "removed")))
+    vouchers_now = fields.Integer(required=True, metadata={"description": "vouchers before the undo"})
+    vouchers_after = fields.Integer(required=True, metadata={"description": "vouchers after the undo"})
+
+
+class UndoneImportSchema(Schema):
+    """What ``POST /companies/<orgnr>/imports/latest/undo`` undid."""
+
+    import_id = fields.Integer(required=True)
+    source = fields.String(required=True)
+    file = fields.String(allow_none=True, required=True)
+    finished_at = fields.String(allow_none=True, required=True)
+    fiscal_years = fields.List(fields.Nested(UndoneYearSchema), required=True)
+
+
 class RefreshAcceptedSchema(ImportAcceptedSchema):
     pass
 

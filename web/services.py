@@ -32,10 +32,13 @@ def init_services(app: Flask) -> None:
     from ekonomi.core.books.db import make_engine
     from ekonomi.core.engine.jobs import ThreadRunner
     from ekonomi.core.engine.plugins import get_plugin_manager
+    from ekonomi.core.engine.recovery import settle_orphans
 
     engine = make_engine(app.config.get("DATABASE_URL"))
     pm = app.config.get("PLUGIN_MANAGER") or get_plugin_manager()
     runner = app.config.get("RUNNER") or ThreadRunner(engine, pm)
+    # Imports a killed server left behind end, or run again, before new work comes in.
+    runner.resume(settle_orphans(engine, rerun_queued=True).claimed)
     app.extensions["ekonomi"] = Services(engine, pm, runner)
     app.before_request(_mark_writes)
     app.teardown_appcontext(_close_db)
@@ -102,6 +105,7 @@ PHASE_LABELS = {None: "Väntar", "read": "Läser filen", "store": "Sparar", "don
 EVENT_LABELS = {
     "source_switched": "Datakälla ändrad",
     "data_deleted": "Data borttagen",
+    "import_undone": "Import ångrad",
     "source_configured": "Källans inställningar ändrade",
 }
 

@@ -18,6 +18,7 @@ from .access import company_access, require_users_page, user
 from .api import data_source_json, switch_data_source
 from .errors import Problem
 from .services import db, services, writes
+from .wording import swedish
 
 bp = Blueprint("settings", __name__, url_prefix="/companies/<orgnr>/settings")
 DISPLAY_MODES = {"ongoing": "Löpande bokföring", "locked": "Endast låsta månader"}
@@ -108,7 +109,10 @@ def _people(company: m.Company) -> list[dict[str, Any]]:
         .where(m.CompanyAccess.company_id == company.id, m.User.role == "client")
         .order_by(m.User.email)
     ).all()
-    return [{"user": u, "rights": rules.rights(session, u, company), "staff": u.role != "client"} for u in [*staff, *clients]]
+    return [
+        {"user": u, "rights": rules.rights(session, u, company), "staff": u.role != "client", "fixed": rules.rights_are_fixed(u)}
+        for u in [*staff, *clients]
+    ]
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -125,6 +129,9 @@ def users(orgnr: str) -> Any:
         for p in people:
             u = p["user"]
             prefix = f"u{u.id}_"
+            if p["fixed"]:
+                _refuse_fixed_change(u, prefix)
+                continue
             wanted = {r: _ticked(prefix + r) for r in rules.RIGHTS}
             if wanted == p["rights"]:
                 continue
@@ -166,23 +173,21 @@ def add_user(orgnr: str) -> Any:
         db().commit()
     except EkonomiError as exc:
         db().rollback()
-        flash(_swedish(exc), "error")
+        flash(swedish(exc), "error")
     else:
         flash("Användaren är tillagd.")
     return redirect(url_for("settings.users", orgnr=access.company.orgnr))
+
+
+def _refuse_fixed_change(who: m.User, prefix: str) -> None:
+    """The page offers no boxes for a bureau admin (their rights are the
+    bureau's); a form that sends some anyway asks to change them."""
+    sent = {r for r in rules.RIGHTS if any(k.startswith(prefix) and rules.right_name(k[len(prefix):]) == r for k in request.form)}
+    if sent and sent != set(rules.RIGHTS):
+        raise Problem(403, f"{who.email} är byråadministratör och har alltid alla behörigheter hos byråns klienter.")
 
 
 def _ticked(field: str) -> bool:
     """A ticked box, also under a right's old name (``import_sie4``)."""
     names = [field] + [field.replace(new, old) for old, new in rules.LEGACY_RIGHTS.items() if field.endswith(new)]
     return any(request.form.get(n) == "on" for n in names)
-
-
-def _swedish(exc: EkonomiError) -> str:
-    if exc.code == "conflict":
-        return "Det finns redan en användare med den e-postadressen."
-    if "password" in exc.message:
-        return "Lösenordet behöver minst 8 tecken."
-    if "e-mail" in exc.message:
-        return "Ange en giltig e-postadress."
-    return exc.message

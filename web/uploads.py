@@ -25,11 +25,19 @@ def submit_upload(company: m.Company, upload: FileStorage | None, source: str | 
     """Queue the import of ``upload``; returns the import id.  The file is
     copied into the file store by the runner; refusals (not a SIE file,
     source not active, no right) are logged by the core and raised here."""
-    if upload is None or not upload.filename:
+    if upload is None and _name_lost():
+        message = "The file's name could not be read (a character outside UTF-8, or a line break): rename it and upload it again."
+        log_refusal(services().engine, ImportRequest(company=company.orgnr, started_by=f"user:{who.email}", user_id=who.id),
+                    EkonomiError(message, code="bad_request"))  # fmt: skip
+        raise Problem(400, "Filens namn gick inte att läsa (ett tecken utanför UTF-8 eller en radbrytning). Byt namn på filen och ladda upp den igen.")
+    if upload is None or (not upload.filename and _empty(upload)):
         raise Problem(400, "Välj en fil att importera (fältet \"file\").")
-    if has_control_chars(upload.filename):
+    if upload.filename and has_control_chars(upload.filename):
         refuse_upload(company.orgnr, who, BAD_NAME_SV, BAD_NAME_EN)
-    filename = Path(upload.filename.replace("\\", "/")).name[:200] or "upload"
+    # A name the browser sent in another encoding, or with line breaks, may be
+    # lost on the way: the file is imported all the same, under a plain name.
+    name = " ".join((upload.filename or "").replace("\\", "/").split())
+    filename = Path(name).name[:200] or "upload"
     if source is not None:
         known = services().pm.sources()
         if source not in known:
@@ -38,8 +46,13 @@ def submit_upload(company: m.Company, upload: FileStorage | None, source: str | 
             raise Problem(400, f"{known[source].title} hämtar själv sina data och tar inte emot filer.")
     fd, tmp = tempfile.mkstemp(prefix="ekonomi-upload-", suffix=Path(filename).suffix[:10])
     try:
-        with os.fdopen(fd, "wb") as out:
-            upload.save(out)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                upload.save(out)
+        except OSError as exc:  # a full disk: refused in plain words, logged, nothing left behind
+            log_refusal(services().engine, ImportRequest(company=company.orgnr, started_by=f"user:{who.email}", user_id=who.id),
+                        EkonomiError(f"The server could not store the upload ({exc.strerror}).", code="insufficient_storage"))  # fmt: skip
+            raise Problem(507, f"Servern kunde inte spara {filename} ({exc.strerror}). Ingenting importerades; försök igen senare.") from None
         empty = os.path.getsize(tmp) == 0
         try:
             return services().runner.submit(
@@ -66,6 +79,18 @@ def submit_upload(company: m.Company, upload: FileStorage | None, source: str | 
             os.unlink(tmp)
         except OSError:
             pass
+
+
+def _name_lost() -> bool:
+    """A file part whose name the form parser could not read: it arrives as
+    a text field, or not at all (then only the body's size tells)."""
+    return "file" in request.form or (request.content_length or 0) > 1024
+
+
+def _empty(upload: FileStorage) -> bool:
+    head = upload.stream.read(1)
+    upload.stream.seek(0)
+    return not head
 
 
 BAD_NAME_SV = "Filnamnet innehåller otillåtna tecken (styrtecken som NUL). Byt namn på filen och försök igen."

@@ -17,6 +17,8 @@ from ..events import Event
 from ..orgnr import normalize_orgnr
 from ..engine.plugins import PluginManager
 from .reports import fiscal_years
+from ..engine.chart import delete_chart
+from ..engine.shadow import forget
 from ..engine.store import delete_year_data
 
 
@@ -98,6 +100,8 @@ def delete_latest_year(engine: Engine, pm: PluginManager, company_id: int, actor
                     raise NotFound("The company has no fiscal years to delete.")
                 year = years[-1]
                 deleted = delete_year_data(conn, year.id)
+                deleted["accounts"] = delete_chart(conn, year.id)  # the year's chart goes with it
+                forget(conn, company_id)  # the books changed outside an import: no undo now
                 conn.execute(text("DELETE FROM fiscal_year WHERE id = :f"), {"f": year.id})
                 data = {
                     "fiscal_year": {"start": year.start.isoformat(), "end": year.end.isoformat()},

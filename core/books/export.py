@@ -53,18 +53,18 @@ def stored_records(conn: Connection, company_id: int, year_start: date | None = 
         years.append((prev[0], -1))
         yield r.FiscalYear(as_date(prev[1]), as_date(prev[2]), -1)
     starts = {fid: s for fid, s in ((year.id, year.start), *([(prev[0], as_date(prev[1]))] if prev else []))}
-
+    # A SIE file holds one chart: that of its year 0.
     for number, acc_name, typ, sru, unit in conn.execute(
-        text("SELECT number, name, type, sru, unit FROM account WHERE company_id = :c ORDER BY number"), {"c": company_id}
+        text("SELECT number, name, type, sru, unit FROM account WHERE fiscal_year_id = :f ORDER BY number"), {"f": year.id}
     ):
         yield r.Account(number, acc_name or "", typ, tuple(sru.split(",")) if sru else (), unit)
     for number, dim_name, parent in conn.execute(
-        text("SELECT number, name, parent FROM dimension WHERE company_id = :c ORDER BY number"), {"c": company_id}
+        text("SELECT number, name, parent FROM dimension WHERE fiscal_year_id = :f ORDER BY number"), {"f": year.id}
     ):
         yield r.Dimension(int(number), dim_name or "", parent)
     for dim, code, obj_name in conn.execute(
-        text("SELECT dimension, code, name FROM dimension_object WHERE company_id = :c ORDER BY dimension, code"),
-        {"c": company_id},
+        text("SELECT dimension, code, name FROM dimension_object WHERE fiscal_year_id = :f ORDER BY dimension, code"),
+        {"f": year.id},
     ):
         yield r.DimensionObject(int(dim), code, obj_name or "")
 

@@ -19,7 +19,7 @@ import datetime as dt
 from datetime import datetime, timezone
 from typing import Optional
 
-from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Integer, Table, Text, UniqueConstraint
 from sqlalchemy import text as sql
 from sqlmodel import Field, SQLModel
 
@@ -80,6 +80,9 @@ class User(SQLModel, table=True):
     bureau_id: Optional[int] = Field(default=None, foreign_key="bureau.id")
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+    # Stored in each web session at sign-in; raising it ends every session
+    # the user has (sign-out, "Logga ut överallt", a new password).
+    session_generation: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class CompanyAccess(SQLModel, table=True):
@@ -122,10 +125,14 @@ class FiscalYear(SQLModel, table=True):
 
 
 class Account(SQLModel, table=True):
+    """A konto of one fiscal year's chart: each year keeps the names the
+    imports that brought it gave (migration 0006)."""
+
     __tablename__ = "account"
-    __table_args__ = (UniqueConstraint("company_id", "number"),)
+    __table_args__ = (UniqueConstraint("fiscal_year_id", "number", name="uq_account_year_number"),)
     id: Optional[int] = Field(default=None, primary_key=True)
     company_id: int = Field(foreign_key="company.id")
+    fiscal_year_id: int = Field(foreign_key="fiscal_year.id")
     number: str
     name: str = ""
     type: Optional[str] = None  # T, S, K, I
@@ -135,9 +142,10 @@ class Account(SQLModel, table=True):
 
 class Dimension(SQLModel, table=True):
     __tablename__ = "dimension"
-    __table_args__ = (UniqueConstraint("company_id", "number"),)
+    __table_args__ = (UniqueConstraint("fiscal_year_id", "number", name="uq_dimension_year_number"),)
     id: Optional[int] = Field(default=None, primary_key=True)
     company_id: int = Field(foreign_key="company.id")
+    fiscal_year_id: int = Field(foreign_key="fiscal_year.id")
     number: int
     name: str = ""
     parent: Optional[int] = None
@@ -145,9 +153,10 @@ class Dimension(SQLModel, table=True):
 
 class DimensionObject(SQLModel, table=True):
     __tablename__ = "dimension_object"
-    __table_args__ = (UniqueConstraint("company_id", "dimension", "code"),)
+    __table_args__ = (UniqueConstraint("fiscal_year_id", "dimension", "code", name="uq_dimension_object_year_code"),)
     id: Optional[int] = Field(default=None, primary_key=True)
     company_id: int = Field(foreign_key="company.id")
+    fiscal_year_id: int = Field(foreign_key="fiscal_year.id")
     dimension: int
     code: str
     name: str = ""
@@ -387,3 +396,40 @@ class CompanyEvent(SQLModel, table=True):
 
 # Tables emptied per company by "delete" operations, children first.
 BOOK_TABLES = (VoucherRow, Voucher, Balance, PeriodBalance, PeriodBudget)
+
+
+# ---------------------------------------------------------------------------
+# undo: what the company's latest import replaced (engine/shadow.py, engine/undo.py)
+# ---------------------------------------------------------------------------
+
+
+class ImportUndo(SQLModel, table=True):
+    """What undoing a company's latest import needs besides the rows it
+    replaced (kept in the ``undo_`` tables): one row per company, written by
+    each import's commit in place of the one before (migration 0007)."""
+
+    __tablename__ = "import_undo"
+    company_id: int = Field(foreign_key="company.id", primary_key=True)
+    import_id: int
+    year_ends: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # JSON [[fiscal_year_id, end before]]
+    chart_years: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # JSON: years whose chart it changed
+    source: Optional[str] = None  # the source whose cursor it moved, if any
+    source_state: Optional[str] = Field(default=None, sa_column=Column(Text))  # that cursor before (JSON); NULL: none
+
+
+def _shadow(model: type[SQLModel]) -> Table:
+    """undo_<table>: the columns of ``model``'s table (none of them a key),
+    and the import that replaced the row."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return Table(
+        f"undo_{table.name}",
+        SQLModel.metadata,
+        Column("undo_import_id", Integer, nullable=False),
+        *(Column(c.name, c.type, nullable=c.nullable, autoincrement=False) for c in table.columns),
+        Index(f"ix_undo_{table.name}_company", "company_id"),
+    )
+
+
+# The tables whose rows an import replaces, and each one's undo_ twin.
+REPLACED_TABLES = (Voucher, VoucherRow, Balance, PeriodBalance, PeriodBudget, Invoice, Account, Dimension, DimensionObject)
+SHADOWS: dict[str, Table] = {model.__tablename__: _shadow(model) for model in REPLACED_TABLES}  # type: ignore[misc]

@@ -87,7 +87,8 @@ def _account_sums(conn: Connection, company_id: int, year_id: int, until: date |
     """Per account of one year: (name, type), opening, the stated closing
     per kind, and the movement of posted rows (up to ``until``)."""
     p: dict[str, Any] = {"f": year_id, "c": company_id}
-    names = {n: (name, t) for n, name, t in conn.execute(text("SELECT number, name, type FROM account WHERE company_id = :c"), p)}
+    # The names of the year shown: each fiscal year keeps its own chart.
+    names = {n: (name, t) for n, name, t in conn.execute(text("SELECT number, name, type FROM account WHERE fiscal_year_id = :f"), p)}
     opening = dict(
         conn.execute(
             text(
@@ -129,7 +130,7 @@ def monthly_result(conn: Connection, company_id: int, start: date | None = None,
     voucher rows; ``until`` as in trial_balance.  Amounts are kronor strings."""
     year = pick_year(conn, company_id, start)
     p: dict[str, Any] = {"f": year.id, "c": company_id}
-    types = {n: t for n, t in conn.execute(text("SELECT number, type FROM account WHERE company_id = :c"), p)}
+    types = {n: t for n, t in conn.execute(text("SELECT number, type FROM account WHERE fiscal_year_id = :f"), p)}
     until_sql = ""
     if until is not None:
         until_sql = " AND v.date <= :u"

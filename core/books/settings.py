@@ -68,3 +68,17 @@ def file_store() -> Path:
 
 def max_upload_bytes() -> int:
     return int(os.environ.get("EKONOMI_MAX_UPLOAD_MB") or DEFAULT_MAX_UPLOAD_MB) * 1024 * 1024
+
+
+DEFAULT_SESSION_IDLE_HOURS = 8.0
+
+
+def session_idle_hours() -> float:
+    """``EKONOMI_SESSION_IDLE_HOURS``: a web session unused this long ends."""
+    return float(os.environ.get("EKONOMI_SESSION_IDLE_HOURS") or DEFAULT_SESSION_IDLE_HOURS)
+
+
+def ratelimit_storage_url() -> str:
+    """``EKONOMI_RATELIMIT_STORAGE_URL`` (``redis://…`` so that every web
+    process counts sign-in attempts together); memory in this process else."""
+    return os.environ.get("EKONOMI_RATELIMIT_STORAGE_URL") or "memory://"

@@ -13,11 +13,11 @@ import secrets
 from sqlmodel import Session, select
 
 from . import models as m
-from ..errors import EkonomiError, NotFound
+from .credentials import check_password, normalize_email
+from ..errors import EkonomiError, Forbidden, NotFound
 
 ROLES = ("bureau-admin", "consultant", "client")
 TOKEN_PREFIX = "ek_"
-MIN_PASSWORD_LENGTH = 8
 # werkzeug's hashing method; tests may choose a cheaper one.
 PASSWORD_METHOD = "scrypt"
 
@@ -28,9 +28,6 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method=PASSWORD_METHOD)
 
 
-def _check_password_text(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise EkonomiError(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.", code="bad_request")
 
 
 def get_user(session: Session, email: str) -> m.User:
@@ -55,12 +52,10 @@ def add_user(
 ) -> m.User:
     """A new user.  Bureau staff belong to a bureau; a client user is given
     access to ``company`` (view reports, and the rights asked for)."""
-    email = email.strip().lower()
-    if "@" not in email:
-        raise EkonomiError(f"{email!r} is not an e-mail address.", code="bad_request")
+    email = normalize_email(email)
     if role not in ROLES:
         raise EkonomiError(f"The role must be one of {', '.join(ROLES)}, not {role!r}.", code="bad_request")
-    _check_password_text(password)
+    check_password(password, email)
     if session.exec(select(m.User).where(m.User.email == email)).first():
         raise EkonomiError(f"A user {email} already exists.", code="conflict")
     if role != "client" and bureau is None:
@@ -76,7 +71,7 @@ def add_user(
     )
     session.add(user)
     session.flush()
-    if company is not None:
+    if company is not None and role != "bureau-admin":
         files = can_import_files if can_import_sie4 is None else can_import_sie4
         grant(session, user, company, can_import_files=files, can_open_settings=can_open_settings)
     return user
@@ -92,7 +87,12 @@ def grant(
     can_import_files: bool = False,
     can_import_sie4: bool | None = None,  # the old name of can_import_files, for one release
 ) -> m.CompanyAccess:
-    """Set a user's rights in a company (creating the access row)."""
+    """Set a user's rights in a company (creating the access row).  A bureau
+    admin's are the bureau's, all of them, and are refused here."""
+    from .rules import rights_are_fixed
+
+    if rights_are_fixed(user):
+        raise Forbidden(f"{user.email} is a bureau admin, with every right in the bureau's clients; they cannot be changed.")
     access = session.get(m.CompanyAccess, (user.id, company.id))
     if access is None:
         access = m.CompanyAccess(user_id=user.id, company_id=company.id)  # type: ignore[arg-type]
@@ -103,10 +103,39 @@ def grant(
     return access
 
 
+def revoke_access(session: Session, user: m.User, company: m.Company) -> bool:
+    """Remove a client user's access to the company (False when they had
+    none).  Bureau staff reach every client of their bureau; narrow their
+    rights with ``grant`` instead."""
+    if user.role != "client":
+        raise EkonomiError(f"{user.email} is bureau staff and reaches every client of the bureau.", code="bad_request")
+    access = session.get(m.CompanyAccess, (user.id, company.id))
+    if access is None:
+        return False
+    session.delete(access)
+    return True
+
+
 def set_password(session: Session, user: m.User, password: str) -> None:
-    _check_password_text(password)
+    """A new password; it ends the user's web sessions everywhere (a thief's
+    copy of a session cookie must not outlive the password it came with)."""
+    check_password(password, user.email)
     user.password_hash = hash_password(password)
+    end_sessions(session, user)
+
+
+def end_sessions(session: Session, user: m.User) -> None:
+    """End every web session of the user: each keeps the generation it began
+    in, and one that no longer matches is signed out (web/sessions.py)."""
+    user.session_generation = (user.session_generation or 0) + 1
     session.add(user)
+
+
+def is_password(user: m.User, password: str) -> bool:
+    """Whether ``password`` is the user's (a password change asks for it)."""
+    from werkzeug.security import check_password_hash
+
+    return bool(user.password_hash) and check_password_hash(user.password_hash, password)
 
 
 def authenticate(session: Session, email: str, password: str) -> m.User | None:
@@ -128,6 +157,35 @@ def create_token(session: Session, user: m.User, name: str = "") -> str:
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     session.add(m.ApiToken(user_id=user.id, token_sha256=token_sha256(token), name=name))  # type: ignore[arg-type]
     return token
+
+
+def list_tokens(session: Session, user: m.User | None = None) -> list[tuple[m.ApiToken, m.User]]:
+    """The tokens (of ``user``, or everyone's) with their owners, newest first."""
+    stmt = select(m.ApiToken, m.User).join(m.User, m.User.id == m.ApiToken.user_id)  # type: ignore[arg-type]
+    if user is not None:
+        stmt = stmt.where(m.ApiToken.user_id == user.id)
+    return [(t, u) for t, u in session.exec(stmt.order_by(m.ApiToken.id.desc()))]  # type: ignore[union-attr]
+
+
+def revoke_token(session: Session, token_id: int, user: m.User | None = None) -> m.ApiToken:
+    """Delete a token (of ``user``, when given), so the next request that
+    sends it is refused; NotFound when there is no such token."""
+    row = session.get(m.ApiToken, token_id)
+    if row is None or (user is not None and row.user_id != user.id):
+        raise NotFound(f"No API token {token_id}.")
+    session.delete(row)
+    return row
+
+
+def token_json(token: m.ApiToken, owner: m.User) -> dict[str, object]:
+    """A token as ``ekonomi tokens list --json`` shows it (never its text)."""
+    return {
+        "id": token.id,
+        "email": owner.email,
+        "name": token.name,
+        "created_at": token.created_at.isoformat() if token.created_at else None,
+        "last_used_at": token.last_used_at.isoformat() if token.last_used_at else None,
+    }
 
 
 def token_sha256(token: str) -> str:

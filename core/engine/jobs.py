@@ -22,9 +22,11 @@ from sqlalchemy.engine import Engine
 
 from ..books import settings
 from ..context import FileInput
+from ..errors import EkonomiError
 from ..books.db import writer
 from . import runlog
-from .pipeline import ImportRequest, execute, submit
+from .pipeline import ImportRequest, execute, log_refusal, submit
+from .retention import prune_inputs
 from .plugins import PluginManager
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,9 @@ class JobRunner(Protocol):
     def wait(self, import_id: int, timeout: float | None = None) -> None:
         """Block until the import has finished (tests, the CLI)."""
 
+    def resume(self, import_ids: list[int]) -> None:
+        """Run queued imports this process has claimed (recovery.settle_orphans)."""
+
 
 def keep_input(file: FileInput) -> FileInput:
     """Copy an input into the file store, so it outlives the request that
@@ -45,7 +50,11 @@ def keep_input(file: FileInput) -> FileInput:
     folder = settings.file_store() / "inputs"
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{uuid.uuid4().hex}{Path(file.filename).suffix.lower()[:10]}"
-    shutil.copyfile(file.path, target)
+    try:
+        shutil.copyfile(file.path, target)
+    except OSError as exc:  # a full disk: no partial copy stays behind
+        target.unlink(missing_ok=True)
+        raise EkonomiError(f"The server could not store the input ({exc.strerror}).", code="insufficient_storage") from exc
     return FileInput(target, file.filename)
 
 
@@ -63,17 +72,34 @@ class ThreadRunner:
 
     def submit(self, req: ImportRequest) -> int:
         if req.file is not None:
-            req = ImportRequest(req.company, keep_input(req.file), req.source, req.started_by, req.user_id)
-        import_id = submit(self.engine, self.pm, req)
+            try:
+                kept = keep_input(req.file)
+            except EkonomiError as exc:
+                exc.import_id = log_refusal(self.engine, req, exc)  # type: ignore[attr-defined]
+                raise
+            req = ImportRequest(req.company, kept, req.source, req.started_by, req.user_id)
+        try:
+            import_id = submit(self.engine, self.pm, req)
+        except BaseException:  # refused: nothing will read the copy
+            if req.file is not None:
+                req.file.path.unlink(missing_ok=True)
+            raise
         if req.file is not None:
             with writer(self.engine).begin() as conn:
                 runlog.keep_input(conn, import_id, str(req.file.path))
+        self._start(import_id)
+        return import_id
+
+    def resume(self, import_ids: list[int]) -> None:
+        for import_id in import_ids:
+            self._start(import_id)
+
+    def _start(self, import_id: int) -> None:
         future = self.pool.submit(self._run, import_id)
         with self._guard:
             self.futures[import_id] = future
         # Forget it once done (at once, if it already is).
         future.add_done_callback(lambda _: self._forget(import_id))
-        return import_id
 
     def _forget(self, import_id: int) -> None:
         with self._guard:
@@ -82,6 +108,7 @@ class ThreadRunner:
     def _run(self, import_id: int) -> None:
         try:
             execute(self.engine, self.pm, import_id)
+            prune_inputs(self.engine)
         except Exception:  # execute logs its own failures; this is a last guard
             log.exception("background import %s failed", import_id)
 

@@ -35,6 +35,7 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from ..books import models as m
@@ -265,14 +266,15 @@ def execute(
         issues.add(Issue(Severity.ERROR, exc.code, exc.message))
     except Exception as exc:  # a plugin's bug or a lost database: the import fails, the app does not
         log.exception("import %s failed", import_id)
-        outcome.error = f"{type(exc).__name__}: {exc}"
+        # A database error says what went wrong, not which statement (nor its values) it was in.
+        cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+        outcome.error = f"{type(cause).__name__}: {cause}"
         issues.add(Issue(Severity.ERROR, "import.crashed", f"The import stopped: {outcome.error}"))
     finally:
         reporter.close()
     if outcome.status != "succeeded":
         outcome.sha256 = sha256()
-        with writer(engine).begin() as conn:
-            runlog.finish(conn, import_id, outcome, issues)
+        runlog.finish_failed(engine, import_id, outcome, issues)
     else:
         analyze_after_load(engine, outcome.counts)  # committed, and the company's lock let go
     result = runlog.load(engine, import_id).as_json()
@@ -361,7 +363,7 @@ def _run(
             raise PluginError(f"The {name} plugin failed to set up its checks: {exc}", plugin=name) from exc
         checks.extend(offered or ())
     size = ctx.input.size if ctx.input is not None and ctx.input.path.exists() else 0
-    store = Store(engine, run.company_id, run.import_id, source.mode, size_hint=size)
+    store = Store(engine, run.company_id, run.import_id, source.mode, size_hint=size, source=source.name)
     try:
         _stream(source, raw, ctx, plugin, checks, store, issues)
         if issues.errors:

@@ -19,10 +19,12 @@ from datetime import datetime, timezone
 from typing import Any, Literal
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
 
 from ..books import models as m
+from ..books.db import writer
 from ..errors import EkonomiError, NotFound
 from ..records import Issue, Severity
 from .progress import Progress, live
@@ -167,6 +169,12 @@ def keep_input(conn: Connection, import_id: int, path: str) -> None:
     conn.execute(text("UPDATE import_run SET stored_path = :p WHERE id = :i"), {"p": path, "i": import_id})
 
 
+def forget_inputs(conn: Connection, import_ids: list[int]) -> None:
+    """Their stored inputs were removed (retention.py)."""
+    for rid in import_ids:
+        conn.execute(text("UPDATE import_run SET stored_path = NULL WHERE id = :i"), {"i": rid})
+
+
 def write_progress(engine: Engine, import_id: int, p: Progress) -> None:
     """Live progress for other processes; a finished run is never changed."""
     with engine.begin() as conn:
@@ -230,6 +238,21 @@ def finish(conn: Connection, import_id: int, outcome: Outcome, issues: IssueLog)
         )
 
 
+def finish_failed(engine: Engine, import_id: int, outcome: Outcome, issues: IssueLog, attempts: int = 3) -> None:
+    """``finish`` a run that did not succeed, in a transaction of its own,
+    tried again on a fresh connection: the database may just have restarted
+    (the failure is often why the import failed)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with writer(engine).begin() as conn:
+                finish(conn, import_id, outcome, issues)
+            return
+        except DBAPIError:
+            if attempt == attempts:
+                raise
+            time.sleep(0.5 * attempt)
+
+
 def sweep_stale(conn: Connection, company_id: int, import_id: int) -> list[int]:
     """Mark failed the runs of this company that a dead process left
     'running' (or 'queued', if its process on this host is gone); returns
@@ -239,27 +262,50 @@ def sweep_stale(conn: Connection, company_id: int, import_id: int) -> list[int]:
         text("SELECT id, status, worker FROM import_run WHERE company_id = :c AND id <> :i AND status IN ('running', 'queued')"),
         {"c": company_id, "i": import_id},
     ).all()
-    swept = [rid for rid, status, worker in stale if status == "running" or not _worker_alive(worker)]
-    for rid in swept:
-        conn.execute(
-            text("UPDATE import_run SET status = 'failed', finished_at = :f, error = :e WHERE id = :id"),
-            {"f": m.utcnow(), "e": INTERRUPTED, "id": rid},
-        )
+    swept = [rid for rid, status, worker in stale if status == "running" or worker_gone(worker)]
+    fail_interrupted(conn, swept, INTERRUPTED)
     return swept
 
 
-def _worker_alive(worker: str | None) -> bool:
-    """A queued run's process may still run it, unless it is on this host and gone."""
+def orphans(conn: Connection) -> list[tuple[int, str, str | None, str | None]]:
+    """(id, status, worker, stored input) of the runs not yet ended whose
+    process, on this host, is gone."""
+    rows = conn.execute(text("SELECT id, status, worker, stored_path FROM import_run WHERE status IN ('running', 'queued') ORDER BY id")).all()
+    return [(rid, status, worker, stored) for rid, status, worker, stored in rows if worker_gone(worker)]
+
+
+def fail_interrupted(conn: Connection, import_ids: list[int], reason: str) -> None:
+    for rid in import_ids:
+        conn.execute(
+            text("UPDATE import_run SET status = 'failed', finished_at = :f, error = :e WHERE id = :id AND status <> 'succeeded'"),
+            {"f": m.utcnow(), "e": reason, "id": rid},
+        )
+        issue = {"i": rid, "sev": "error", "code": "import.interrupted", "msg": reason}
+        conn.execute(text("INSERT INTO import_issue (import_id, severity, code, message) VALUES (:i, :sev, :code, :msg)"), issue)
+
+
+def claim(conn: Connection, import_id: int, worker: str | None) -> bool:
+    """Take over a queued run from ``worker`` (gone); False if another process was first."""
+    result = conn.execute(
+        text("UPDATE import_run SET worker = :me WHERE id = :id AND status = 'queued' AND worker = :old"),
+        {"me": WORKER, "id": import_id, "old": worker},
+    )
+    return result.rowcount == 1
+
+
+def worker_gone(worker: str | None) -> bool:
+    """The process named ``host:pid`` is on this host and no longer runs; a
+    process elsewhere is never taken for gone."""
     host, _, pid = (worker or "").rpartition(":")
     if host != socket.gethostname() or not pid.isdigit():
-        return True
+        return False
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:
-        return False
-    except PermissionError:
         return True
-    return True
+    except PermissionError:
+        return False
+    return False
 
 
 # ---------------------------------------------------------------------------

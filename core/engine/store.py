@@ -13,8 +13,12 @@ the *other* imports' rows:
   already stored (same content) is skipped, so importing twice adds nothing.
 * ``upsert``: a voucher whose ``source_id`` is already stored replaces it.
 
-Changes to the chart (accounts, dimensions, objects) are small and kept until
-``committing``, which applies them and the replace rules, then hands the
+What the rules delete is first copied aside (shadow.py), so that the
+company's latest import can be undone (undo.py).
+
+The chart (accounts, dimensions, objects) belongs to fiscal years; it is
+small and kept until ``committing`` (chart.py says which years it changes
+and how), which applies it and the replace rules, then hands the
 transaction to the caller for its own last writes (the import log).
 """
 
@@ -38,6 +42,8 @@ from ..books import settings
 from ..books.dates import as_date
 from ..errors import EkonomiError
 from ._speedups import VoucherPacker
+from .chart import ADD, REPLACE, UPSERT, ImportChart
+from .shadow import Keeper
 from .columns import HUNDRED, KIND_TEXT, POSTED, iso_or_none, ore, text_or_none
 from .target import open_target
 
@@ -55,21 +61,30 @@ class Store:
     """Writes the records of one import for one company."""
 
     def __init__(
-        self, engine: Engine, company_id: int, import_id: int, mode: str = "replace", size_hint: int = 0
+        self,
+        engine: Engine,
+        company_id: int,
+        import_id: int,
+        mode: str = "replace",
+        size_hint: int = 0,
+        source: str | None = None,
     ) -> None:
         self.company_id = company_id
+        self.source = source  # whose cursor a StateUpdate moves
         self.import_id = import_id
         self.mode = mode
         self.target = open_target(engine, import_id, size_hint)
         self.writer = self.target.writer
         self.conn: Any = None  # the final transaction's connection, in committing()
         self.counts = dict.fromkeys(_COUNTED, 0)
-        self.chart_ops: list[tuple[str, dict[str, Any]]] = []
+        self.chart = ImportChart()
         self.years: dict[date, tuple[int, date]] = {}  # start -> (id, end): every stored one, and this import's
         self.input_years: dict[date, int | None] = {}  # start -> SIE-style index
         self.voucher_years: set[int] = set()
         self.year_ends: list[tuple[int, date]] = []  # stored years whose end changed
-        self.used_unknown: set[str] = set()
+        self.old_ends: dict[int, date] = {}  # their ends before
+        self.used_accounts: dict[int, set[str]] = {}  # fiscal year id -> accounts its new rows use
+        self.packers: dict[int, Any] = {}  # fiscal year id -> its VoucherPacker
         try:
             self._read_books()
         except BaseException:
@@ -83,10 +98,6 @@ class Store:
         self.state: dict[str, Any] | None = None
         self.duplicates = 0
         self.objects_json: dict[tuple[r.ObjectRef, ...], str] = {}  # few distinct object lists: encode each once
-        self.packer = VoucherPacker(
-            company_id, self.accounts, self.used_unknown, self.objects_json, json.dumps, KIND_TEXT, HUNDRED, POSTED,
-            copy=self.writer.copy,
-        )  # fmt: skip
         self._handlers: dict[type, Callable[[Any], None]] = {
             r.Voucher: self._voucher,
             r.Balance: self._balance,
@@ -102,16 +113,13 @@ class Store:
         }
 
     def _read_books(self) -> None:
-        """What is stored already: fiscal years and the chart."""
+        """What is stored already: the fiscal years (their charts are read
+        at the commit, for the years the import changes)."""
         c = {"c": self.company_id}
         for fid, start, end in self.target.read('SELECT id, start, "end" FROM fiscal_year WHERE company_id = :c', c):
             self.years[as_date(start)] = (fid, as_date(end))
         self.stored_starts = frozenset(self.years)
         self._year_index()
-        read = self.target.read
-        self.accounts = {n: tuple(rest) for n, *rest in read("SELECT number, name, type, sru, unit FROM account WHERE company_id = :c", c)}
-        self.dimensions = {n: tuple(rest) for n, *rest in read("SELECT number, name, parent FROM dimension WHERE company_id = :c", c)}
-        self.objects = {(d, code): (name,) for d, code, name in read("SELECT dimension, code, name FROM dimension_object WHERE company_id = :c", c)}
 
     def close(self) -> None:
         """Undo whatever was not committed and clean up; safe to call twice."""
@@ -137,6 +145,7 @@ class Store:
             fid = self.target.new_year(self.company_id, rec.start, rec.end, self.import_id)
             self.years[rec.start] = (fid, rec.end)
         elif known[1] != rec.end:
+            self.old_ends.setdefault(known[0], known[1])
             self.year_ends.append((known[0], rec.end))
             self.years[rec.start] = (known[0], rec.end)
         self._year_index()
@@ -167,7 +176,12 @@ class Store:
         """Take one record.  Company and UnknownRecord have nothing to store."""
         handler = self._handlers.get(type(rec))
         if handler is not None:
-            handler(rec)
+            try:
+                handler(rec)
+            except OverflowError as exc:  # an amount in öre beyond a BIGINT: the source's data, not a crash
+                line = getattr(rec, "line", None)
+                where = f" (line {line})" if line else ""
+                raise EkonomiError(f"An amount{where} is too large to be stored: {exc}.", code="import.amount_too_large") from exc
 
     def _attachment(self, rec: r.Attachment) -> None:
         self.attachments.append(rec)
@@ -182,31 +196,15 @@ class Store:
     # -- chart -----------------------------------------------------------------
     def _account(self, rec: r.Account) -> None:
         self.counts["accounts"] += 1
-        values = {"name": rec.name, "type": rec.type, "sru": ",".join(rec.sru) or None, "unit": rec.unit}
-        self._chart("account", self.accounts, rec.number, {"number": rec.number}, values)
+        values = (rec.name, rec.type, ",".join(rec.sru) or None, rec.unit)
+        self.chart.add("account", rec.year_start, (rec.number,), values)
 
     def _dimension(self, rec: r.Dimension) -> None:
-        self._chart("dimension", self.dimensions, rec.number, {"number": rec.number}, {"name": rec.name, "parent": rec.parent})
+        self.chart.add("dimension", rec.year_start, (rec.number,), (rec.name, rec.parent))
 
     def _object(self, rec: r.DimensionObject) -> None:
         self.counts["objects"] += 1
-        key = (rec.dimension, rec.code)
-        self._chart("dimension_object", self.objects, key, {"dimension": rec.dimension, "code": rec.code}, {"name": rec.name})
-
-    def _chart(self, table: str, known: dict[Any, Any], key: Any, keys: dict[str, Any], values: dict[str, Any]) -> None:
-        """An INSERT or UPDATE for the commit, where the entry is new or changed."""
-        new = tuple(values.values())
-        old = known.get(key)
-        if old == new:
-            return
-        params = {"company_id": self.company_id, **keys, **values}
-        if old is None:
-            sql = f"INSERT INTO {table} ({', '.join(params)}) VALUES ({', '.join(':' + p for p in params)})"
-        else:
-            where = " AND ".join(f"{k} = :{k}" for k in ("company_id", *keys))
-            sql = f"UPDATE {table} SET {', '.join(f'{k} = :{k}' for k in values)} WHERE {where}"
-        self.chart_ops.append((sql, params))
-        known[key] = new
+        self.chart.add("dimension_object", rec.year_start, (rec.dimension, rec.code), (rec.name,))
 
     # -- balances --------------------------------------------------------------
     def _balance(self, rec: r.Balance) -> None:
@@ -243,10 +241,22 @@ class Store:
         self.voucher_years.add(fid)
         writer = self.writer
         vid = self.target.voucher_id()
-        _, posted = self.packer.pack(v, vid, fid, self.import_id, content_hash, writer.batch("voucher"), writer.batch("voucher_row"))
+        packer = self.packers.get(fid) or self._packer(fid)
+        _, posted = packer.pack(v, vid, fid, self.import_id, content_hash, writer.batch("voucher"), writer.batch("voucher_row"))
         writer.added("voucher")
         writer.added("voucher_row")
         self.counts["rows"] += posted
+
+    def _packer(self, fid: int) -> Any:
+        """The year's packer.  It collects the accounts the year's rows use
+        (its set of known accounts is that same set, so a row costs one
+        lookup), for the chart at the commit."""
+        used = self.used_accounts.setdefault(fid, set())
+        packer = VoucherPacker(
+            self.company_id, used, used, self.objects_json, json.dumps, KIND_TEXT, HUNDRED, POSTED, copy=self.writer.copy
+        )  # fmt: skip
+        self.packers[fid] = packer
+        return packer
 
     def _stored_hashes(self) -> set[str]:
         if self.content_hashes is None:
@@ -287,6 +297,9 @@ class Store:
         with self.target.committing() as conn:
             self.conn = conn
             self._resolve_years(self.target.year_map)
+            self.keeper = Keeper(conn, self.company_id, self.import_id)
+            if self.state is not None and self.source is not None:
+                self.keeper.keep_state(self.source)
             self._apply_chart()
             if self.mode == "replace":
                 self._replace_years()
@@ -295,6 +308,7 @@ class Store:
             if self.invoice_kinds:
                 self._replace_invoices()
             self._store_attachments()
+            self.keeper.finish()
             yield conn, self._summary()
 
     def _execute(self, sql: str, params: dict[str, Any] | None = None) -> Any:
@@ -305,16 +319,23 @@ class Store:
         if year_map:
             self.years = {s: (year_map.get(fid, fid), end) for s, (fid, end) in self.years.items()}
             self.voucher_years = {year_map.get(fid, fid) for fid in self.voucher_years}
+            self.used_accounts = {year_map.get(fid, fid): used for fid, used in self.used_accounts.items()}
 
     def _apply_chart(self) -> None:
         for fid, end in self.year_ends:
+            self.keeper.keep_year_end(fid, self.old_ends[fid])
             self._execute('UPDATE fiscal_year SET "end" = :e WHERE id = :id', {"e": end.isoformat(), "id": fid})
-        for sql, params in self.chart_ops:
-            self.conn.execute(text(sql), params)
-        created = sorted(self.used_unknown - set(self.accounts))
-        for number in created:  # rows on undeclared accounts: the account is created
-            self._execute("INSERT INTO account (company_id, number, name) VALUES (:c, :n, '')", {"n": number})
-        self.counts["accounts"] += len(created)
+        starts = {fid: start for start, (fid, _) in self.years.items()}
+        general = {self.years[s][0] for s in self.input_years} or set(self.voucher_years)
+        specific = {self.years[s][0] for s in self.chart.specific_years() if s in self.years}
+        replaced = self._replaced_years() if self.mode == "replace" else set()
+        created: set[str] = set()
+        for fid in sorted(general | specific | self.voucher_years):
+            policy = REPLACE if fid in replaced else UPSERT if self.mode == "upsert" else ADD
+            entries = {table: self.chart.for_year(table, starts[fid], fid in general) for table in self.chart.entries}
+            used = self.used_accounts.get(fid, set())
+            created |= self.chart.apply_year(self.conn, self.company_id, fid, entries, policy, used, self.keeper.keep_chart)
+        self.counts["accounts"] += len(created)  # rows on undeclared accounts: the account is created
 
     def _summary(self) -> StoreSummary:
         if self.duplicates:
@@ -330,11 +351,15 @@ class Store:
         start = indexed[0] if indexed else max(self.input_years)
         return self.years[start][0]
 
-    def _replace_years(self) -> None:
+    def _replaced_years(self) -> set[int]:
+        """Replace mode: the current year and every year with vouchers here."""
         current = self._current_year()
-        replaced = set(self.voucher_years) | ({current} if current is not None else set())
+        return set(self.voucher_years) | ({current} if current is not None else set())
+
+    def _replace_years(self) -> None:
+        replaced = self._replaced_years()
         for fid in sorted(replaced):
-            delete_year_data(self.conn, fid, keep_import=self.import_id)
+            delete_year_data(self.conn, fid, keep_import=self.import_id, keeper=self.keeper)
         for start in self.input_years:
             fid = self.years[start][0]
             if fid in replaced:
@@ -358,6 +383,9 @@ class Store:
         for i in range(0, len(self.source_ids), 500):
             params = {f"s{j}": sid for j, sid in enumerate(self.source_ids[i : i + 500])}
             old = f"SELECT id FROM voucher WHERE company_id = :c AND source_id IN ({_marks(params)}) AND import_id <> :imp"
+            keep = {"c": self.company_id, "imp": self.import_id, **params}
+            self.keeper.keep("voucher_row", f"voucher_id IN ({old})", keep)
+            self.keeper.keep("voucher", f"id IN ({old})", keep)
             self._execute(f"UPDATE attachment SET voucher_id = NULL WHERE voucher_id IN ({old})", params)
             self._execute(f"DELETE FROM voucher_row WHERE voucher_id IN ({old})", params)
             updated += self._execute(f"DELETE FROM voucher WHERE id IN ({old})", params).rowcount
@@ -368,6 +396,7 @@ class Store:
         """Invoices are a snapshot: the new one replaces the old."""
         params = {f"k{i}": k for i, k in enumerate(sorted(self.invoice_kinds))}
         old = f"SELECT id FROM invoice WHERE company_id = :c AND kind IN ({_marks(params)}) AND import_id <> :imp"
+        self.keeper.keep("invoice", f"id IN ({old})", {"c": self.company_id, "imp": self.import_id, **params})
         self._execute(f"UPDATE attachment SET invoice_id = NULL WHERE invoice_id IN ({old})", params)
         self._execute(f"DELETE FROM invoice WHERE id IN ({old})", params)
 
@@ -392,36 +421,47 @@ class Store:
         self._link_attachments()
 
     def _link_attachments(self) -> None:
-        """Link every unlinked attachment of the company to what it belongs
-        to: new ones, and old ones whose voucher or invoice was just replaced."""
-        unlinked = self._execute(
-            "SELECT id, links FROM attachment WHERE company_id = :c AND links IS NOT NULL "
-            "AND (voucher_id IS NULL OR invoice_id IS NULL)"
-        ).all()
-        for att_id, links in unlinked:
-            voucher_id = invoice_id = None
-            for link in json.loads(links):
-                if link["kind"] == "voucher" and voucher_id is None:
-                    year = " AND f.start = :fy" if link.get("fiscal_year_start") else ""
-                    voucher_id = self._execute(
-                        "SELECT v.id FROM voucher v JOIN fiscal_year f ON f.id = v.fiscal_year_id "
-                        f"WHERE v.company_id = :c AND v.series = :s AND v.number = :n{year} ORDER BY v.id DESC LIMIT 1",
-                        {"s": link.get("series") or "", "n": link.get("number") or "", "fy": link.get("fiscal_year_start")},
-                    ).scalar()
-                elif link["kind"].endswith("_invoice") and invoice_id is None:
-                    invoice_id = self._execute(
-                        "SELECT id FROM invoice WHERE company_id = :c AND kind = :k AND number = :n ORDER BY id DESC LIMIT 1",
-                        {"k": link["kind"].removesuffix("_invoice"), "n": link.get("invoice_number") or ""},
-                    ).scalar()
-            self._execute(
-                "UPDATE attachment SET voucher_id = coalesce(voucher_id, :v), invoice_id = coalesce(invoice_id, :i) WHERE id = :id",
-                {"v": voucher_id, "i": invoice_id, "id": att_id},
-            )
+        link_attachments(self.conn, self.company_id)
 
 
-def delete_year_data(conn: Any, fiscal_year_id: int, keep_import: int | None = None) -> dict[str, int]:
+def link_attachments(conn: Any, company_id: int) -> None:
+    """Link every unlinked attachment of the company to what it belongs
+    to: new ones, and old ones whose voucher or invoice was just replaced."""
+
+    def execute(sql: str, params: dict[str, Any] | None = None) -> Any:
+        return conn.execute(text(sql), {"c": company_id, **(params or {})})
+
+    unlinked = execute(
+        "SELECT id, links FROM attachment WHERE company_id = :c AND links IS NOT NULL "
+        "AND (voucher_id IS NULL OR invoice_id IS NULL)"
+    ).all()
+    for att_id, links in unlinked:
+        voucher_id = invoice_id = None
+        for link in json.loads(links):
+            if link["kind"] == "voucher" and voucher_id is None:
+                year = " AND f.start = :fy" if link.get("fiscal_year_start") else ""
+                voucher_id = execute(
+                    "SELECT v.id FROM voucher v JOIN fiscal_year f ON f.id = v.fiscal_year_id "
+                    f"WHERE v.company_id = :c AND v.series = :s AND v.number = :n{year} ORDER BY v.id DESC LIMIT 1",
+                    {"s": link.get("series") or "", "n": link.get("number") or "", "fy": link.get("fiscal_year_start")},
+                ).scalar()
+            elif link["kind"].endswith("_invoice") and invoice_id is None:
+                invoice_id = execute(
+                    "SELECT id FROM invoice WHERE company_id = :c AND kind = :k AND number = :n ORDER BY id DESC LIMIT 1",
+                    {"k": link["kind"].removesuffix("_invoice"), "n": link.get("invoice_number") or ""},
+                ).scalar()
+        execute(
+            "UPDATE attachment SET voucher_id = coalesce(voucher_id, :v), invoice_id = coalesce(invoice_id, :i) WHERE id = :id",
+            {"v": voucher_id, "i": invoice_id, "id": att_id},
+        )
+
+
+def delete_year_data(
+    conn: Any, fiscal_year_id: int, keep_import: int | None = None, keeper: Keeper | None = None
+) -> dict[str, int]:
     """Delete a fiscal year's vouchers, rows and balances (all, or all but
-    those of ``keep_import``).  Returns the number of rows per table."""
+    those of ``keep_import``), first copied aside by ``keeper`` if given.
+    Returns the number of rows per table."""
     keep = "" if keep_import is None else " AND import_id <> :imp"
     params = {"f": fiscal_year_id, "imp": keep_import}
     if keep_import is None:
@@ -434,6 +474,11 @@ def delete_year_data(conn: Any, fiscal_year_id: int, keep_import: int | None = N
             "SELECT id FROM voucher WHERE fiscal_year_id = :f AND import_id < :imp "
             "UNION ALL SELECT id FROM voucher WHERE fiscal_year_id = :f AND import_id > :imp"
         )
+    if keeper is not None:
+        keeper.keep("voucher_row", f"voucher_id IN ({old_vouchers})", params)
+        keeper.keep("voucher", f"id IN ({old_vouchers})", params)
+        for table in ("balance", "period_balance", "period_budget"):
+            keeper.keep(table, f"fiscal_year_id = :f{keep}", params)
     conn.execute(text(f"UPDATE attachment SET voucher_id = NULL WHERE voucher_id IN ({old_vouchers})"), params)
     # By voucher id (indexed), so that a year with nothing old costs nothing.
     deleted = {"rows": conn.execute(text(f"DELETE FROM voucher_row WHERE voucher_id IN ({old_vouchers})"), params).rowcount}

@@ -50,6 +50,8 @@ typedef struct {
 /* What SIE forbids in a field (ASCII 0-31 but tab, and 127): such a block is
  * left to the line-by-line reader, which reports it (lexer.CONTROL). */
 #define IS_CONTROL(c) (((unsigned char)(c) < 0x20 && (c) != '\t') || (c) == 0x7f)
+/* A longer field is left to Python, which applies the configured bound (fields.max_field). */
+#define MAX_SPAN 4096
 
 static const char *skip_blanks(const char *p, const char *end) {
     while (p < end && IS_BLANK(*p)) p++;
@@ -76,7 +78,7 @@ static const char *quoted(const char *p, const char *end, Span *sp) {
         }
         q++;
     }
-    if (q >= end) return NULL;
+    if (q >= end || q - p > MAX_SPAN) return NULL;
     sp->s = p; sp->n = q - p; sp->present = 1; sp->esc = esc;
     return q + 1;
 }
@@ -86,7 +88,7 @@ static const char *field(const char *p, const char *end, Span *sp) {
     if (p < end && *p == '"') return quoted(p, end, sp);
     const char *q = p;
     while (q < end && *q != '"' && !IS_SPACE(*q) && !IS_CONTROL(*q) && *q != '{' && *q != '}') q++;
-    if (q == p || (q < end && IS_CONTROL(*q) && *q != '\r' && *q != '\n')) return NULL;
+    if (q == p || q - p > MAX_SPAN || (q < end && IS_CONTROL(*q) && *q != '\r' && *q != '\n')) return NULL;
     sp->s = p; sp->n = q - p; sp->present = 1;
     return q;
 }
@@ -165,13 +167,15 @@ static const char *parse_objects(const char *p, const char *end, Span *sp) {
     }
 }
 
-/* -?[0-9]+(\.[0-9]+)? with at most ``decimals`` decimals (-1: any), then a separator or the end. */
+/* -?[0-9]+(\.[0-9]+)? with at most ``decimals`` decimals (-1: any) and, for
+ * an amount (decimals 2), at most 13 digits before them (fields.AMOUNT_DIGITS:
+ * Python judges longer ones), then a separator or the end. */
 static const char *number(const char *p, const char *end, int decimals, Span *sp) {
     const char *q = p;
     if (q < end && *q == '-') q++;
     const char *d = q;
     while (q < end && IS_DIGIT(*q)) q++;
-    if (q == d) return NULL;
+    if (q == d || (decimals == 2 && q - d > 13)) return NULL;
     if (q < end && *q == '.') {
         const char *f = ++q;
         while (q < end && IS_DIGIT(*q)) q++;

@@ -7,6 +7,7 @@ of balances and vouchers, and the encoding.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ekonomi.core import Issue, Severity, normalize_orgnr
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     from .normalize import SieNormalizer
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
+# Σ |#TRANS amounts| of a file: below it, any sum of its rows in integer öre fits in 64 bits.
+TURNOVER_LIMIT = Decimal(10) ** 16
 
 
 def end_rules(reader: SieNormalizer) -> None:
@@ -40,6 +43,9 @@ def end_rules(reader: SieNormalizer) -> None:
     out += validate.variant_rules(s.variant, reader.first_seen, reader.label_counts)
     out += validate.orgnr_rules(raw_orgnr, h.orgnr_line)
     out += validate.account_rules(reader.fields.odd_accounts, h.odd_declared)
+    if reader.stats.debit - reader.stats.credit >= TURNOVER_LIMIT:
+        message = "The file's amounts add up to 10^16 kronor or more, beyond what books hold and what the database can sum exactly."
+        out.append(Issue(ERROR, "sie.amount.sum_too_large", message, None, None, issues.filename))
     movements = reader.stats.movements if s.variant == "4E" and reader.stats.vouchers else None
     if s.checksum != "truncated" and not issues.truncated:  # a cut file would only repeat that it is cut
         out += validate.reconcile(*h.closing.values(), movements)

@@ -8,6 +8,7 @@ and calls ``plain_date``, ``row_date`` and ``object_list`` for new ones.
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -21,7 +22,16 @@ from .lexer import Field
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 ObjectList = tuple[tuple[int, str], ...]
 OBJ_PAIR = re.compile(rb'([0-9]+)[ \t]+"([^"]*)"')  # in a simple object list
+# An amount has at most 13 digits of kronor (|amount| < 10^13 kr): what real
+# books hold, and sums of integer öre stay far inside 64 bits.
+AMOUNT_DIGITS = 13
 _NO_CONTROL = {c: None for c in [*range(9), *range(10, 32), 127]}  # what SIE forbids in a text (lexer.CONTROL)
+
+
+def max_field() -> int:
+    """The longest text field, in bytes (``EKONOMI_SIE_MAX_FIELD_KB``, 64 KB by
+    default, 4 KB at least: the C block reader leaves longer ones to Python)."""
+    return max(4, int(os.environ.get("EKONOMI_SIE_MAX_FIELD_KB", "64"))) * 1024
 
 
 class FieldReader:
@@ -34,12 +44,17 @@ class FieldReader:
         self.objects: dict[bytes, tuple[ObjectList, bytes]] = {b"": ((), b"")}  # inner bytes -> (pairs, #KSUMMA bytes)
         self.dates: dict[bytes, date | None] = {}
         self.decoded_objects = False  # an object list's ids went through the decoder
+        self.max_field = max_field()
         self.dimensions_used: dict[int, int] = {}  # in object lists: dimension -> first line
         self.odd_accounts: dict[str, int] = {}  # a non-numeric account used in a voucher or balance -> first line
 
     def text(self, value: Field) -> str:
         if type(value) is not bytes:
             value = b" ".join(value)
+        if len(value) > self.max_field:
+            kb = self.max_field // 1024
+            self.issues.add(ERROR, "sie.field.too_long", f"A field of {len(value) // 1024} KB is longer than the {kb} KB a SIE field may be; it is cut there.")
+            value = value[: self.max_field]
         text = value.decode("ascii") if value.isascii() else self.decoder.decode(value, self.issues.line)
         return text if text.isprintable() else text.translate(_NO_CONTROL)  # the lexer warned
 
@@ -79,7 +94,10 @@ class FieldReader:
         if type(value) is bytes and value:
             body = value[1:] if value[0] == 0x2D else value  # '-'
             if body.isdigit() or (body.count(b".") == 1 and body.replace(b".", b"").isdigit() and body[-1] != 0x2E):
-                return Decimal(value.decode("ascii"))
+                if len(body.split(b".")[0].lstrip(b"0")) <= AMOUNT_DIGITS:
+                    return Decimal(value.decode("ascii"))
+                self.issues.add(ERROR, "sie.amount.too_large", f"The {what} {self._shown(value)} is beyond what books hold (at most 13 digits of kronor).")
+                return None
         self.issues.add(ERROR, "sie.amount.invalid", f"The {what} {self._shown(value)} is not an amount (like -1250.00).")
         return None
 

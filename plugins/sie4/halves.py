@@ -95,6 +95,8 @@ def _first_ver(f: Any) -> int | None:
         if m is not None:
             return start + m.start()
         rest = data[cut:]
+        if len(rest) > _WINDOW:  # a header line this long: read in one pass (the reader stops at it)
+            return None
     return None
 
 

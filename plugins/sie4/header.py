@@ -36,7 +36,7 @@ Handler = Callable[[list[Field]], "list[Record] | None"]
 # A plain #PSALDO/#PBUDGET line (a hundred thousand in a big file).
 PERIOD_LINE = re.compile(
     rb'(#PSALDO|#PBUDGET)[ \t]+(-?[0-9]{1,9})[ \t]+([0-9]{6})[ \t]+([0-9]+)[ \t]+'
-    rb'\{((?:[ \t]*[0-9]{1,9}[ \t]+"[^"\\\s{}\x00-\x1f\x7f]*")*)[ \t]*\}[ \t]+(-?[0-9]+(?:\.[0-9]{1,2})?)(?:[ \t]+(-?[0-9]+(?:\.[0-9]+)?))?'
+    rb'\{((?:[ \t]*[0-9]{1,9}[ \t]+"[^"\\\s{}\x00-\x1f\x7f]*")*)[ \t]*\}[ \t]+(-?[0-9]{1,13}(?:\.[0-9]{1,2})?)(?:[ \t]+(-?[0-9]+(?:\.[0-9]+)?))?'
 )
 
 

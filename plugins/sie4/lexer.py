@@ -22,15 +22,14 @@ from typing import NamedTuple
 
 Field = bytes | tuple[bytes, ...]
 
-_SPACE = b" \t"
 _QUOTE, _BACKSLASH, _OPEN, _CLOSE = 0x22, 0x5C, 0x7B, 0x7D
-_WS = (0x20, 0x09)
 _ENDS_FIELD = (0x20, 0x09, _CLOSE)
 # ASCII 0-31 but tab, and 127: forbidden inside fields (spec §5.7).  The
 # fields keep them (the #KSUMMA input is the bytes as written); texts drop
 # them when decoded (FieldReader.text).
 CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 _BARE_QUOTE = re.compile(rb'(?<!\\)"')
+_BLANKS, _UNQUOTED = re.compile(rb"[ \t]*"), re.compile(rb"[^ \t{}]*")
 
 
 class Problem(NamedTuple):
@@ -120,11 +119,8 @@ def _careful(line: bytes) -> tuple[list[Field], list[Problem]]:
     problems: list[Problem] = []
     n = len(line)
     i = 0
-    while i < n:
+    while (i := _BLANKS.match(line, i).end()) < n:
         c = line[i]
-        if c in _WS:
-            i += 1
-            continue
         if c == _OPEN:
             if group is not None:
                 problems.append(Problem(i + 1, "sie.lex.nested_brace", "An object list is opened inside another one."))
@@ -143,9 +139,7 @@ def _careful(line: bytes) -> tuple[list[Field], list[Problem]]:
         if c == _QUOTE:
             value, i = _quoted(line, i, problems)
         else:
-            start = i
-            while i < n and line[i] not in _WS and line[i] != _OPEN and line[i] != _CLOSE:
-                i += 1
+            start, i = i, _UNQUOTED.match(line, i).end()
             value = line[start:i]
             if b'"' in value:
                 # \" is a quote in any field (§5.7); a bare one is kept as it is.
@@ -161,32 +155,30 @@ def _careful(line: bytes) -> tuple[list[Field], list[Problem]]:
 
 def _quoted(line: bytes, start: int, problems: list[Problem]) -> tuple[bytes, int]:
     """Read the quoted field opening at ``start``; return its value and the next index."""
-    n = len(line)
     buf = bytearray()
     i = start + 1
-    while i < n:
-        c = line[i]
-        if c == _BACKSLASH and i + 1 < n and line[i + 1] == _QUOTE:
+    while (q := line.find(b'"', i)) >= 0:
+        if line[q - 1] == _BACKSLASH and q - 1 >= i:  # \" is a quote inside the text
+            buf += line[i : q - 1]
             buf.append(_QUOTE)
-            i += 2
+            i = q + 1
             continue
-        if c == _QUOTE:
-            if _closing_quote_at(line, i):
-                return bytes(buf), i + 1
-            # A quote that cannot close the field (SoftOne XE writes letters
-            # as bare quotes: "F"rskott till Lind" Park").  Keep it, and let
-            # the field run to the last quote on the line that can close it.
-            problems.append(Problem(i + 1, "sie.lex.stray_quote", "A quote inside a text is kept as a character; the text ends at the last closing quote on the line."))
-            end = _last_closing_quote(line, i + 1)
-            if end < 0:
-                break
-            buf += line[i:end].replace(b'\\"', b'"')
-            return bytes(buf), end + 1
-        buf.append(c)
-        i += 1
+        buf += line[i:q]
+        if _closing_quote_at(line, q):
+            return bytes(buf), q + 1
+        # A quote that cannot close the field (SoftOne XE writes letters
+        # as bare quotes: "F"rskott till Lind" Park").  Keep it, and let
+        # the field run to the last quote on the line that can close it.
+        problems.append(Problem(q + 1, "sie.lex.stray_quote", "A quote inside a text is kept as a character; the text ends at the last closing quote on the line."))
+        end = _last_closing_quote(line, q + 1)
+        i = q
+        if end < 0:
+            break
+        buf += line[q:end].replace(b'\\"', b'"')
+        return bytes(buf), end + 1
     problems.append(Problem(start + 1, "sie.lex.unterminated_quote", "A text has no closing quote; it is read to the end of the line."))
     buf += line[i:].replace(b'\\"', b'"')
-    return bytes(buf), n
+    return bytes(buf), len(line)
 
 
 def _last_closing_quote(line: bytes, after: int) -> int:

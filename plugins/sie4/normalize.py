@@ -81,9 +81,16 @@ class SieNormalizer:
         """Read the bytes ``[start, end)`` (line starts), ``line`` being the number of
         the line before ``start``; returns the number of the last line read.
         ``records()`` is ``read()`` of the whole file, then ``finish()``."""
-        for data in self.reader.pieces(start, end):
+        reader = self.reader
+        if reader.overlong:  # an earlier part stopped at a line too long
+            return self._read_end(line)
+        for data in reader.pieces(start, end):
             line = yield from self._piece(data, line)
             self.checksum.flush()
+        if reader.overlong:
+            message = f"Line {line + 1} is longer than {reader.max_line // 1024} KB, which no SIE record is; the file is not read past it."
+            self.issues.add(ERROR, "sie.line.too_long", message, line + 1)
+            self.issues.truncated = True  # what was not read is not checked
         return self._read_end(line)
 
     def read_data(self, data: bytes, line: int = 0) -> Generator[Record, None, int]:
@@ -106,7 +113,7 @@ class SieNormalizer:
     def finish(self) -> Iterator[Record]:
         """The end-of-file rules, after ``read()`` of the whole file."""
         if self.vouchers.open is not None:
-            self.vouchers.cut_off()
+            self.vouchers.cut_off(said=self.reader.overlong)
         yield from self.flush_header()
         eof.end_rules(self)
         for issue in self.issues.pending:
@@ -198,7 +205,7 @@ class SieNormalizer:
             self.checksum.parts.append(checksum_bytes(fields))
         kind = ROW_KIND.get(label)
         if kind is not None:
-            self.vouchers.row(fields, kind)
+            self.vouchers.row(fields, kind, s)
             return None
         return self._record(label, fields)
 

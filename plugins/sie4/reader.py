@@ -11,6 +11,7 @@ first line and remembered.  ``progress(done, total)`` is called once per chunk
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,10 +19,20 @@ from pathlib import Path
 # (benchmarks/README.md).
 CHUNK = 1 << 16
 BOM = b"\xef\xbb\xbf"
+HOLD = 4 * CHUNK  # the most of a voucher block held back so that it lies whole in one piece
+
+
+def max_line() -> int:
+    """The longest line read, in bytes (``EKONOMI_SIE_MAX_LINE_KB``, 1 MB by
+    default): a SIE record is a few hundred bytes, and a longer line would be
+    held whole in memory."""
+    return max(64, int(os.environ.get("EKONOMI_SIE_MAX_LINE_KB", "1024"))) * 1024
 
 
 class LineReader:
-    """Iterates a file piece by piece: ``for data in reader.pieces()``."""
+    """Iterates a file piece by piece: ``for data in reader.pieces()``.
+    A line longer than ``max_line()`` ends the read: ``overlong`` is then set
+    and nothing from that line on is given."""
 
     def __init__(self, path: Path | str, progress: Callable[[int, int], None] | None = None) -> None:
         self.path = Path(path)
@@ -29,19 +40,23 @@ class LineReader:
         self.total = self.path.stat().st_size
         self.bom = False
         self.final_newline = True
+        self.max_line = max_line()
+        self.overlong = False
 
     def pieces(self, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         """The bytes ``[start, end)`` of the file (all of it by default) as
         pieces of whole lines of about CHUNK bytes: every piece ends with LF except
         perhaps the last (a file without a final line end), before a #VER
         line where the piece has one.  ``start`` and
-        ``end`` must be line starts; a BOM is taken off at offset 0 only."""
+        ``end`` must be line starts; a BOM is taken off at offset 0 only.
+        Each byte is copied a bounded number of times, whatever the lines' lengths."""
         done = start
-        rest = b""
+        held: list[bytes] = []  # read, not yet given: whole lines, then the line being read
+        partial = 0  # bytes of the line being read
         stop = self.total if end is None else end
         with open(self.path, "rb") as f:
             f.seek(start)
-            while done < stop:
+            while done < stop and not self.overlong:
                 data = f.read(min(CHUNK, stop - done))
                 if not data:
                     break
@@ -50,15 +65,26 @@ class LineReader:
                     self.bom = True
                     data = data[len(BOM):]
                 done += got
-                if rest:
-                    data = rest + data
-                cut = data.rfind(b"\n#VER") + 1 or data.rfind(b"\n") + 1
-                rest = data[cut:]
-                if cut:
-                    yield data[:cut] if rest else data
+                held.append(data)
+                last_lf = data.rfind(b"\n")
+                partial = partial + len(data) if last_lf < 0 else len(data) - last_lf - 1
+                if partial > self.max_line:
+                    self.overlong = True
+                    whole = b"".join(held)
+                    held = []
+                    if (lf := whole.rfind(b"\n")) >= 0:
+                        yield whole[: lf + 1]  # the lines before it
+                elif last_lf >= 0:
+                    data = b"".join(held) if len(held) > 1 else data
+                    at_lf = len(data) - len(held[-1]) + last_lf + 1
+                    cut = data.rfind(b"\n#VER") + 1
+                    if not cut or at_lf - cut > HOLD:  # a block too big to hold goes line by line
+                        cut = at_lf
+                    held = [data[cut:]] if cut < len(data) else []
+                    yield data[:cut] if held else data
                 if self.progress is not None:
                     self.progress(done, self.total)
-        if rest:
+        if held:
             if end is None or end >= self.total:
                 self.final_newline = False
-            yield rest
+            yield b"".join(held)

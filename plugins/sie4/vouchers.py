@@ -8,12 +8,13 @@ are kept as correction history only.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from ekonomi.core import RowKind, Severity, Voucher, VoucherRow
 
 from .checksum import Checksum
-from .fields import FieldReader
+from .fields import FieldReader, ObjectList
 from .issues import IssueLog
 from .labels import LABELS, missing_field
 from .lexer import Field
@@ -25,6 +26,8 @@ ROW_KIND = {b"#TRANS": POSTED, b"#RTRANS": ADDED, b"#BTRANS": REMOVED}
 _NAME = {POSTED: "#TRANS", ADDED: "#RTRANS", REMOVED: "#BTRANS"}
 _ZERO = Decimal(0)
 _new = tuple.__new__
+# A simple object list as _scan.c's parse_objects takes it; group 1 is its key there.
+SIMPLE_OBJECTS = re.compile(rb'\{((?:[ \t]*[0-9]{1,9}[ \t]+"[^"\\\s{}\x00-\x1f\x7f]*")*)[ \t]*\}')
 
 
 class _Voucher:
@@ -94,13 +97,16 @@ class VoucherBlocks:
             return None
         return _new(Voucher, (v.series, v.number, v.date, v.text, tuple(v.rows), v.regdate, v.sign, None, v.line))
 
-    def cut_off(self) -> None:
-        """The file ends inside the open voucher: it is left out, and the
-        error says why (its rows are not all there to be checked)."""
+    def cut_off(self, said: bool = False) -> None:
+        """The read ends inside the open voucher: it is left out, and the
+        error says why (its rows are not all there to be checked), unless
+        one was ``said`` already."""
         v = self.open
         assert v is not None
         self.open = None
         self.issues.truncated = True
+        if said:
+            return
         message = f"The file ends inside the voucher on line {v.line}: it looks truncated (cut off before its end)."
         self.issues.add(ERROR, "sie.file.truncated", message, v.line)
 
@@ -117,14 +123,14 @@ class VoucherBlocks:
             st.credit += amount
         st.movements[acc] = st.movements.get(acc, _ZERO) + amount
 
-    def row(self, f: list[Field], kind: RowKind) -> None:
-        """A #TRANS, #RTRANS or #BTRANS line, split into fields."""
+    def row(self, f: list[Field], kind: RowKind, raw: bytes) -> None:
+        """A #TRANS, #RTRANS or #BTRANS line ``raw``, split into fields ``f``."""
         v = self.open
         name = _NAME[kind]
         if v is None or not v.block:
             self.issues.add(ERROR, "sie.block.row_outside", f"{name} outside a #VER block; the row is ignored.")
             return
-        row = self._row_record(f, kind, name)
+        row = self._row_record(f, kind, name, raw)
         if row is None:
             v.valid = False
             return
@@ -148,7 +154,7 @@ class VoucherBlocks:
             v.pending_twin = row if kind is ADDED else None
         v.rows.append(row)
 
-    def _row_record(self, f: list[Field], kind: RowKind, name: str) -> VoucherRow | None:
+    def _row_record(self, f: list[Field], kind: RowKind, name: str, raw: bytes) -> VoucherRow | None:
         """The row's record; None (with an issue) if a mandatory field is missing or wrong."""
         fields, issue = self.fields, self.issues.add
         n = len(f)
@@ -162,12 +168,19 @@ class VoucherBlocks:
         if n > 8:
             self.issues.once(name, INFO, "sie.field.extra", f"{name} has more fields than SIE 4 defines; the extra ones are kept but not used.")
         acc = fields.account(f[1])
-        objs = fields.object_refs(f[2]) if f[2] else ()
+        objs = self._objects(f[2], raw)
         amount = fields.amount(f[3], "amount")
         if acc is None or amount is None:
             return None
         day, text, qty, sign = self._extras(f, 4)
         return VoucherRow(acc, amount, objs, day, text, qty, kind, sign, self.issues.line)
+
+    def _objects(self, value: Field, raw: bytes) -> ObjectList:
+        """A row's object list.  A simple one is read by its raw inside, and
+        remembered, as the C block reader reads it: both decode its ids alike."""
+        if type(value) is not bytes and (m := SIMPLE_OBJECTS.search(raw)) is not None:
+            return (self.fields.objects.get(m.group(1)) or self.fields.object_list(m.group(1), self.issues.line))[0]
+        return self.fields.object_refs(value) if value else ()
 
     def _extras(self, f: list[Field], i: int) -> tuple:
         """A row's optional fields from ``f[i]`` on: date, text, quantity, signature."""
