@@ -29,12 +29,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from ekonomi.core.books import settings
     from ekonomi.core.books.rules import OTHER_TITLE
 
-    from . import services
+    from . import request_guard, services
     from .auth import init_auth
     from .access import menu
     from .errors import init_errors
     from .extensions import csrf
-    from .request_guard import init_request_guard
     from .uploads import log_too_large
 
     app = Flask(__name__, instance_path=str(settings.instance_path()))
@@ -63,7 +62,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if "REMEMBER_COOKIE_SECURE" not in config:
         app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
 
-    init_request_guard(app)  # before the blueprints: their <int:…> rules take its converter
+    request_guard.init_request_guard(app)  # before the blueprints: their <int:…> rules take its converter
     services.init_services(app)
     csrf.init_app(app)
     init_auth(app)
