@@ -335,10 +335,12 @@ class _Bar:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path))
 @click.option("--company", required=True, help="The company's organisation number.")
 @click.option("--source", default=None, help="The source plugin (default: the one that recognises the file).")
+@click.option("--dry-run", is_flag=True, help="Show what the import would do, and change nothing.")
+@click.option("--yes", is_flag=True, help="Import even where the import looks like a mistake (see --dry-run).")
 @click.option("--json", "as_json", is_flag=True)
 @_database_option
 @click.pass_obj
-def import_(state: State, file: Path, company: str, source: str | None, as_json: bool) -> None:
+def import_(state: State, file: Path, company: str, source: str | None, dry_run: bool, yes: bool, as_json: bool) -> None:
     """Import FILE into a company's books, all or nothing."""
     from .context import FileInput
     from .oneshot import tune_gc_for_one_batch
@@ -347,15 +349,11 @@ def import_(state: State, file: Path, company: str, source: str | None, as_json:
 
     tune_gc_for_one_batch()
     bar = _Bar()
+    req = ImportRequest(company=company, file=FileInput(file.resolve(), file.name), source=source, dry_run=dry_run, confirmed=yes)
     try:
         engine = state.engine()
         settle_orphans(engine, rerun_queued=False)  # a killed import of this host is not left 'running'
-        result = run_import(
-            engine,
-            _pm(),
-            ImportRequest(company=company, file=FileInput(file.resolve(), file.name), source=source),
-            progress=bar,
-        )
+        result = run_import(engine, _pm(), req, progress=bar)
     except EkonomiError as exc:
         result = _failed_result(company, source, exc)
     except Exception as exc:  # the database went away, say: the JSON is still printed
@@ -366,7 +364,14 @@ def import_(state: State, file: Path, company: str, source: str | None, as_json:
         emit_json(result)
     else:
         _print_result(result)
-    sys.exit(0 if result["status"] == "succeeded" else 1)
+    sys.exit(0 if _went_well(result) else 1)
+
+
+def _went_well(result: dict[str, Any]) -> bool:
+    """An import that succeeded, or a preview of an import that would."""
+    if result["status"] == "previewed":
+        return not any(i["severity"] == "error" for i in result.get("issues", []))
+    return bool(result["status"] == "succeeded")
 
 
 def _print_result(result: dict[str, Any]) -> None:
@@ -383,6 +388,26 @@ def _print_result(result: dict[str, Any]) -> None:
     for issue in result.get("issues", []):
         where = f" line {issue['line']}" if issue.get("line") else ""
         click.echo(f"  {issue['severity']}{where}: {issue['message']} [{issue['code']}]")
+    if result["status"] == "previewed":
+        _print_preview(result)
+
+
+def _print_preview(result: dict[str, Any]) -> None:
+    named = result.get("company_in_file") or {}
+    click.echo(f"  the data names: {named.get('name') or '-'} ({named.get('orgnr') or 'no orgnr'})")
+    for y in result.get("years", []):
+        was = y.get("replaces_source")
+        by = f", replacing import {was['import_id']} ({was['program'] or was['source']})" if was else ""
+        click.echo(
+            f"  {y['start']}–{y['end']}: {y['action']}, vouchers {y['vouchers_before']} → {y['vouchers_after']}, "
+            f"result {y['result_before']} → {y['result_after']}{by}"
+        )
+    reasons = result.get("needs_confirmation", [])
+    for reason in reasons:
+        click.echo(f"  needs confirmation: {reason['message']} [{reason['code']}]")
+    if reasons:
+        click.echo("  import with --yes to go ahead anyway")
+    click.echo("  nothing was changed (dry run)")
 
 
 @cli.command()

@@ -38,7 +38,8 @@ class ImportContext:
     source without one.  ``fiscal_years`` are the company's stored years (a
     4I file's vouchers go into them).  ``state`` is the integration's last saved cursor; a source
     yields ``StateUpdate`` to move it.  ``progress(phase, done, total)`` feeds
-    the progress bar and the web's polling.
+    the progress bar and the web's polling.  ``dry_run``: a preview, whose
+    records are rolled back; a source keeps nothing of it either.
     """
 
     source: str
@@ -50,6 +51,7 @@ class ImportContext:
     fiscal_years: tuple[FiscalYear, ...] = ()
     started_by: str = "cli"
     progress: ProgressFn = _no_progress
+    dry_run: bool = False  # a preview: everything is rolled back at its end
 
     @property
     def filename(self) -> str | None:

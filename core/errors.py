@@ -10,7 +10,9 @@ are for refusals and bugs::
     │   ├── Forbidden               the user lacks the right           (forbidden)
     │   ├── NotRecognised           no source claims the file          (not_recognised;
     │   │                           the HTTP API says not_sie for one release)
-    │   └── Ambiguous               two sources claim the file         (conflict)
+    │   ├── Ambiguous               two sources claim the file         (conflict)
+    │   └── NeedsConfirmation       the import is likely a mistake and  (needs_confirmation)
+    │                               was not confirmed (engine/confirmation.py)
     ├── ConfigError                 settings, keys, or a company's      (bad_request)
     │                               configuration of a source; ``fields``
     │                               names the fields that failed
@@ -55,6 +57,10 @@ class NotRecognised(Refused):
 
 class Ambiguous(Refused):
     code = "conflict"
+
+
+class NeedsConfirmation(Refused):
+    code = "needs_confirmation"
 
 
 class ConfigError(EkonomiError):

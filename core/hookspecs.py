@@ -116,6 +116,7 @@ def ekonomi_fetched(source: Source, ctx: ImportContext, raw: Any) -> None:
     For observers: keep a copy of the raw input for replay or retention.
     Must not consume ``raw`` if it is an iterator.  Return value ignored;
     an exception here is logged as a warning and does not fail the import.
+    Not called for a preview (``ctx.dry_run``): nothing of it is kept.
 
     .. versionadded:: hook API 1
     """
@@ -152,7 +153,8 @@ def ekonomi_event(event: Event) -> None:
     ``data_deleted``, ``import_undone`` (events.EVENT_KINDS).
 
     Collected; return value ignored.  An exception in an observer is caught
-    and logged; it never changes the outcome of an import.
+    and logged; it never changes the outcome of an import.  A preview (an
+    import run with ``dry_run`` and rolled back) emits no events.
 
     .. versionadded:: hook API 1
     """

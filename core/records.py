@@ -66,6 +66,8 @@ class Company(NamedTuple):
     company_type: str | None = None  # Bolagsverket code (AB, E, HB …)
     source_company_id: str | None = None  # the source program's own key (#FNR)
     line: int | None = None
+    program: str | None = None  # the program that wrote the data (SIE #PROGRAM)
+    program_version: str | None = None
 
 
 class FiscalYear(NamedTuple):

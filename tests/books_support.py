@@ -74,8 +74,9 @@ def sie_file(tmp_path: Path, ledger: Ledger, name: str) -> FileInput:
     return FileInput(path, name)
 
 
-def do_import(engine: Any, pm: Any, file: FileInput, orgnr: str = ORGNR) -> dict[str, Any]:
-    result = run_import(engine, pm, ImportRequest(company=orgnr, file=file))
+def do_import(engine: Any, pm: Any, file: FileInput, orgnr: str = ORGNR, confirmed: bool = False) -> dict[str, Any]:
+    """``confirmed``: the user confirmed an import that needs it (engine/confirmation.py)."""
+    result = run_import(engine, pm, ImportRequest(company=orgnr, file=file, confirmed=confirmed))
     assert result["status"] == "succeeded", result
     return result
 

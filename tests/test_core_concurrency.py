@@ -228,7 +228,8 @@ def test_a_killed_server_leaves_no_import_unfinished(engine, database_url, pm, c
     monkeypatch.setenv("EKONOMI_FILE_STORE", env["EKONOMI_FILE_STORE"])
     slow, quick = tmp_path / "slow.fake", tmp_path / "quick.fake"
     slow.write_text(ledger(vouchers=5, extra="sleep 2\n"), encoding="utf-8")
-    quick.write_text(ledger(vouchers=2), encoding="utf-8")
+    # Three vouchers, not fewer: replacing five with fewer than half would need a confirmation.
+    quick.write_text(ledger(vouchers=3), encoding="utf-8")
     server = subprocess.Popen([sys.executable, "-c", _SERVER, database_url, company, str(slow), str(quick)], env=env, cwd=ROOT)
     try:
         deadline = time.time() + 60
@@ -264,7 +265,7 @@ def test_a_killed_server_leaves_no_import_unfinished(engine, database_url, pm, c
             assert [i["code"] for i in first["issues"]] == ["import.interrupted"]
         with engine.connect() as conn:
             vouchers = conn.execute(text("SELECT count(*) FROM voucher")).scalar_one()
-        assert vouchers == 2  # the quick file, last, replaced the year whole
+        assert vouchers == 3  # the quick file, last, replaced the year whole
     finally:
         services.runner.shutdown()
         services.engine.dispose()

@@ -134,8 +134,9 @@ def test_replace_current_year_keeps_other_years(engine, pm, company, tmp_path):
     assert do_import(engine, pm, company, write(tmp_path, ledger(year=2023, vouchers=3), "b.fake"))["status"] == "succeeded"
     assert count(engine, "voucher") == 5
     # 2023 again with fewer vouchers and 2022 as previous year without vouchers:
-    # 2023 is replaced whole, 2022 is left alone.
-    third = do_import(engine, pm, company, write(tmp_path, ledger(year=2023, vouchers=1, prev_year=True), "c.fake"))
+    # 2023 is replaced whole, 2022 is left alone.  (It leaves 2023 with one
+    # of its three vouchers: an import that needs the user's confirmation.)
+    third = do_import(engine, pm, company, write(tmp_path, ledger(year=2023, vouchers=1, prev_year=True), "c.fake"), confirmed=True)
     assert third["status"] == "succeeded"
     with engine.connect() as conn:
         per_year = dict(
@@ -155,7 +156,8 @@ def test_replace_current_year_keeps_other_years(engine, pm, company, tmp_path):
 def test_earlier_year_with_vouchers_is_replaced(engine, pm, company, tmp_path):
     assert do_import(engine, pm, company, write(tmp_path, ledger(year=2022, vouchers=4), "a.fake"))["status"] == "succeeded"
     text_ = ledger(year=2023, vouchers=1, prev_year=True) + "voucher B 1 2022-06-01 Late\nrow 1910 7.00\nrow 3010 -7.00\n"
-    assert do_import(engine, pm, company, write(tmp_path, text_, "b.fake"))["status"] == "succeeded"
+    # 2022 keeps one of its four vouchers: confirmed, as the user must.
+    assert do_import(engine, pm, company, write(tmp_path, text_, "b.fake"), confirmed=True)["status"] == "succeeded"
     with engine.connect() as conn:
         rows = conn.execute(
             text("SELECT v.series, v.number FROM voucher v JOIN fiscal_year f ON f.id = v.fiscal_year_id WHERE f.start = '2022-01-01'")

@@ -55,3 +55,22 @@ def test_a_refused_upload_leaves_no_copy(engine, pm, tmp_path, monkeypatch):
         runner.submit(ImportRequest("556000-0000", FileInput(path, path.name), started_by="test"))  # no such company
     runner.shutdown()
     assert _inputs(tmp_path / "files") == []
+
+
+@pytest.mark.parametrize("days", ["30", "0"])
+def test_a_previews_input_waits_for_the_decision_then_goes_with_age(engine, pm, company, tmp_path, monkeypatch, days):
+    """A preview's input is what "Importera" imports: kept while undecided,
+    removed after the retention days like an old success's."""
+    monkeypatch.setenv("EKONOMI_FILE_STORE", str(tmp_path / "files"))
+    monkeypatch.setenv("EKONOMI_INPUT_RETENTION_DAYS", days)
+    runner = ThreadRunner(engine, pm)
+    path = tmp_path / "a.fake"
+    path.write_text(ledger(vouchers=1), encoding="utf-8")
+    preview = runner.submit(ImportRequest(company, FileInput(path, path.name), started_by="test", dry_run=True))
+    runner.wait(preview, timeout=60)
+    assert _stored(engine)[preview][0] == "previewed"
+    other = runner.submit(ImportRequest(company, FileInput(path, path.name), started_by="test"))  # prunes after it
+    runner.wait(other, timeout=60)
+    runner.shutdown()
+    kept = _stored(engine)[preview][1]
+    assert (kept is not None and Path(kept).is_file()) == (days == "30")

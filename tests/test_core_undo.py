@@ -69,7 +69,8 @@ def test_undo_of_an_import_that_created_a_year_and_replaced_an_earlier_one(engin
 
 def test_only_the_latest_import_is_kept_for_undo(engine, pm, company, tmp_path):
     import_a(engine, pm, tmp_path)
-    do_import(engine, pm, sie_file(tmp_path, Ledger([Year(2024, 0, vouchers=1)], names=RENAMED), "b.se"))
+    # B leaves 2024 with one of A's three vouchers: confirmed, as the user must.
+    do_import(engine, pm, sie_file(tmp_path, Ledger([Year(2024, 0, vouchers=1)], names=RENAMED), "b.se"), confirmed=True)
     after_b = books_by_year(engine)
     do_import(engine, pm, sie_file(tmp_path, Ledger([Year(2024, 0, vouchers=6)]), "c.se"))
     with engine.connect() as conn:  # B's replaced rows went when C committed; C keeps B's

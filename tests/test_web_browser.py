@@ -95,7 +95,8 @@ def test_import_in_the_browser(browser, live_server, sie_corpus):
     app, base = live_server
     sie = sie_corpus / SIE_FILE
     need(sie.is_file(), f"{SIE_FILE} is not in the corpus")
-    # The example file states no orgnr: the import warns and goes on.
+    # The example file states no orgnr and another company's name: the
+    # import warns, and needs a confirmation.
     assert _sie_orgnr(sie) in (None, "")
     ARTIFACTS.mkdir(exist_ok=True)
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="sv-SE")
@@ -122,12 +123,23 @@ def test_import_in_the_browser(browser, live_server, sie_corpus):
     page.get_by_role("button", name="Spara").click()
     assert page.get_by_text("Rapportinställningarna är sparade").is_visible()
 
-    # Upload: the button opens the file chooser; choosing uploads with progress.
+    # Upload: the button opens the file chooser; choosing uploads with progress
+    # and previews the import.
     page.goto(f"{base}/companies/{OWN}/settings/import/")
     with page.expect_file_chooser() as chooser:
         page.get_by_role("button", name="Importera SIE4-fil").click()
     chooser.value.set_files(str(sie))
     page.wait_for_selector(".progress-box", timeout=10_000)
+    # The preview: the file names another company and no orgnr, so the
+    # import needs the box ticked; nothing is imported before "Importera".
+    page.wait_for_selector("#preview-form", timeout=60_000)
+    assert "SBMDEMO Lars" in page.content() and "Läggs till" in page.content()
+    assert "Filen saknar organisationsnummer" in page.content()
+    page.screenshot(path=str(ARTIFACTS / "import-preview.png"), full_page=True)
+    page.get_by_role("button", name="Importera", exact=True).click()
+    assert page.get_by_text("Kryssa i").is_visible()
+    page.get_by_label("Jag förstår: importera ändå").check()
+    page.get_by_role("button", name="Importera", exact=True).click()
     # When it finishes the page reloads and shows the log row.
     page.wait_for_selector("tr[data-import-row] .badge-succeeded", timeout=60_000)
     row = page.locator("tr[data-import-row]").first

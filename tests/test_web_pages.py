@@ -30,8 +30,9 @@ def test_import_page_shows_button_log_and_events(app, client):
 
 def test_non_js_form_upload_and_bad_file_message(app, client):
     login(client, "client-import")
+    # A chosen file is previewed first (tests/test_web_preview.py has the rest).
     ok = client.post(f"/companies/{OWN}/settings/import/", data={"file": fake_file(ledger())}, follow_redirects=True)
-    assert "importeras nu" in ok.get_data(as_text=True)
+    assert "Förhandsgranska import av bok.fake" in ok.get_data(as_text=True)
     bad = client.post(f"/companies/{OWN}/settings/import/", data={"file": fake_file(b"\x00\x01", "x.bin")}, follow_redirects=True)
     body = bad.get_data(as_text=True)
     assert "ingen SIE-fil" in body and "Misslyckad" in body

@@ -165,7 +165,7 @@ def wait_for(app: Any, import_id: int, timeout: float = 30) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
         result = load(services.engine, import_id).as_json()
-        if result["status"] in ("succeeded", "failed") or time.monotonic() > deadline:
+        if result["status"] in ("succeeded", "failed", "previewed") or time.monotonic() > deadline:
             return result
         time.sleep(0.05)
 

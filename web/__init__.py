@@ -68,9 +68,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_auth(app)
     init_errors(app, on_too_large=log_too_large)
 
-    from . import account, api, bureau, imports, overview, settings_pages
+    from . import account, api, bureau, imports, overview, previews, settings_pages
 
     app.register_blueprint(imports.bp)
+    app.register_blueprint(previews.bp)
     app.register_blueprint(settings_pages.bp)
     app.register_blueprint(bureau.bp)
     app.register_blueprint(overview.bp)

@@ -66,10 +66,27 @@ def create_import(orgnr: str) -> Any:
     from .uploads import submit_upload
 
     access = company_access(orgnr, "import_files")
-    form = schemas.load_or_400(schemas.ImportUploadSchema(), request.form.to_dict())
-    import_id = submit_upload(access.company, request.files.get("file"), form["source"], user())
+    # dry_run and confirm may come as query parameters or as form fields.
+    form = schemas.load_or_400(schemas.ImportUploadSchema(), {**request.args.to_dict(), **request.form.to_dict()})
+    who = user()
+    import_id = submit_upload(access.company, request.files.get("file"), form["source"], who, form["dry_run"], form["confirm"])
     url = url_for("api.get_import", import_id=import_id)
+    if form["dry_run"]:
+        return _json(schemas.PreviewSchema(), _preview_done(import_id), 200, Location=url)
     return _json(schemas.ImportAcceptedSchema(), {"import_id": import_id, "url": url}, 202, Location=url)
+
+
+def _preview_done(import_id: int) -> runlog.ImportResult:
+    """Wait for a preview on the import worker; its input is not kept after
+    it (the API imports a file by uploading it again, with confirm=true)."""
+    from .uploads import forget_input
+
+    services().runner.wait(import_id)
+    run = db().get(m.ImportRun, import_id)
+    if run is not None:
+        db().refresh(run)
+        forget_input(run)
+    return runlog.load(services().engine, import_id)
 
 
 @bp.get("/imports/<int:import_id>")
@@ -84,7 +101,8 @@ def get_import(import_id: int) -> Any:
         if exc.status == 404:
             raise Problem(404, f"Ingen import {import_id} finns, eller så når du den inte.") from None
         raise
-    return _json(schemas.ImportResultSchema(), runlog.load(services().engine, import_id))
+    result = runlog.load(services().engine, import_id)
+    return _json(schemas.result_schema(result), result)
 
 
 @bp.get("/companies/<orgnr>/imports")

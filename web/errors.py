@@ -35,6 +35,7 @@ STATUS_OF_CODE = {
     "not_found": 404,
     "source_not_active": 409,
     "conflict": 409,
+    "needs_confirmation": 409,
     "file_too_large": 413,
     "insufficient_storage": 507,
     "too_many_requests": 429,

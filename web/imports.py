@@ -101,19 +101,20 @@ def _undo_summary(company: m.Company, years: bool = True) -> dict[str, Any] | No
 @bp.post("/")
 @login_required
 def upload(orgnr: str) -> Any:
-    """The form without JavaScript (the page's script posts to the API)."""
+    """A chosen file: preview what its import will do (previews.py), where
+    the user then presses "Importera" or "Avbryt".  The page's script posts
+    the same form, to show the upload's progress."""
     from .uploads import submit_upload
 
     access = company_access(orgnr, "import_files")
     try:
-        import_id = submit_upload(access.company, request.files.get("file"), None, user())
+        import_id = submit_upload(access.company, request.files.get("file"), None, user(), dry_run=True)
     except Problem as exc:
         if exc.status in (401, 403, 404):
             raise
         flash(exc.message, "error")
-    else:
-        flash(f"Filen har tagits emot och importeras nu (import {import_id}).")
-    return redirect(url_for("imports.index", orgnr=access.company.orgnr))
+        return redirect(url_for("imports.index", orgnr=access.company.orgnr))
+    return redirect(url_for("previews.show", orgnr=access.company.orgnr, import_id=import_id))
 
 
 @bp.get("/<int:import_id>")

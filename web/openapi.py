@@ -20,6 +20,7 @@ COMPONENTS = {
     "ImportAccepted": schemas.ImportAcceptedSchema,
     "FiscalYear": schemas.FiscalYearSchema,  # before the schemas that nest it
     "ImportResult": schemas.ImportResultSchema,
+    "Preview": schemas.PreviewSchema,
     "ImportList": schemas.ImportListSchema,
     "DataSource": schemas.DataSourceSchema,
     "DataSourceChange": schemas.DataSourceChangeSchema,
@@ -162,35 +163,7 @@ def _import_paths(max_upload_mb: int) -> dict[str, Any]:
 
             "/api/v1/companies/{orgnr}/imports": {
                 "parameters": [ORGNR],
-                "post": {
-                    "summary": "Upload a file and import it in the background",
-                    "description": "Needs the right to import SIE4 files. A second import while one runs is "
-                    "accepted and waits its turn. Poll the returned url until the status is final.",
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "multipart/form-data": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["file"],
-                                    "properties": {
-                                        "file": {"type": "string", "format": "binary"},
-                                        "source": {"type": "string", "description": "a file source; default: the one that recognises the file"},
-                                    },
-                                }
-                            }
-                        },
-                    },
-                    "responses": {
-                        "202": _ok("Queued; Location names the import", "ImportAccepted"),
-                        "400": _error("No file, an unknown source, or a file no source recognises (code not_sie; the refusal is logged)"),
-                        "401": UNAUTHORIZED,
-                        "403": FORBIDDEN,
-                        "404": NOT_FOUND,
-                        "409": _error("The company's active source is an integration (code source_not_active), or two sources claim the file (conflict)"),
-                        "413": _error(f"The file is larger than the limit ({max_upload_mb} MB; code file_too_large)"),
-                    },
-                },
+                "post": _upload_operation(max_upload_mb),
                 "get": {
                     "summary": "The import log of a company, newest first",
                     "parameters": [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}],
@@ -208,13 +181,70 @@ def _import_paths(max_upload_mb: int) -> dict[str, Any]:
                 "get": {
                     "summary": "One import: status, live progress, counts, issues",
                     "responses": {
-                        "200": _ok("The result object", "ImportResult"),
+                        "200": {
+                            "description": "The result object; a preview's (status previewed) with what the import would do",
+                            "content": {"application/json": {"schema": {"oneOf": [
+                                {"$ref": "#/components/schemas/ImportResult"}, {"$ref": "#/components/schemas/Preview"},
+                            ]}}},
+                        },
                         "401": UNAUTHORIZED,
                         "403": FORBIDDEN,
                         "404": NOT_FOUND,
                     },
                 },
             },
+    }
+
+
+def _upload_operation(max_upload_mb: int) -> dict[str, Any]:
+    """POST /api/v1/companies/{orgnr}/imports: an import, or its preview."""
+    return {
+        "summary": "Upload a file and import it in the background, or preview its import",
+        "description": "Needs the right to import SIE4 files. A second import while one runs is "
+        "accepted and waits its turn. Poll the returned url until the status is final.\n\n"
+        "With dry_run=true the import runs on the import worker and is rolled back: the answer (200) "
+        "is the preview (status previewed), with what the import would do to each fiscal year and "
+        "needs_confirmation, the reasons it needs a confirmation. Nothing changes; the preview is not "
+        "in the import log (GET /api/v1/imports/{import_id} still shows it).\n\n"
+        "An import with reasons for confirmation (the data names no organisation number and another "
+        "company; it replaces a fiscal year another source or program wrote; it leaves a year with "
+        "fewer than half its vouchers) and without confirm=true is accepted (202), since the reasons "
+        "are found on the import worker, and ends as a failed run: its issues are one with the code "
+        "needs_confirmation and one per reason (import.confirm.company, import.confirm.other_writer, "
+        "import.confirm.vouchers_removed).",
+        "parameters": [
+            {"name": "dry_run", "in": "query", "schema": {"type": "boolean", "default": False},
+             "description": "preview only: answer 200 with the preview, change nothing"},
+            {"name": "confirm", "in": "query", "schema": {"type": "boolean", "default": False},
+             "description": "import even where the import needs a confirmation (also a form field)"},
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {
+                            "file": {"type": "string", "format": "binary"},
+                            "source": {"type": "string", "description": "a file source; default: the one that recognises the file"},
+                            "confirm": {"type": "boolean", "description": "as the query parameter confirm"},
+                            "dry_run": {"type": "boolean", "description": "as the query parameter dry_run"},
+                        },
+                    }
+                }
+            },
+        },
+        "responses": {
+            "200": _ok("dry_run=true: the preview; nothing changed", "Preview"),
+            "202": _ok("Queued; Location names the import", "ImportAccepted"),
+            "400": _error("No file, an unknown source, or a file no source recognises (code not_sie; the refusal is logged)"),
+            "401": UNAUTHORIZED,
+            "403": FORBIDDEN,
+            "404": NOT_FOUND,
+            "409": _error("The company's active source is an integration (code source_not_active), or two sources claim the file (conflict)"),
+            "413": _error(f"The file is larger than the limit ({max_upload_mb} MB; code file_too_large)"),
+        },
     }
 
 

@@ -10,14 +10,14 @@ from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_dump, validate
 
-from ekonomi.core.engine.runlog import ImportResult, ResultFiscalYear
+from ekonomi.core.engine.runlog import ImportResult, Preview, ResultFiscalYear
 
 from .errors import wire_code
 
 # The error codes of the API (docs/contracts.md "HTTP API").
 ERROR_CODES = (
     "bad_request", "unauthorized", "forbidden", "not_found", "source_not_active",
-    "file_too_large", "not_sie", "conflict", "internal_error",
+    "file_too_large", "not_sie", "conflict", "needs_confirmation", "internal_error",
 )  # fmt: skip
 
 
@@ -75,6 +75,8 @@ class ImportUploadSchema(Schema):
         unknown = EXCLUDE  # csrf_token and the like
 
     source = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
+    dry_run = fields.Boolean(load_default=False, metadata={"description": "preview only: answer 200 with the preview, change nothing"})
+    confirm = fields.Boolean(load_default=False, metadata={"description": "import even where the import needs a confirmation"})
 
 
 class ImportAcceptedSchema(Schema):
@@ -85,15 +87,32 @@ class ImportAcceptedSchema(Schema):
 FiscalYearSchema = schema_for(ResultFiscalYear)
 
 
+def _wire_issues(data: dict[str, Any]) -> dict[str, Any]:
+    for issue in data["issues"]:
+        issue["code"] = wire_code(issue["code"])
+    return data
+
+
 class ImportResultSchema(schema_for(ImportResult)):  # type: ignore[misc]
     """The result object, as the API answers it: issue codes on the wire
     (web/errors.WIRE_CODES)."""
 
     @post_dump
     def _wire(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        for issue in data["issues"]:
-            issue["code"] = wire_code(issue["code"])
-        return data
+        return _wire_issues(data)
+
+
+class PreviewSchema(schema_for(Preview)):  # type: ignore[misc]
+    """A preview: the result object and what the import would do."""
+
+    @post_dump
+    def _wire(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        return _wire_issues(data)
+
+
+def result_schema(result: ImportResult) -> Schema:
+    """The schema a stored run answers with: a preview's, or the result object's."""
+    return PreviewSchema() if isinstance(result, Preview) else ImportResultSchema()
 
 
 class ImportListSchema(Schema):

@@ -99,7 +99,7 @@ def _close_db(exc: BaseException | None) -> None:
 # templates
 # ---------------------------------------------------------------------------
 
-STATUS_LABELS = {"queued": "I kö", "running": "Pågår", "succeeded": "Lyckad", "failed": "Misslyckad"}
+STATUS_LABELS = {"queued": "I kö", "running": "Pågår", "succeeded": "Lyckad", "failed": "Misslyckad", "previewed": "Förhandsgranskad"}
 SEVERITY_LABELS = {"error": "Fel", "warning": "Varning", "info": "Info"}
 PHASE_LABELS = {None: "Väntar", "read": "Läser filen", "store": "Sparar", "done": "Klar", "fetch": "Hämtar"}
 EVENT_LABELS = {

@@ -21,10 +21,12 @@ from .request_guard import has_control_chars
 from .services import services
 
 
-def submit_upload(company: m.Company, upload: FileStorage | None, source: str | None, who: m.User) -> int:
-    """Queue the import of ``upload``; returns the import id.  The file is
-    copied into the file store by the runner; refusals (not a SIE file,
-    source not active, no right) are logged by the core and raised here."""
+def submit_upload(
+    company: m.Company, upload: FileStorage | None, source: str | None, who: m.User, dry_run: bool = False, confirmed: bool = False
+) -> int:
+    """Queue the import (or preview) of ``upload``; returns the import id.
+    The file is copied into the file store by the runner; refusals (not a
+    SIE file, source not active, no right) are logged by the core and raised here."""
     if upload is None and _name_lost():
         message = "The file's name could not be read (a character outside UTF-8, or a line break): rename it and upload it again."
         log_refusal(services().engine, ImportRequest(company=company.orgnr, started_by=f"user:{who.email}", user_id=who.id),
@@ -56,13 +58,7 @@ def submit_upload(company: m.Company, upload: FileStorage | None, source: str | 
         empty = os.path.getsize(tmp) == 0
         try:
             return services().runner.submit(
-                ImportRequest(
-                    company=company.orgnr,
-                    file=FileInput(Path(tmp), filename),
-                    source=source,
-                    started_by=f"user:{who.email}",
-                    user_id=who.id,
-                )
+                ImportRequest(company.orgnr, FileInput(Path(tmp), filename), source, f"user:{who.email}", who.id, dry_run, confirmed)
             )
         except EkonomiError as exc:
             problem = Problem.from_core(exc)
@@ -79,6 +75,21 @@ def submit_upload(company: m.Company, upload: FileStorage | None, source: str | 
             os.unlink(tmp)
         except OSError:
             pass
+
+
+def forget_input(run: m.ImportRun) -> None:
+    """Remove the kept input of a preview once nothing will import it
+    (core/engine/retention.py removes those of previews never decided)."""
+    from ekonomi.core.books.db import writer
+    from ekonomi.core.engine.runlog import forget_inputs
+
+    if run.dry_run and run.stored_path and run.id is not None:
+        try:
+            os.unlink(run.stored_path)
+        except OSError:
+            pass
+        with writer(services().engine).begin() as conn:
+            forget_inputs(conn, [run.id])
 
 
 def _name_lost() -> bool:

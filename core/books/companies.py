@@ -57,12 +57,14 @@ def add_company(session: Session, orgnr: str, name: str, bureau: str | None = No
 
 def latest_runs(session: Session, companies: list[m.Company]) -> dict[int, m.ImportRun]:
     """The newest import run of each of these companies, in one query (list
-    pages show it beside every company)."""
+    pages show it beside every company); previews are not imports."""
     ids = [c.id for c in companies]
     if not ids:
         return {}
     newest = (
-        select(func.max(m.ImportRun.id)).where(col(m.ImportRun.company_id).in_(ids)).group_by(m.ImportRun.company_id)
+        select(func.max(m.ImportRun.id))
+        .where(col(m.ImportRun.company_id).in_(ids), col(m.ImportRun.dry_run).is_(False))
+        .group_by(m.ImportRun.company_id)
     )
     runs = session.exec(select(m.ImportRun).where(col(m.ImportRun.id).in_(newest))).all()
     return {run.company_id: run for run in runs}

@@ -344,7 +344,7 @@ class ImportRun(SQLModel, table=True):
     user_id: Optional[int] = None
     filename: Optional[str] = None
     sha256: Optional[str] = None
-    status: str = "queued"  # queued, running, succeeded, failed
+    status: str = "queued"  # queued, running, succeeded, failed, previewed
     queued_at: datetime = Field(default_factory=utcnow)
     started_at: Optional[datetime] = None
     finished_at: Optional[datetime] = None
@@ -357,6 +357,14 @@ class ImportRun(SQLModel, table=True):
     error: Optional[str] = Field(default=None, sa_column=Column(Text))
     worker: Optional[str] = None  # host:pid that ran it
     stored_path: Optional[str] = None  # kept input file, for background runs
+    # A preview runs the whole import and rolls it back (status "previewed");
+    # it is not part of the import log.  ``confirmed``: the user confirmed an
+    # import that is likely a mistake (engine/confirmation.py).
+    dry_run: bool = False
+    confirmed: bool = False
+    program: Optional[str] = None  # what wrote the input (SIE #PROGRAM), if it says
+    program_version: Optional[str] = None
+    preview: Optional[str] = Field(default=None, sa_column=Column(Text))  # JSON: a preview's figures
 
 
 class ImportIssue(SQLModel, table=True):

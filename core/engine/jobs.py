@@ -10,6 +10,7 @@ from the file store (``ImportRun.stored_path``).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import shutil
 import threading
@@ -77,7 +78,7 @@ class ThreadRunner:
             except EkonomiError as exc:
                 exc.import_id = log_refusal(self.engine, req, exc)  # type: ignore[attr-defined]
                 raise
-            req = ImportRequest(req.company, kept, req.source, req.started_by, req.user_id)
+            req = dataclasses.replace(req, file=kept)
         try:
             import_id = submit(self.engine, self.pm, req)
         except BaseException:  # refused: nothing will read the copy
@@ -87,30 +88,34 @@ class ThreadRunner:
         if req.file is not None:
             with writer(self.engine).begin() as conn:
                 runlog.keep_input(conn, import_id, str(req.file.path))
-        self._start(import_id)
+        self._start([import_id])
         return import_id
 
     def resume(self, import_ids: list[int]) -> None:
+        # One after another in the order they were queued: the company lock
+        # keeps imports apart, not in order, and a later upload must win.
+        if import_ids:
+            self._start(sorted(import_ids))
+
+    def _start(self, import_ids: list[int]) -> None:
+        future = self.pool.submit(self._run, import_ids)
+        with self._guard:
+            self.futures.update(dict.fromkeys(import_ids, future))
+        # Forget them once done (at once, if they already are).
+        future.add_done_callback(lambda _: self._forget(import_ids))
+
+    def _forget(self, import_ids: list[int]) -> None:
+        with self._guard:
+            for import_id in import_ids:
+                self.futures.pop(import_id, None)
+
+    def _run(self, import_ids: list[int]) -> None:
         for import_id in import_ids:
-            self._start(import_id)
-
-    def _start(self, import_id: int) -> None:
-        future = self.pool.submit(self._run, import_id)
-        with self._guard:
-            self.futures[import_id] = future
-        # Forget it once done (at once, if it already is).
-        future.add_done_callback(lambda _: self._forget(import_id))
-
-    def _forget(self, import_id: int) -> None:
-        with self._guard:
-            self.futures.pop(import_id, None)
-
-    def _run(self, import_id: int) -> None:
-        try:
-            execute(self.engine, self.pm, import_id)
-            prune_inputs(self.engine)
-        except Exception:  # execute logs its own failures; this is a last guard
-            log.exception("background import %s failed", import_id)
+            try:
+                execute(self.engine, self.pm, import_id)
+                prune_inputs(self.engine)
+            except Exception:  # execute logs its own failures; this is a last guard
+                log.exception("background import %s failed", import_id)
 
     def wait(self, import_id: int, timeout: float | None = None) -> None:
         with self._guard:

@@ -4,6 +4,12 @@
     execute  lock the company → fetch → normalise → check → store   (one transaction)
              → write the ImportRun's outcome                         (same transaction)
 
+A preview (``dry_run``) runs the same way to the end of that transaction,
+measures what the import did to each fiscal year (impact.py) and rolls it
+back: nothing of it stays but its run, with status "previewed".  An import
+that is likely a mistake (confirmation.py) and was not confirmed is rolled
+back the same way and fails with the code ``needs_confirmation``.
+
 All or nothing: the records and the ImportRun's success are committed
 together; on any failure (an error in the data, a plugin's exception, a
 dropped connection) the transaction is rolled back, so the company's books are
@@ -45,10 +51,10 @@ from ..books.dates import stored_fiscal_years
 from ..books.db import writer
 from ..checks import RecordCheck
 from ..context import FileInput, ImportContext
-from ..errors import EkonomiError, NotFound, PluginError
+from ..errors import EkonomiError, NeedsConfirmation, NotFound, PluginError
 from ..events import Event
 from ..records import Issue, Severity
-from . import runlog
+from . import confirmation, impact, runlog
 from .analyze import analyze_after_load
 from .plugins import PluginManager
 from .progress import Progress, Reporter
@@ -69,10 +75,20 @@ class ImportRequest:
     source: str | None = None  # None: the file source that recognises the file
     started_by: str = "cli"
     user_id: int | None = None
+    dry_run: bool = False  # a preview: run it all, then roll back
+    confirmed: bool = False  # the user confirmed it, should it be likely a mistake
 
 
 class ImportRejected(Exception):
     """The data has errors: roll back (the issues say why)."""
+
+
+class _Previewed(Exception):
+    """A preview reached its end: roll back (``preview`` holds what it found)."""
+
+    def __init__(self, preview: dict[str, Any]) -> None:
+        super().__init__("previewed")
+        self.preview = preview
 
 
 # ---------------------------------------------------------------------------
@@ -176,6 +192,7 @@ def submit(engine: Engine, pm: PluginManager, req: ImportRequest) -> int:
                 rules.check_can_import(session, session.get(m.User, req.user_id), company)
         except EkonomiError as exc:
             run.source = run.source or "unknown"
+            run.dry_run = False  # a refused file is in the log, previewed or not
             if req.file is not None and req.file.path.is_file():
                 run.sha256 = sha256_of(req.file.path)  # which file was refused
             exc.import_id = runlog.log_refused(session, run, exc)  # type: ignore[attr-defined]
@@ -185,7 +202,7 @@ def submit(engine: Engine, pm: PluginManager, req: ImportRequest) -> int:
 
 def _new_run(company: m.Company, req: ImportRequest) -> m.ImportRun:
     filename = req.file.filename if req.file else None
-    return runlog.new_run(company.id, req.source or "", req.started_by, req.user_id, filename)  # type: ignore[arg-type]
+    return runlog.new_run(company.id, req.source or "", req.started_by, req.user_id, filename, req.dry_run, req.confirmed)  # type: ignore[arg-type]
 
 
 def log_refusal(engine: Engine, req: ImportRequest, exc: EkonomiError) -> int:
@@ -227,6 +244,8 @@ class QueuedRun:
     started_by: str
     filename: str | None
     file: FileInput | None
+    dry_run: bool = False
+    confirmed: bool = False
 
 
 def _queued(engine: Engine, import_id: int, file: FileInput | None) -> QueuedRun:
@@ -238,7 +257,10 @@ def _queued(engine: Engine, import_id: int, file: FileInput | None) -> QueuedRun
         assert company is not None and company.id is not None
         if file is None and run.stored_path:
             file = FileInput(Path(run.stored_path), run.filename or Path(run.stored_path).name)
-        return QueuedRun(import_id, company.id, company.orgnr, company.name, run.source, run.started_by, run.filename, file)
+        return QueuedRun(
+            import_id, company.id, company.orgnr, company.name, run.source, run.started_by, run.filename, file,
+            run.dry_run, run.confirmed,
+        )  # fmt: skip
 
 
 def execute(
@@ -248,7 +270,7 @@ def execute(
     file: FileInput | None = None,
     progress: Callable[[str, int, int | None], None] | None = None,
 ) -> dict[str, Any]:
-    """Run a queued import to its end; returns the result object."""
+    """Run a queued import (or preview) to its end; returns the result object."""
     run = _queued(engine, import_id, file)
     reporter = _reporter(engine, pm, run, progress)
     issues = runlog.IssueLog(run.filename)
@@ -261,6 +283,10 @@ def execute(
             _import(engine, pm, run, reporter, issues, outcome, sha256)
     except ImportRejected:
         outcome.error = f"The data has {issues.errors} error(s); nothing was imported."
+        if run.dry_run:  # the preview ran: what it found is in its issues
+            outcome.status, outcome.error = "previewed", f"The data has {issues.errors} error(s); it cannot be imported."
+    except NeedsConfirmation as exc:  # its reasons are in the issues already
+        outcome.error = exc.message
     except EkonomiError as exc:
         outcome.error = exc.message
         issues.add(Issue(Severity.ERROR, exc.code, exc.message))
@@ -278,7 +304,8 @@ def execute(
     else:
         analyze_after_load(engine, outcome.counts)  # committed, and the company's lock let go
     result = runlog.load(engine, import_id).as_json()
-    pm.emit(Event("import_finished" if outcome.status == "succeeded" else "import_failed", run.orgnr, import_id, run.started_by, result))
+    if not run.dry_run:  # a preview is not an import: observers hear nothing of it
+        pm.emit(Event("import_finished" if outcome.status == "succeeded" else "import_failed", run.orgnr, import_id, run.started_by, result))
     return result
 
 
@@ -291,7 +318,7 @@ def _reporter(engine: Engine, pm: PluginManager, run: QueuedRun, progress: Calla
         pm.emit(Event("import_progress", run.orgnr, run.import_id, run.started_by, data))
 
     persist = None if engine.dialect.name == "sqlite" else partial(runlog.write_progress, engine, run.import_id)
-    return Reporter(run.import_id, listener=progress, on_event=emit_progress, persist=persist)
+    return Reporter(run.import_id, listener=progress, on_event=None if run.dry_run else emit_progress, persist=persist)
 
 
 def _import(
@@ -309,7 +336,8 @@ def _import(
         for stale in runlog.sweep_stale(conn, run.company_id, run.import_id):
             remove_stage_files(engine, stale)
     reporter.status("running")
-    pm.emit(Event("import_started", run.orgnr, run.import_id, run.started_by, {"source": run.source}))
+    if not run.dry_run:
+        pm.emit(Event("import_started", run.orgnr, run.import_id, run.started_by, {"source": run.source}))
     with engine.connect() as conn:
         ctx = ImportContext(
             source=run.source,
@@ -321,6 +349,7 @@ def _import(
             progress=reporter,
             state=_load_state(conn, run.company_id, run.source),
             config=load_config(conn, run.company_id, source),
+            dry_run=run.dry_run,
         )
     # Fetching (an API pull may take minutes) happens before the database
     # transaction, so no lock is held while the network works.
@@ -337,6 +366,8 @@ def _fetch(pm: PluginManager, source: Any, ctx: ImportContext, issues: runlog.Is
         raise
     except Exception as exc:
         raise PluginError(f"The {plugin} plugin failed to fetch: {type(exc).__name__}: {exc}", plugin=plugin) from exc
+    if ctx.dry_run:  # observers keep inputs of imports; a preview is none
+        return raw
     for name, _, exc in pm.call_each("ekonomi_fetched", source=source, ctx=ctx, raw=raw):
         if exc is not None:
             issues.add(Issue(Severity.WARNING, "import.observer_failed", f"{name}: {exc}"))
@@ -364,21 +395,62 @@ def _run(
         checks.extend(offered or ())
     size = ctx.input.size if ctx.input is not None and ctx.input.path.exists() else 0
     store = Store(engine, run.company_id, run.import_id, source.mode, size_hint=size, source=source.name)
+    store.write_files = not run.dry_run
     try:
         _stream(source, raw, ctx, plugin, checks, store, issues)
+        if store.company is not None:
+            outcome.program = (store.company.program, store.company.program_version)
         if issues.errors:
             raise ImportRejected()
         ctx.progress("store", 0, None)
-        with store.committing() as (conn, summary):  # the rows, the replace rules and the log commit together
-            if summary.state is not None:
-                _save_state(conn, run.company_id, source.name, summary.state)
-            outcome.sha256 = sha256()
-            outcome.fiscal_years, outcome.counts = summary.fiscal_years, summary.counts
-            runlog.finish(conn, run.import_id, replace(outcome, status="succeeded"), issues)
+        _commit(store, ctx, run, source.kind, issues, outcome, sha256)
         outcome.status = "succeeded"  # the block's end committed it
-        ctx.progress("store", 1, 1)
+    except _Previewed as done:  # rolled back
+        outcome.status, outcome.preview = "previewed", done.preview
     finally:
         store.close()
+    ctx.progress("store", 1, 1)
+
+
+def _commit(
+    store: Store,
+    ctx: ImportContext,
+    run: QueuedRun,
+    kind: str,
+    issues: runlog.IssueLog,
+    outcome: runlog.Outcome,
+    sha256: Callable[[], str | None],
+) -> None:
+    """The rows, the replace rules and the log commit together; a preview,
+    or an import that needs a confirmation it lacks, raises instead, and
+    so rolls all of it back."""
+    years = impact.plan(store, {y.start for y in ctx.fiscal_years}, full=run.dry_run)
+    with store.committing() as (conn, summary):
+        if summary.state is not None:
+            _save_state(conn, run.company_id, ctx.source, summary.state)
+        outcome.sha256 = sha256()
+        outcome.fiscal_years, outcome.counts = summary.fiscal_years, summary.counts
+        impact.measure(conn, years, store.target.year_map, full=run.dry_run)
+        reasons = confirmation.reasons(run.company_name or "", store.company, ctx.source, kind, years)
+        if run.dry_run:
+            raise _Previewed(_preview_json(store, years, reasons))
+        if reasons and not run.confirmed:
+            message = "The import is likely a mistake and needs a confirmation (--yes, confirm=true); nothing was imported."
+            issues.add(Issue(Severity.ERROR, NeedsConfirmation.code, message))
+            issues.extend(Issue(Severity.ERROR, r.code, r.message) for r in reasons)
+            raise NeedsConfirmation(message)
+        # Confirmed: the log keeps what the user confirmed.
+        issues.extend(Issue(Severity.WARNING, r.code, f"Confirmed by the user: {r.message}") for r in reasons)
+        runlog.finish(conn, run.import_id, replace(outcome, status="succeeded"), issues)
+
+
+def _preview_json(store: Store, years: list[impact.YearImpact], reasons: list[confirmation.Reason]) -> dict[str, Any]:
+    company = store.company
+    return {
+        "company_in_file": {"name": company.name if company else None, "orgnr": company.orgnr if company else None},
+        "years": [y.as_json() for y in years],
+        "needs_confirmation": [r.as_json() for r in reasons],
+    }
 
 
 def _stream(

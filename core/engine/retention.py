@@ -6,6 +6,8 @@ while it may serve: a run that failed has nothing to run again, so its input
 goes at once; a run that succeeded keeps its input for
 ``EKONOMI_INPUT_RETENTION_DAYS`` (30 by default), and each company's latest
 successful input is kept whatever its age (it is what the books come from).
+A preview's input waits for the user's "Importera" or "Avbryt" (which
+remove it, web/previews.py); one never decided goes after the same days.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ def prune_inputs(engine: Engine, now: datetime | None = None) -> list[int]:
         rows = conn.execute(
             text(
                 "SELECT id, company_id, status, finished_at, stored_path FROM import_run "
-                "WHERE stored_path IS NOT NULL AND status IN ('succeeded', 'failed') ORDER BY id"
+                "WHERE stored_path IS NOT NULL AND status IN ('succeeded', 'failed', 'previewed') ORDER BY id"
             )
         ).all()
     latest = {cid: rid for rid, cid, status, _, _ in rows if status == "succeeded"}  # ordered by id: the last wins

@@ -1,9 +1,10 @@
 """The import log: every write to ``import_run`` and ``import_issue``, and
 the result object (docs/contracts.md) read back from them.
 
-``ImportResult`` is the one definition of the result's shape: the CLI's
-``--json``, the API's marshmallow schema and the OpenAPI document are all
-derived from it (web/schemas.py).
+``ImportResult`` is the one definition of the result's shape, and
+``Preview`` (an ImportResult and what the import would do) the one of a
+preview's: the CLI's ``--json``, the API's marshmallow schemas and the
+OpenAPI document are all derived from them (web/schemas.py).
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ WORKER = f"{socket.gethostname()}:{os.getpid()}"
 COUNT_KEYS = ("vouchers", "rows", "accounts", "balances", "period_balances", "objects", "invoices", "attachments")
 INTERRUPTED = "Interrupted: the process running this import stopped before it finished; nothing was imported."
 
-Status = Literal["queued", "running", "succeeded", "failed"]
+Status = Literal["queued", "running", "succeeded", "failed", "previewed"]
+YearAction = Literal["added", "replaced", "unchanged"]
 SeverityName = Literal["error", "warning", "info"]
 
 
@@ -84,9 +86,78 @@ class ImportResult:
     progress: ResultProgress = field(default_factory=ResultProgress)
     error: str | None = None
     issues: list[ResultIssue] = field(default_factory=list)
+    program: str | None = None  # what wrote the input (SIE #PROGRAM), where it says
+    program_version: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class ResultCompanyInFile:
+    """Whom the input says it belongs to."""
+
+    name: str | None = None
+    orgnr: str | None = None
+
+
+@dataclass(frozen=True)
+class ResultReplacedSource:
+    """The import that wrote the stored data a year's replacement removes (the newest, if several)."""
+
+    import_id: int
+    source: str
+    program: str | None = None
+    program_version: str | None = None
+    file: str | None = None
+
+
+@dataclass(frozen=True)
+class ResultPreviewYear:
+    """What an import does to one fiscal year.  ``result_*``: the year's
+    result (profit positive: minus the sum of the result accounts' posted
+    rows, or of the stated #RES where the year has no vouchers)."""
+
+    start: str
+    end: str
+    action: YearAction
+    vouchers_before: int
+    vouchers_after: int
+    result_before: str
+    result_after: str
+    replaces_source: ResultReplacedSource | None = None
+
+
+@dataclass(frozen=True)
+class ResultReason:
+    """Why an import needs the user's confirmation (engine/confirmation.py)."""
+
+    code: str
+    message: str
+    fiscal_year: ResultFiscalYear | None = None
+
+
+@dataclass(frozen=True)
+class Preview(ImportResult):
+    """A preview (status ``previewed``): the result object of the import,
+    rolled back, and what it would have done (docs/contracts.md)."""
+
+    company_in_file: ResultCompanyInFile = field(default_factory=ResultCompanyInFile)
+    years: list[ResultPreviewYear] = field(default_factory=list)
+    needs_confirmation: list[ResultReason] = field(default_factory=list)
+
+
+def preview_parts(data: dict[str, Any]) -> dict[str, Any]:
+    """The preview's own fields from their JSON (``import_run.preview``)."""
+    years = [
+        ResultPreviewYear(**{**y, "replaces_source": ResultReplacedSource(**y["replaces_source"]) if y.get("replaces_source") else None})
+        for y in data.get("years", [])
+    ]
+    reasons = [
+        ResultReason(r["code"], r["message"], ResultFiscalYear(**r["fiscal_year"]) if r.get("fiscal_year") else None)
+        for r in data.get("needs_confirmation", [])
+    ]
+    return {"company_in_file": ResultCompanyInFile(**data.get("company_in_file") or {}), "years": years, "needs_confirmation": reasons}
 
 
 class IssueLog:
@@ -133,12 +204,19 @@ class IssueLog:
 
 
 def new_run(
-    company_id: int, source: str, started_by: str, user_id: int | None, filename: str | None
+    company_id: int,
+    source: str,
+    started_by: str,
+    user_id: int | None,
+    filename: str | None,
+    dry_run: bool = False,
+    confirmed: bool = False,
 ) -> m.ImportRun:
     """A queued run, not yet added to a session."""
     return m.ImportRun(
-        company_id=company_id, source=source, started_by=started_by, user_id=user_id, filename=filename, worker=WORKER
-    )
+        company_id=company_id, source=source, started_by=started_by, user_id=user_id, filename=filename, worker=WORKER,
+        dry_run=dry_run, confirmed=confirmed,
+    )  # fmt: skip
 
 
 def queue(session: Session, run: m.ImportRun) -> int:
@@ -198,6 +276,8 @@ class Outcome:
     counts: dict[str, int] = field(default_factory=dict)
     error: str | None = None
     sha256: str | None = None
+    program: tuple[str | None, str | None] = (None, None)  # name, version
+    preview: dict[str, Any] | None = None  # a preview's own fields, as JSON
 
 
 def finish(conn: Connection, import_id: int, outcome: Outcome, issues: IssueLog) -> None:
@@ -207,11 +287,15 @@ def finish(conn: Connection, import_id: int, outcome: Outcome, issues: IssueLog)
         text(
             "UPDATE import_run SET status = :s, finished_at = :f, started_at = :st, sha256 = coalesce(:sha, sha256), "
             "duration_s = :d, fiscal_years = :fy, counts = :c, error = :e, worker = :w, "
+            "program = coalesce(:prog, program), program_version = coalesce(:progv, program_version), preview = :pv, "
             "phase = CASE WHEN :done THEN 'done' ELSE phase END WHERE id = :id"
         ),
         {
             "s": outcome.status,
-            "done": outcome.status == "succeeded",
+            "done": outcome.status in ("succeeded", "previewed"),
+            "prog": outcome.program[0],
+            "progv": outcome.program[1],
+            "pv": None if outcome.preview is None else json.dumps(outcome.preview),
             "f": m.utcnow(),
             "st": outcome.started_at,
             "d": round(time.monotonic() - outcome.started, 3),
@@ -331,7 +415,8 @@ def result_of(run: m.ImportRun, orgnr: str, issues: Iterable[m.ImportIssue]) -> 
     phase, done, total = (now.phase, now.done, now.total) if now else (run.phase, run.done, run.total)
     counts = dict.fromkeys(COUNT_KEYS, 0)
     counts.update(json.loads(run.counts) if run.counts else {})
-    return ImportResult(
+    cls, extra = (Preview, preview_parts(json.loads(run.preview or "{}"))) if run.dry_run else (ImportResult, {})
+    return cls(
         import_id=run.id,  # type: ignore[arg-type]
         status=status,  # type: ignore[arg-type]
         source=run.source,
@@ -350,6 +435,9 @@ def result_of(run: m.ImportRun, orgnr: str, issues: Iterable[m.ImportIssue]) -> 
         progress=ResultProgress(phase, done, total),
         error=run.error,
         issues=[ResultIssue(i.severity, i.code, i.message, i.file, i.line, i.column) for i in issues],  # type: ignore[arg-type]
+        program=run.program,
+        program_version=run.program_version,
+        **extra,
     )
 
 
@@ -362,9 +450,13 @@ def load(engine: Engine, import_id: int) -> ImportResult:
 
 
 def latest(session: Session, company_id: int, limit: int) -> list[ImportResult]:
-    """A company's import log, newest first."""
+    """A company's import log, newest first; previews are not imports, and
+    not in it (they are read by their id)."""
     ids = session.exec(
-        select(m.ImportRun.id).where(m.ImportRun.company_id == company_id).order_by(col(m.ImportRun.id).desc()).limit(limit)
+        select(m.ImportRun.id)
+        .where(m.ImportRun.company_id == company_id, col(m.ImportRun.dry_run).is_(False))
+        .order_by(col(m.ImportRun.id).desc())
+        .limit(limit)
     ).all()
     return runs_of(session, [i for i in ids if i is not None])
 

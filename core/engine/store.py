@@ -96,6 +96,8 @@ class Store:
         self.invoice_kinds: set[str] = set()
         self.attachments: list[r.Attachment] = []
         self.state: dict[str, Any] | None = None
+        self.company: r.Company | None = None  # whom the input says it belongs to
+        self.write_files = True  # False: a preview, which leaves the file store as it was
         self.duplicates = 0
         self.objects_json: dict[tuple[r.ObjectRef, ...], str] = {}  # few distinct object lists: encode each once
         self._handlers: dict[type, Callable[[Any], None]] = {
@@ -110,6 +112,7 @@ class Store:
             r.Attachment: self._attachment,
             r.Scope: self._scope,
             r.StateUpdate: self._state,
+            r.Company: self._company,
         }
 
     def _read_books(self) -> None:
@@ -173,7 +176,8 @@ class Store:
 
     # -- dispatch --------------------------------------------------------------
     def add(self, rec: object) -> None:
-        """Take one record.  Company and UnknownRecord have nothing to store."""
+        """Take one record.  Company (kept for the checks of confirmation.py)
+        and UnknownRecord have nothing to store."""
         handler = self._handlers.get(type(rec))
         if handler is not None:
             try:
@@ -192,6 +196,9 @@ class Store:
 
     def _state(self, rec: r.StateUpdate) -> None:
         self.state = rec.state
+
+    def _company(self, rec: r.Company) -> None:
+        self.company = rec
 
     # -- chart -----------------------------------------------------------------
     def _account(self, rec: r.Account) -> None:
@@ -340,9 +347,17 @@ class Store:
     def _summary(self) -> StoreSummary:
         if self.duplicates:
             self.counts["vouchers_duplicate"] = self.duplicates
-        touched = set(self.input_years) | {s for s, (fid, _) in self.years.items() if fid in self.voucher_years}
-        years = [{"start": s.isoformat(), "end": self.years[s][1].isoformat()} for s in sorted(touched) if s in self.years]
+        years = [{"start": s.isoformat(), "end": end.isoformat()} for s, _, end in self.touched_years()]
         return StoreSummary(fiscal_years=years, counts=dict(self.counts), state=self.state)
+
+    def touched_years(self) -> list[tuple[date, int, date]]:
+        """(start, id, end) of the fiscal years the input declares or has vouchers in."""
+        touched = set(self.input_years) | {s for s, (fid, _) in self.years.items() if fid in self.voucher_years}
+        return [(s, *self.years[s]) for s in sorted(touched) if s in self.years]
+
+    def replaced_years(self) -> set[int]:
+        """The fiscal years (ids) whose stored data the replace rules remove."""
+        return self._replaced_years() if self.mode == "replace" else set()
 
     def _current_year(self) -> int | None:
         if not self.input_years:
@@ -407,7 +422,7 @@ class Store:
             data = att.data if att.data is not None else Path(att.path or "").read_bytes()
             digest = hashlib.sha256(data).hexdigest()
             path = store / digest[:2] / digest
-            if not path.exists():  # content-addressed: the same bytes are kept once
+            if self.write_files and not path.exists():  # content-addressed: the same bytes are kept once
                 path.parent.mkdir(parents=True, exist_ok=True)
                 tmp = path.with_suffix(".part")
                 tmp.write_bytes(data)

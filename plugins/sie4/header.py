@@ -92,7 +92,8 @@ class HeaderRecords:
             self.scope_variant = self.variant()
             yield Scope("append" if self.scope_variant == "4I" else "replace")
             c = self.company
-            yield Company(c.get("name"), c.get("orgnr") or None, c.get("type"), c.get("id"), self.orgnr_line or self.company_line)
+            program, version = self.summary.program
+            yield Company(c.get("name"), c.get("orgnr") or None, c.get("type"), c.get("id"), self.orgnr_line or self.company_line, program or None, version or None)
             yield from self.fiscal_years()
         for acc, (name, typ, sru, unit, line) in self._accounts.items():
             if acc not in self.odd_declared:

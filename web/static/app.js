@@ -8,7 +8,7 @@
   }
 
   var PHASES = { read: "Läser filen", store: "Sparar", done: "Klar", fetch: "Hämtar" };
-  var STATUSES = { queued: "I kö", running: "Pågår", succeeded: "Lyckad", failed: "Misslyckad" };
+  var STATUSES = { queued: "I kö", running: "Pågår", succeeded: "Lyckad", failed: "Misslyckad", previewed: "Förhandsgranskad" };
 
   function progressBox(label, url) {
     var box = document.createElement("div");
@@ -78,15 +78,17 @@
     xhr.send();
   }
 
+  // The chosen file goes to the page's own form action, which starts a
+  // preview and answers with the preview page (after a redirect): show the
+  // upload's progress meanwhile, then go where the answer came from.
   function upload(form, file) {
     var box = progressBox(file.name, null);
     setBox(box, "Laddar upp 0 %", 0);
     var data = new FormData();
+    data.append("csrf_token", form.querySelector('input[name="csrf_token"]').value);
     data.append("file", file, file.name);
     var xhr = new XMLHttpRequest();
-    xhr.open("POST", form.getAttribute("data-api"));
-    xhr.setRequestHeader("X-CSRFToken", csrfToken());
-    xhr.setRequestHeader("Accept", "application/json");
+    xhr.open("POST", form.getAttribute("action"));
     xhr.upload.onprogress = function (e) {
       if (e.lengthComputable) {
         var percent = Math.round((100 * e.loaded) / e.total);
@@ -94,16 +96,11 @@
       }
     };
     xhr.onload = function () {
-      var body = {};
-      try { body = JSON.parse(xhr.responseText); } catch (err) { body = {}; }
-      if (xhr.status === 202) {
-        box.setAttribute("data-url", body.url);
-        box.setAttribute("data-import-id", body.import_id);
-        setBox(box, "I kö", null);
-        poll(box);
+      if (xhr.status === 200 && xhr.responseURL) {
+        setBox(box, "Förhandsgranskar", null);
+        window.location.href = xhr.responseURL;
       } else {
-        fail(box, body.message || "Uppladdningen misslyckades (" + xhr.status + ").");
-        if (body.import_id) window.setTimeout(function () { window.location.reload(); }, 4000);
+        fail(box, xhr.status === 413 ? "Filen är för stor." : "Uppladdningen misslyckades (" + xhr.status + ").");
       }
     };
     xhr.onerror = function () { fail(box, "Uppladdningen avbröts. Försök igen."); };
