@@ -29,7 +29,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from ekonomi.core.books import settings
     from ekonomi.core.books.rules import OTHER_TITLE
 
-    from . import services
+    from . import request_guard, services
     from .auth import init_auth
     from .access import menu
     from .errors import init_errors
@@ -53,15 +53,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = settings.secret_key()
-    if app.config["MAX_UPLOAD_MB"] is None:
-        app.config["MAX_UPLOAD_MB"] = settings.max_upload_bytes() // (1024 * 1024)
-    # A little room for the multipart envelope around the file itself.
-    app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024 + 64 * 1024
+    _upload_limit(app)
     if "SESSION_COOKIE_SECURE" not in config:
         app.config["SESSION_COOKIE_SECURE"] = not (app.debug or app.testing)
     if "REMEMBER_COOKIE_SECURE" not in config:
         app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
 
+    request_guard.init_request_guard(app)  # before the blueprints: their <int:…> rules take its converter
     services.init_services(app)
     csrf.init_app(app)
     init_auth(app)
@@ -83,6 +81,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.filters.update(services.template_filters())
     app.context_processor(lambda: {"menu": menu(), "other_title": OTHER_TITLE})
     return app
+
+
+def _upload_limit(app: Flask) -> None:
+    from ekonomi.core.books import settings
+
+    if app.config["MAX_UPLOAD_MB"] is None:
+        app.config["MAX_UPLOAD_MB"] = settings.max_upload_bytes() // (1024 * 1024)
+    # A little room for the multipart envelope around the file itself.
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024 + 64 * 1024
 
 
 def _harden(app: Flask) -> None:

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 
 from flask import Flask, Response, jsonify, render_template, request
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from ekonomi.core.errors import EkonomiError
@@ -67,11 +68,14 @@ TITLES = {
 class Problem(Exception):
     """An error answer: HTTP status, contract code and a message for people."""
 
-    def __init__(self, status: int, message: str, code: str | None = None, **extra: object) -> None:
+    def __init__(
+        self, status: int, message: str, code: str | None = None, *, english: str | None = None, **extra: object
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code or CODE_OF_STATUS.get(status, "bad_request")
         self.message = message
+        self.english = english  # the API's message, where it differs from the page's
         self.extra = extra
 
     @classmethod
@@ -91,14 +95,46 @@ def wants_json() -> bool:
 
 
 def _answer(problem: Problem) -> tuple[Response | str, int]:
+    from .services import reset_db
+
+    reset_db()  # whatever failed, the answer (the page's menu, an upload's log) may read again
     if wants_json():
-        body = {"code": problem.code, "message": problem.message, **problem.extra}
+        body = {"code": problem.code, "message": problem.english or problem.message, **problem.extra}
         response = jsonify(body)
         if problem.status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="ekonomi"'
         return response, problem.status
+    return _page(problem), problem.status
+
+
+def _page(problem: Problem) -> str:
+    """The error page (the request's session rolled back first: it reads
+    the menu); if even that fails, a bare page."""
     title = TITLES.get(problem.status, "Fel")
-    return render_template("error.html", title=title, message=problem.message, status=problem.status), problem.status
+    try:
+        return render_template("error.html", title=title, message=problem.message, status=problem.status)
+    except Exception:
+        log.exception("the error page for %s could not be rendered", request.path)
+        return f"<!doctype html><title>{escape(title)}</title><h1>{escape(title)}</h1><p>{escape(problem.message)}</p>"
+
+
+# Werkzeug's own errors (no route, wrong method, a body it cannot read):
+# its English description on the API, these words on the pages.
+SWEDISH_HTTP_MESSAGES = {
+    400: "Begäran kunde inte tolkas.",
+    404: "Det finns ingenting här.",
+    405: "Sidan tar inte emot den här sortens begäran.",
+}
+
+
+def http_problem(exc: HTTPException) -> Problem:
+    status = exc.code or 500
+    english = exc.description or exc.name
+    if status == 400 and "CSRF" in (exc.description or ""):
+        message = "Formuläret har gått ut eller saknar CSRF-token. Ladda om sidan och försök igen."
+    else:
+        message = SWEDISH_HTTP_MESSAGES.get(status) or TITLES.get(status, "Fel")
+    return Problem(status, message, english=english)
 
 
 def too_large_message() -> str:
@@ -140,21 +176,21 @@ def init_errors(app: Flask, on_too_large: Callable[[str], None]) -> None:
             # Werkzeug answers 413 for too many form fields too: that is no file too large.
             return _answer(Problem(400, "Formuläret har för många fält."))
         if status == 413:
+            from .services import reset_db
+
+            reset_db()
             message = too_large_message()
             on_too_large(message)
-        elif status == 400 and "CSRF" in (exc.description or ""):
-            message = "Formuläret har gått ut eller saknar CSRF-token. Ladda om sidan och försök igen."
-        elif status == 404:
-            message = "Det finns ingenting här."
-        elif status == 429:
-            message = too_many_message()
-        else:
-            message = exc.description or TITLES.get(status, "Fel")
-        return _answer(Problem(status, message))
+            return _answer(Problem(status, message))
+        if status == 429:
+            return _answer(Problem(status, too_many_message()))
+        return _answer(http_problem(exc))
 
     @app.errorhandler(Exception)
     def _crash(exc: Exception):  # type: ignore[no-untyped-def]
         if app.testing:
             raise exc
         log.exception("unhandled error on %s", request.path)
-        return _answer(Problem(500, "Ett oväntat fel inträffade. Försök igen senare.", "internal_error"))
+        return _answer(
+            Problem(500, "Ett oväntat fel inträffade. Försök igen senare.", "internal_error", english="An unexpected error occurred.")
+        )

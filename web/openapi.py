@@ -54,6 +54,11 @@ FORBIDDEN = _error("The company is reachable but the user lacks the right (code 
 NOT_FOUND = _error("No such company or import, or the user cannot reach it (code not_found)")
 TOO_MANY = _error("Throttled: too many calls with this token or from this address (code too_many_requests); wait Retry-After seconds")
 BAD_REQUEST = _error("Invalid request (code bad_request); a cookie session without X-CSRFToken on an unsafe method")
+# What web/request_guard.py refuses before any view, on every route.
+MALFORMED = _error(
+    "A malformed request (code bad_request): control characters such as NUL in a parameter or a JSON string, "
+    "or a JSON body nested more than 32 levels deep"
+)
 
 
 def spec(max_upload_mb: int = 512) -> dict[str, Any]:
@@ -81,8 +86,9 @@ def spec(max_upload_mb: int = 512) -> dict[str, Any]:
     api.components.schema("SourceConfigChange", SOURCE_CONFIG_CHANGE)
     for path, operations in _paths(max_upload_mb).items():
         parameters = operations.pop("parameters", None)
-        for operation in operations.values():  # web/throttle.py limits the whole API
-            operation["responses"].setdefault("429", TOO_MANY)
+        for operation in operations.values():
+            operation["responses"].setdefault("400", MALFORMED)  # web/request_guard.py, on every route
+            operation["responses"].setdefault("429", TOO_MANY)  # web/throttle.py limits the whole API
         api.path(path=path, operations=operations, parameters=parameters)
     return api.to_dict()
 

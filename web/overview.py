@@ -16,11 +16,13 @@ from ekonomi.core.errors import EkonomiError
 from ekonomi.core.books.reports import fiscal_years, monthly_result, trial_balance, vouchers
 
 from .access import company_access, user
+from .converters import query_int
 from .errors import Problem
 from .services import services
 
 bp = Blueprint("overview", __name__, url_prefix="/companies/<orgnr>")
 PAGE_SIZE = 25
+MAX_PAGE = 10**9  # its offset stays far below what the database holds
 NOTHING_LOCKED = date(1, 1, 1)
 
 
@@ -34,10 +36,7 @@ def index(orgnr: str) -> Any:
     locked_view = company.display_mode == "locked" and not rules.is_bureau_staff(user())
     if locked_view:
         until = company.lock_date or NOTHING_LOCKED
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = query_int("page", 1, 1, MAX_PAGE, "Sidnumret (page)")
     start = None
     if request.args.get("year"):
         try:

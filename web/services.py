@@ -3,6 +3,8 @@ runner of this app, a database session per request, and template helpers."""
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -16,6 +18,7 @@ from ekonomi.core.engine.jobs import JobRunner
 from ekonomi.core.engine.plugins import PluginManager
 
 F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -67,6 +70,23 @@ def writes(view: F) -> F:
 def _mark_writes() -> None:
     view = current_app.view_functions.get(request.endpoint or "")
     g.db_writes = bool(getattr(view, "writes_db", False)) and request.method not in ("GET", "HEAD", "OPTIONS")
+
+
+def reset_db() -> None:
+    """After a failure: roll back the request's session, so what renders the
+    answer can read again (a failed statement leaves a PostgreSQL
+    transaction aborted).  A session that cannot even roll back is dropped;
+    the next ``db()`` opens a fresh one."""
+    session = g.get("db")
+    if session is None:
+        return
+    try:
+        session.rollback()
+    except Exception:
+        log.warning("the request's database session could not be rolled back; a new one is opened", exc_info=True)
+        g.pop("db", None)
+        with contextlib.suppress(Exception):
+            session.close()
 
 
 def _close_db(exc: BaseException | None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import NoReturn
 
 from flask import request
 from werkzeug.datastructures import FileStorage
@@ -16,6 +17,7 @@ from ekonomi.core.engine.pipeline import ImportRequest, log_refusal
 
 from .access import company_access, user
 from .errors import Problem
+from .request_guard import has_control_chars
 from .services import services
 
 
@@ -32,6 +34,8 @@ def submit_upload(
         raise Problem(400, "Filens namn gick inte att läsa (ett tecken utanför UTF-8 eller en radbrytning). Byt namn på filen och ladda upp den igen.")
     if upload is None or (not upload.filename and _empty(upload)):
         raise Problem(400, "Välj en fil att importera (fältet \"file\").")
+    if upload.filename and has_control_chars(upload.filename):
+        refuse_upload(company.orgnr, who, BAD_NAME_SV, BAD_NAME_EN)
     # A name the browser sent in another encoding, or with line breaks, may be
     # lost on the way: the file is imported all the same, under a plain name.
     name = " ".join((upload.filename or "").replace("\\", "/").split())
@@ -98,6 +102,18 @@ def _empty(upload: FileStorage) -> bool:
     head = upload.stream.read(1)
     upload.stream.seek(0)
     return not head
+
+
+BAD_NAME_SV = "Filnamnet innehåller otillåtna tecken (styrtecken som NUL). Byt namn på filen och försök igen."
+BAD_NAME_EN = "The file name contains control characters (such as NUL); rename the file and try again."
+
+
+def refuse_upload(orgnr: str, who: m.User, message: str, english: str) -> NoReturn:
+    """Refuse an upload before the core sees it, logged as a failed import
+    of the company (its file name left out: it is what was wrong)."""
+    req = ImportRequest(company=orgnr, started_by=f"user:{who.email}", user_id=who.id)
+    import_id = log_refusal(services().engine, req, EkonomiError(english, code="bad_request"))
+    raise Problem(400, message, english=english, import_id=import_id)
 
 
 # The views that take an upload: a refusal there belongs in the import log.

@@ -55,6 +55,7 @@ from ..errors import EkonomiError, NeedsConfirmation, NotFound, PluginError
 from ..events import Event
 from ..records import Issue, Severity
 from . import confirmation, impact, runlog
+from .analyze import analyze_after_load
 from .plugins import PluginManager
 from .progress import Progress, Reporter
 from .store import Store
@@ -300,6 +301,8 @@ def execute(
     if outcome.status != "succeeded":
         outcome.sha256 = sha256()
         runlog.finish_failed(engine, import_id, outcome, issues)
+    else:
+        analyze_after_load(engine, outcome.counts)  # committed, and the company's lock let go
     result = runlog.load(engine, import_id).as_json()
     if not run.dry_run:  # a preview is not an import: observers hear nothing of it
         pm.emit(Event("import_finished" if outcome.status == "succeeded" else "import_failed", run.orgnr, import_id, run.started_by, result))

@@ -121,6 +121,7 @@ class Store:
         c = {"c": self.company_id}
         for fid, start, end in self.target.read('SELECT id, start, "end" FROM fiscal_year WHERE company_id = :c', c):
             self.years[as_date(start)] = (fid, as_date(end))
+        self.stored_starts = frozenset(self.years)
         self._year_index()
 
     def close(self) -> None:
@@ -140,6 +141,7 @@ class Store:
         return None
 
     def _fiscal_year(self, rec: r.FiscalYear) -> None:
+        self._refuse_overlap(rec.start, rec.end)
         self.input_years[rec.start] = rec.index
         known = self.years.get(rec.start)
         if known is None:
@@ -150,6 +152,23 @@ class Store:
             self.year_ends.append((known[0], rec.end))
             self.years[rec.start] = (known[0], rec.end)
         self._year_index()
+
+    def _refuse_overlap(self, start: date, end: date) -> None:
+        """A year may share its start with a known one (the same year, its end
+        perhaps moved) but overlap no other: the years before and after it
+        in start order are the only ones that can, as the known years do not
+        overlap each other."""
+        i = bisect.bisect_left(self._starts, start)
+        j = i + 1 if i < len(self._starts) and self._starts[i] == start else i
+        for other in self._starts[max(i - 1, 0) : i] + self._starts[j : j + 1]:
+            other_end = self.years[other][1]
+            if other <= end and start <= other_end:
+                raise EkonomiError(
+                    f"The fiscal year {start}–{end} overlaps the {'stored ' if other in self.stored_starts else ''}"
+                    f"fiscal year {other}–{other_end} of the company; nothing was imported. "
+                    "Fiscal years may not overlap: delete the stored year first, or correct the file's years.",
+                    code="import.year_overlap",
+                )
 
     def _year_id(self, start: date) -> int | None:
         known = self.years.get(start)
