@@ -286,3 +286,19 @@ def test_amounts_are_bounded_to_what_books_hold(engine, pm, company, tmp_path, m
         errors = [i for i in result["issues"] if i["severity"] == "error"]
         assert [i["code"] for i in errors] == ["import.amount_too_large"], errors
         assert "10^13" in errors[0]["message"]
+
+
+def test_sums_beyond_64_bits_are_exact_in_every_report(engine, pm, company, tmp_path):
+    """Many rows near the bound: SQLite's sum() of integers would overflow; the
+    reports' sums (core/books/sums.py) stay exact on both databases."""
+    from sqlalchemy import text as sql
+
+    from ekonomi.core.books.reports import trial_balance
+
+    big = "9999999999999.99"
+    rows = "".join(f"voucher A {n} 2023-03-01 Big\nrow 1910 {big}\nrow 3010 -{big}\n" for n in range(1, 10001))
+    assert do_import(engine, pm, company, write(tmp_path, ledger(vouchers=0) + rows))["status"] == "succeeded"
+    with engine.connect() as conn:  # the plain sum: 10,000 × 10^15 öre is past 2^63
+        cid = conn.execute(sql("SELECT id FROM company")).scalar_one()
+        tb = {a["account"]: a["movement"] for a in trial_balance(conn, cid)["accounts"]}
+    assert tb["1910"] == "99999999999999900.00" and tb["3010"] == "-99999999999999900.00"

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 
 from ..errors import NotFound
 from .dates import as_date
+from .sums import exact_sum, joined
 
 
 def kronor(ore: int) -> str:
@@ -90,22 +91,26 @@ def _account_sums(conn: Connection, company_id: int, year_id: int, until: date |
     # The names of the year shown: each fiscal year keeps its own chart.
     names = {n: (name, t) for n, name, t in conn.execute(text("SELECT number, name, type FROM account WHERE fiscal_year_id = :f"), p)}
     opening = dict(
-        conn.execute(
-            text(
-                "SELECT account, sum(amount) FROM balance WHERE fiscal_year_id = :f AND kind = 'opening' "
-                "AND object_dim IS NULL GROUP BY account"
-            ),
-            p,
-        ).all()
+        joined(
+            conn.execute(
+                text(
+                    f"SELECT account, {exact_sum('amount')} FROM balance WHERE fiscal_year_id = :f AND kind = 'opening' "
+                    "AND object_dim IS NULL GROUP BY account"
+                ),
+                p,
+            )
+        )
     )
     stated = {
         (a, k): v
-        for a, k, v in conn.execute(
-            text(
-                "SELECT account, kind, sum(amount) FROM balance WHERE fiscal_year_id = :f "
-                "AND kind IN ('closing', 'result') AND object_dim IS NULL GROUP BY account, kind"
-            ),
-            p,
+        for a, k, v in joined(
+            conn.execute(
+                text(
+                    f"SELECT account, kind, {exact_sum('amount')} FROM balance WHERE fiscal_year_id = :f "
+                    "AND kind IN ('closing', 'result') AND object_dim IS NULL GROUP BY account, kind"
+                ),
+                p,
+            )
         )
     }
     until_sql = ""
@@ -113,13 +118,15 @@ def _account_sums(conn: Connection, company_id: int, year_id: int, until: date |
         until_sql = " AND voucher_id IN (SELECT id FROM voucher WHERE fiscal_year_id = :f AND date <= :u)"
         p["u"] = until.isoformat()
     movement = dict(
-        conn.execute(
-            text(
-                "SELECT account, sum(amount) FROM voucher_row WHERE fiscal_year_id = :f AND kind = 'posted'"
-                f"{until_sql} GROUP BY account"
-            ),
-            p,
-        ).all()
+        joined(
+            conn.execute(
+                text(
+                    f"SELECT account, {exact_sum('amount')} FROM voucher_row WHERE fiscal_year_id = :f AND kind = 'posted'"
+                    f"{until_sql} GROUP BY account"
+                ),
+                p,
+            )
+        )
     )
     return names, opening, stated, movement
 
@@ -136,12 +143,14 @@ def monthly_result(conn: Connection, company_id: int, start: date | None = None,
         until_sql = " AND v.date <= :u"
         p["u"] = until.isoformat()
     sums: dict[tuple[int, int, str], int] = {}
-    for day, account, amount in conn.execute(
-        text(
-            "SELECT v.date, r.account, sum(r.amount) FROM voucher_row r JOIN voucher v ON v.id = r.voucher_id "
-            f"WHERE r.fiscal_year_id = :f AND r.kind = 'posted'{until_sql} GROUP BY v.date, r.account"
-        ),
-        p,
+    for day, account, amount in joined(
+        conn.execute(
+            text(
+                f"SELECT v.date, r.account, {exact_sum('r.amount')} FROM voucher_row r JOIN voucher v ON v.id = r.voucher_id "
+                f"WHERE r.fiscal_year_id = :f AND r.kind = 'posted'{until_sql} GROUP BY v.date, r.account"
+            ),
+            p,
+        )
     ):
         if not is_result_account(account, types.get(account)):
             continue

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import text
 
 from ..books.reports import is_result_account, kronor
+from ..books.sums import exact_sum, joined
 from .runlog import YearAction
 from .store import Store
 
@@ -131,19 +132,19 @@ def _result(query: Query, year_id: int, leave_out: int | None) -> int:
     ``leave_out``: an import whose rows are not counted (this one, before)."""
     p: dict[str, Any] = {"f": year_id} if leave_out is None else {"f": year_id, "imp": leave_out}
     if leave_out is None:
-        sums = query("SELECT account, sum(amount) FROM voucher_row WHERE fiscal_year_id = :f AND kind = 'posted' GROUP BY account", p)
+        sums = query(f"SELECT account, {exact_sum('amount')} FROM voucher_row WHERE fiscal_year_id = :f AND kind = 'posted' GROUP BY account", p)
     else:
         sums = query(
-            "SELECT r.account, sum(r.amount) FROM voucher_row r JOIN voucher v ON v.id = r.voucher_id "
+            f"SELECT r.account, {exact_sum('r.amount')} FROM voucher_row r JOIN voucher v ON v.id = r.voucher_id "
             "WHERE r.fiscal_year_id = :f AND r.kind = 'posted' AND coalesce(v.import_id, 0) <> :imp GROUP BY r.account",
             p,
         )
     if not sums:
         mine = "" if leave_out is None else " AND coalesce(import_id, 0) <> :imp"
         sums = query(
-            "SELECT account, sum(amount) FROM balance WHERE fiscal_year_id = :f AND kind = 'result' "
+            f"SELECT account, {exact_sum('amount')} FROM balance WHERE fiscal_year_id = :f AND kind = 'result' "
             f"AND object_dim IS NULL{mine} GROUP BY account",
             p,
         )
     types = dict(query("SELECT number, type FROM account WHERE fiscal_year_id = :f", {"f": year_id}))  # the year's own chart
-    return -sum(int(total) for account, total in sums if is_result_account(account, types.get(account)))
+    return -sum(total for account, total in joined(sums) if is_result_account(account, types.get(account)))
