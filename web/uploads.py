@@ -28,10 +28,11 @@ def submit_upload(
     The file is copied into the file store by the runner; refusals (not a
     SIE file, source not active, no right) are logged by the core and raised here."""
     if upload is None and _name_lost():
-        message = "The file's name could not be read (a character outside UTF-8, or a line break): rename it and upload it again."
-        log_refusal(services().engine, ImportRequest(company=company.orgnr, started_by=f"user:{who.email}", user_id=who.id),
-                    EkonomiError(message, code="bad_request"))  # fmt: skip
-        raise Problem(400, "Filens namn gick inte att läsa (ett tecken utanför UTF-8 eller en radbrytning). Byt namn på filen och ladda upp den igen.")
+        refuse_upload(
+            company.orgnr, who,
+            "Filens namn gick inte att läsa (ett tecken utanför UTF-8 eller en radbrytning). Byt namn på filen och ladda upp den igen.",
+            "The file's name could not be read (a character outside UTF-8, or a line break): rename it and upload it again.",
+        )  # fmt: skip
     if upload is None or (not upload.filename and _empty(upload)):
         raise Problem(400, "Välj en fil att importera (fältet \"file\").")
     if upload.filename and has_control_chars(upload.filename):
@@ -52,9 +53,11 @@ def submit_upload(
             with os.fdopen(fd, "wb") as out:
                 upload.save(out)
         except OSError as exc:  # a full disk: refused in plain words, logged, nothing left behind
-            log_refusal(services().engine, ImportRequest(company=company.orgnr, started_by=f"user:{who.email}", user_id=who.id),
-                        EkonomiError(f"The server could not store the upload ({exc.strerror}).", code="insufficient_storage"))  # fmt: skip
-            raise Problem(507, f"Servern kunde inte spara {filename} ({exc.strerror}). Ingenting importerades; försök igen senare.") from None
+            refuse_upload(
+                company.orgnr, who,
+                f"Servern kunde inte spara {filename} ({exc.strerror}). Ingenting importerades; försök igen senare.",
+                f"The server could not store the upload ({exc.strerror}).", status=507, code="insufficient_storage",
+            )  # fmt: skip
         empty = os.path.getsize(tmp) == 0
         try:
             return services().runner.submit(
@@ -108,12 +111,12 @@ BAD_NAME_SV = "Filnamnet innehåller otillåtna tecken (styrtecken som NUL). Byt
 BAD_NAME_EN = "The file name contains control characters (such as NUL); rename the file and try again."
 
 
-def refuse_upload(orgnr: str, who: m.User, message: str, english: str) -> NoReturn:
+def refuse_upload(orgnr: str, who: m.User, message: str, english: str, status: int = 400, code: str = "bad_request") -> NoReturn:
     """Refuse an upload before the core sees it, logged as a failed import
     of the company (its file name left out: it is what was wrong)."""
     req = ImportRequest(company=orgnr, started_by=f"user:{who.email}", user_id=who.id)
-    import_id = log_refusal(services().engine, req, EkonomiError(english, code="bad_request"))
-    raise Problem(400, message, english=english, import_id=import_id)
+    import_id = log_refusal(services().engine, req, EkonomiError(english, code=code))
+    raise Problem(status, message, code, english=english, import_id=import_id)
 
 
 # The views that take an upload: a refusal there belongs in the import log.

@@ -335,7 +335,7 @@ class Store:
         starts = {fid: start for start, (fid, _) in self.years.items()}
         general = {self.years[s][0] for s in self.input_years} or set(self.voucher_years)
         specific = {self.years[s][0] for s in self.chart.specific_years() if s in self.years}
-        replaced = self._replaced_years() if self.mode == "replace" else set()
+        replaced = self.replaced_years()
         created: set[str] = set()
         for fid in sorted(general | specific | self.voucher_years):
             policy = REPLACE if fid in replaced else UPSERT if self.mode == "upsert" else ADD

@@ -452,11 +452,6 @@ static int ore_note(OreSums *os, PyObject *acc, Ore amount) {
     return 1;
 }
 
-/* What the C reader keeps per reader, between read_blocks calls, in a
- * capsule the reader holds (new_state): the lookup slots, and the sums, which
- * pile up over many calls and reach Python only when the reader asks
- * (flush_sums): before its line-by-line path adds to the same totals, and at
- * the end of a read. */
 /* What a reader keeps for read_blocks between calls (ScanContext.state, a
  * capsule from new_state): the lookup slots, and the öre sums, which pile up
  * over many calls and reach the Stats only when the reader calls flush_sums

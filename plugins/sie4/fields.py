@@ -17,7 +17,7 @@ from ekonomi.core import Severity
 
 from .encoding import FieldDecoder
 from .issues import IssueLog
-from .lexer import Field
+from .lexer import CONTROL, Field
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 ObjectList = tuple[tuple[int, str], ...]
@@ -25,7 +25,7 @@ OBJ_PAIR = re.compile(rb'([0-9]+)[ \t]+"([^"]*)"')  # in a simple object list
 # An amount has at most 13 digits of kronor (|amount| < 10^13 kr): what real
 # books hold, and sums of integer öre stay far inside 64 bits.
 AMOUNT_DIGITS = 13
-_NO_CONTROL = {c: None for c in [*range(9), *range(10, 32), 127]}  # what SIE forbids in a text (lexer.CONTROL)
+_NO_CONTROL = dict.fromkeys(c for c in range(128) if CONTROL.match(bytes([c])))  # what SIE forbids in a text
 
 
 def max_field() -> int:

@@ -315,8 +315,9 @@ class HeaderRecords:
 
     def _again(self, label: str, d: int, code: str | None) -> bool:
         """A second declaration of one dimension or object: warned; the first counts."""
-        first = self._declared.setdefault((d, code), self.issues.line)
-        if first == self.issues.line:
+        first = self._declared.get((d, code))
+        if first is None:
+            self._declared[(d, code)] = self.issues.line
             return False
         what, kind = (f"dimension {d}", "dim") if code is None else (f"object {code!r} of dimension {d}", "objekt")
         self.issues.add(WARNING, f"sie.{kind}.duplicate", f"{label} declares {what} again (first on line {first}); the first one counts.")
