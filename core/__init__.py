@@ -44,7 +44,7 @@ from .records import (
     Voucher,
     VoucherRow,
 )
-from .source import HOOK_API_VERSION, SettingsPanel, Source
+from .source import HOOK_API_VERSION, Connection, SettingsPanel, Source
 
 
 
@@ -65,6 +65,7 @@ __all__ = [
     "Balance",
     "Company",
     "ConfigError",
+    "Connection",
     "Dimension",
     "DimensionObject",
     "EkonomiError",

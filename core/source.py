@@ -7,7 +7,7 @@ progress, timing and the import log are core code, not plugin code.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -76,6 +76,19 @@ class Source:
         Problems in the data are yielded as ``Issue`` values, not raised."""
         raise NotImplementedError
 
+    def connection(self, config: Mapping[str, Any]) -> Connection | None:
+        """Integrations, optionally: whether the company is connected to the
+        outside service, judged from its configuration's public view
+        (``values``, and ``secrets`` as ``{name: {"set": bool}}``: never the
+        secrets themselves).  None: the source has no such notion."""
+        return None
+
+    def explain(self, code: str) -> str | None:
+        """A person's words (Swedish) for one of this source's issue codes
+        (``eekonomi.reconnect``), for pages that show a failure; None where
+        the issue's own message will do."""
+        return None
+
     def check_config(self, config: dict[str, Any]) -> list[Issue]:
         """Validate a company's configuration for this source: called with
         the schema's dump of the values once the schema accepted them, so an
@@ -88,6 +101,15 @@ class Source:
             Issue("error", "config.invalid", f"{field}: {'; '.join(map(str, msgs))}")  # type: ignore[arg-type]
             for field, msgs in errors.items()
         ]
+
+
+@dataclass(frozen=True)
+class Connection:
+    """An integration's link to its service (``Source.connection``):
+    ``connected``, and what a person reads about it, in Swedish."""
+
+    connected: bool
+    text: str
 
 
 @dataclass(frozen=True)
