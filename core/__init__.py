@@ -45,6 +45,7 @@ from .records import (
     VoucherRow,
 )
 from .source import HOOK_API_VERSION, Connection, SettingsPanel, Source
+from .webhost import CompanyRef, WebHost
 
 
 
@@ -64,6 +65,7 @@ __all__ = [
     "AttachmentLink",
     "Balance",
     "Company",
+    "CompanyRef",
     "ConfigError",
     "Connection",
     "Dimension",
@@ -94,6 +96,7 @@ __all__ = [
     "UnknownRecord",
     "Voucher",
     "VoucherRow",
+    "WebHost",
     "hookimpl",
     "hookspec",
     "stored_books",

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -344,22 +344,64 @@ def import_(state: State, file: Path, company: str, source: str | None, dry_run:
     """Import FILE into a company's books, all or nothing."""
     from .context import FileInput
     from .oneshot import tune_gc_for_one_batch
-    from .engine.pipeline import ImportRequest, run_import
-    from .engine.recovery import settle_orphans
+    from .engine.pipeline import ImportRequest
 
     tune_gc_for_one_batch()
+    req = ImportRequest(
+        company=company, file=FileInput(file.resolve(), file.name), source=source, dry_run=dry_run, confirmed=yes, trigger="cli"
+    )
+    _run_and_report(state, req, as_json)
+
+
+@cli.command()
+@click.option("--company", required=True, help="The company's organisation number.")
+@click.option("--json", "as_json", is_flag=True)
+@_database_option
+@click.pass_obj
+def sync(state: State, company: str, as_json: bool) -> None:
+    """Bring a company's books up to date from its active integration."""
+    from sqlmodel import Session
+
+    from .books.rules import OTHER, describe_source, get_company
+    from .engine.pipeline import ImportRequest
+
+    try:
+        with Session(state.engine()) as session:
+            active = get_company(session, company).active_source or OTHER
+        if active == OTHER:
+            from .errors import SourceNotActive
+
+            raise SourceNotActive(
+                f"The company takes its bookkeeping from {describe_source(_pm(), OTHER)}: there is no integration to "
+                "sync from. Choose one under Inställningar - Rapportinställningar."
+            )
+    except EkonomiError as exc:
+        _report(_failed_result(company, None, exc), as_json)
+    _run_and_report(state, ImportRequest(company=company, source=active, trigger="cli"), as_json)
+
+
+def _run_and_report(state: State, req: Any, as_json: bool) -> None:
+    """Run an import or sync in the foreground with a progress bar; print
+    its result (JSON or lines) and exit 0 only if it went well."""
+    from .engine.pipeline import run_import
+    from .engine.recovery import settle_orphans
+
     bar = _Bar()
-    req = ImportRequest(company=company, file=FileInput(file.resolve(), file.name), source=source, dry_run=dry_run, confirmed=yes)
     try:
         engine = state.engine()
         settle_orphans(engine, rerun_queued=False)  # a killed import of this host is not left 'running'
         result = run_import(engine, _pm(), req, progress=bar)
     except EkonomiError as exc:
-        result = _failed_result(company, source, exc)
+        result = _failed_result(req.company, req.source, exc)
     except Exception as exc:  # the database went away, say: the JSON is still printed
-        result = _failed_result(company, source, EkonomiError(f"The import stopped: {type(exc).__name__}: {exc}", code="import.crashed"))
+        stopped = EkonomiError(f"The import stopped: {type(exc).__name__}: {exc}", code="import.crashed")
+        result = _failed_result(req.company, req.source, stopped)
     finally:
         bar.close()
+    _report(result, as_json)
+
+
+def _report(result: dict[str, Any], as_json: bool) -> NoReturn:
     if as_json:
         emit_json(result)
     else:

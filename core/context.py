@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from .errors import ConfigError
 from .records import FiscalYear
 
 ProgressFn = Callable[[str, int, "int | None"], None]
@@ -14,6 +17,14 @@ ProgressFn = Callable[[str, int, "int | None"], None]
 
 def _no_progress(phase: str, done: int, total: int | None) -> None:
     pass
+
+
+def _no_config(values: Mapping[str, Any], clear: Collection[str] = ()) -> None:
+    raise ConfigError("This run has no stored configuration to keep values in.")
+
+
+def _no_books(year_start: date, through: date, exclude_sources: Collection[str] = ()) -> dict[str, Decimal]:
+    return {}
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,14 @@ class ImportContext:
     yields ``StateUpdate`` to move it.  ``progress(phase, done, total)`` feeds
     the progress bar and the web's polling.  ``dry_run``: a preview, whose
     records are rolled back; a source keeps nothing of it either.
+
+    Two services for integrations, both outside the import's transaction:
+    ``save_config(values, clear=())`` stores configuration values at once
+    (a rotated refresh token must outlive a failed import; validated and
+    encrypted as a bureau's own configuring is); and
+    ``stored_balances(year_start, through, exclude_sources)`` reads the
+    stored balance per account (core.books.reports.account_balances), to
+    reconcile with the service's own.
     """
 
     source: str
@@ -52,6 +71,8 @@ class ImportContext:
     started_by: str = "cli"
     progress: ProgressFn = _no_progress
     dry_run: bool = False  # a preview: everything is rolled back at its end
+    save_config: Callable[..., None] = _no_config
+    stored_balances: Callable[..., dict[str, Decimal]] = _no_books
 
     @property
     def filename(self) -> str | None:

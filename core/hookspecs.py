@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from .context import ImportContext
     from .events import Event
     from .source import SettingsPanel, Source
+    from .webhost import WebHost
 
 PROJECT = "ekonomi"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -76,9 +77,13 @@ def ekonomi_commands(cli: click.Group) -> None:
 
 
 @hookspec
-def ekonomi_blueprints() -> Sequence[Blueprint]:
+def ekonomi_blueprints(host: WebHost) -> Sequence[Blueprint]:
     """Return Flask blueprints with the plugin's own web routes (an
     integration's OAuth2 connect and callback, an ERP's upload endpoint).
+
+    :param host: what the web offers the plugin's views (webhost.WebHost):
+        the company of a request checked against the user's rights, and the
+        company's configuration of the plugin's source.
 
     Collected; the web app registers each when it is made.  Pages that
     change something are CSRF-protected as the app's own are; a blueprint
@@ -89,13 +94,14 @@ def ekonomi_blueprints() -> Sequence[Blueprint]:
 
 
 @hookspec
-def ekonomi_settings_panels(orgnr: str, rights: dict[str, bool]) -> Sequence[SettingsPanel]:
+def ekonomi_settings_panels(orgnr: str, rights: dict[str, bool], host: WebHost) -> Sequence[SettingsPanel]:
     """Return panels for a company's settings page (Inställningar -
     Rapportinställningar), for the user who opens it.
 
     :param orgnr: the company's organisation number (``556677-8899``).
     :param rights: the user's rights for that company (``open_settings``,
         ``import_files``, ``view_reports``) and ``bureau_admin``.
+    :param host: as for ``ekonomi_blueprints``.
     Collected; a panel's ``html`` is shown as it is, so the plugin escapes
     what it puts in it (Flask's ``render_template`` does).  A plugin that
     raises is left out of the page and logged.

@@ -52,10 +52,15 @@ class Scope(NamedTuple):
     where the input carries their vouchers (a full ledger, SIE 4E).
     ``append``: add vouchers to the company's existing fiscal years; the same
     voucher imported twice is stored once (SIE 4I).
-    ``upsert``: insert or update records by their ``source_id`` (integrations).
+    ``upsert``: insert or update records by their ``source_id`` (integrations);
+    a balance replaces the stored one of the same account, kind and year.
+    ``whole_years`` (upsert): the fiscal years, by start, that the input
+    brings whole, as a first sync or a year fetched again does: their
+    stored vouchers, balances and chart are replaced as in ``replace``.
     """
 
     mode: str
+    whole_years: tuple[date, ...] = ()
 
 
 class Company(NamedTuple):
@@ -213,7 +218,8 @@ class Invoice(NamedTuple):
 
 class AttachmentLink(NamedTuple):
     """What an attachment belongs to: a voucher (by series, number and fiscal
-    year) or an invoice (by kind and number)."""
+    year) or an invoice (by kind and number); or, where ``source_id`` is
+    set, the voucher or invoice with that ``source_id``."""
 
     kind: str  # "voucher" | "customer_invoice" | "supplier_invoice"
     series: str | None = None

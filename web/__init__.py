@@ -104,7 +104,9 @@ def _harden(app: Flask) -> None:
 def _register_plugin_routes(app: Flask) -> None:
     """Blueprints from every plugin's ``ekonomi_blueprints``: an integration
     gets its own routes (OAuth2 connect and callback) without web/ naming it."""
-    for name, blueprints, exc in app.extensions["ekonomi"].pm.call_each("ekonomi_blueprints"):
+    from .plugin_host import HOST
+
+    for name, blueprints, exc in app.extensions["ekonomi"].pm.call_each("ekonomi_blueprints", host=HOST):
         if exc is not None:
             app.logger.error("plugin %s could not add its routes: %s", name, exc)
             continue

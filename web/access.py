@@ -26,6 +26,24 @@ RIGHT_LABELS = {
 }
 
 
+def authenticate_bearer() -> bool:
+    """Sign in this request by its ``Authorization: Bearer`` token, if it
+    sends one (401 for a bad one); False when it sends none."""
+    from ekonomi.core.books.users import user_for_token
+
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return False
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Problem(401, "Authorization ska vara \"Bearer <token>\".")
+    found = user_for_token(db(), token, touch=g.get("db_writes", False))
+    if found is None:
+        raise Problem(401, "Okänd eller återkallad API-token.")
+    g.api_user = db().get(m.User, found.id)
+    return True
+
+
 def user() -> m.User:
     """The signed-in user of this request (session or bearer token)."""
     found = g.get("api_user")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, g, jsonify, request, url_for
+from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_login import current_user
 
 from ekonomi.core.books import models as m
@@ -17,7 +17,7 @@ from ekonomi.core.books import rules
 from ekonomi.core.engine import runlog
 
 from . import schemas
-from .access import company_access, require_source_admin, user
+from .access import authenticate_bearer, company_access, require_source_admin, user
 from .errors import Problem
 from .extensions import csrf
 from .services import db, services, writes
@@ -29,19 +29,9 @@ LOG_RIGHTS = ("import_files", "open_settings")
 
 @bp.before_request
 def _authenticate() -> None:
-    from ekonomi.core.books.users import user_for_token
-
     if request.endpoint == "api.openapi":
         return
-    header = request.headers.get("Authorization", "")
-    if header:
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Problem(401, "Authorization ska vara \"Bearer <token>\".")
-        found = user_for_token(db(), token, touch=g.get("db_writes", False))
-        if found is None:
-            raise Problem(401, "Okänd eller återkallad API-token.")
-        g.api_user = db().get(m.User, found.id)
+    if authenticate_bearer():
         return
     if not current_user.is_authenticated:
         raise Problem(401, "Logga in först, eller skicka Authorization: Bearer <token>.")

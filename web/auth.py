@@ -102,7 +102,7 @@ def _sync_on_login(who: m.User) -> None:
         if (company.active_source or rules.OTHER) == rules.OTHER:
             continue
         try:
-            start_refresh(company, who)
+            start_refresh(company, who, trigger="sign-in")
         except Exception as exc:  # noqa: BLE001 - best effort by design
             log.info("sync at sign-in of %s for %s not started: %s", who.email, company.orgnr, exc)
 

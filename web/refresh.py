@@ -10,7 +10,7 @@ from ekonomi.core.engine.pipeline import ImportRequest
 from .services import services
 
 
-def start_refresh(company: m.Company, who: m.User) -> int:
+def start_refresh(company: m.Company, who: m.User, trigger: str = "refresh") -> int:
     """Queue a sync of ``company`` from its integration; returns the import id.
 
     Any user of the company may start it (the product syncs at every user's
@@ -32,5 +32,5 @@ def start_refresh(company: m.Company, who: m.User) -> int:
             code="conflict",
         ) from None
     return services().runner.submit(
-        ImportRequest(company=company.orgnr, source=active, started_by=f"user:{who.email}")
+        ImportRequest(company=company.orgnr, source=active, started_by=f"user:{who.email}", trigger=trigger)
     )

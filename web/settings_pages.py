@@ -66,7 +66,9 @@ def _plugin_panels(orgnr: str, rights: dict[str, bool]) -> list[Any]:
     """What plugins show on this page (``ekonomi_settings_panels``); a
     plugin that fails is left out and logged."""
     panels: list[Any] = []
-    for name, offered, exc in services().pm.call_each("ekonomi_settings_panels", orgnr=orgnr, rights=rights):
+    from .plugin_host import HOST
+
+    for name, offered, exc in services().pm.call_each("ekonomi_settings_panels", orgnr=orgnr, rights=rights, host=HOST):
         if exc is not None:
             current_app.logger.error("plugin %s could not show its settings panel: %s", name, exc)
             continue

@@ -61,7 +61,7 @@ def submit_upload(
         empty = os.path.getsize(tmp) == 0
         try:
             return services().runner.submit(
-                ImportRequest(company.orgnr, FileInput(Path(tmp), filename), source, f"user:{who.email}", who.id, dry_run, confirmed)
+                ImportRequest(company.orgnr, FileInput(Path(tmp), filename), source, f"user:{who.email}", who.id, dry_run, confirmed, "upload")
             )
         except EkonomiError as exc:
             problem = Problem.from_core(exc)

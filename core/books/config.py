@@ -17,7 +17,7 @@ shows secrets empty, so leaving one empty must not erase it).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -156,10 +156,13 @@ def _decrypt_all(stored: Stored, source: Source, keys: Keyring | None) -> dict[s
     }
 
 
-def _merge(stored: Stored, given: Mapping[str, Any], secret: set[str]) -> tuple[dict[str, Any], set[str]]:
-    """Plain values after applying ``given``, and the secrets kept as stored."""
-    values = dict(stored.values)
-    kept = set(stored.secrets)
+def _merge(
+    stored: Stored, given: Mapping[str, Any], secret: set[str], clear: Iterable[str] = ()
+) -> tuple[dict[str, Any], set[str]]:
+    """Plain values after applying ``given``, and the secrets kept as stored;
+    the fields named in ``clear`` are removed, secrets too."""
+    values = {k: v for k, v in stored.values.items() if k not in clear}
+    kept = set(stored.secrets) - set(clear)
     for name, value in given.items():
         empty = value is None or value == ""
         if name in secret:
@@ -181,10 +184,15 @@ def configure(
     values: Mapping[str, Any],
     actor: str,
     keys: Keyring | None = None,
+    clear: Iterable[str] = (),
+    audit: bool = True,
 ) -> tuple[dict[str, Any], Event]:
-    """Validate ``values`` (merged into the stored configuration) and store
-    them, secrets encrypted with the newest key (so re-saving rotates).
-    Returns the public view and the event to emit once committed."""
+    """Validate ``values`` (merged into the stored configuration, less the
+    fields named in ``clear``) and store them, secrets encrypted with the
+    newest key (so re-saving rotates).  Returns the public view and the event
+    to emit once committed.  ``audit=False``: a source keeping its own state
+    (a rotated token), which is no person's change and stays out of the
+    company's event log."""
     source = pm.source(source_name)
     secret = _secret_names(source)
     row = session.get(m.CompanySource, (company.id, source_name))
@@ -192,7 +200,8 @@ def configure(
         stored = Stored.parse(row.config if row is not None else None)
     except ConfigError:
         stored = Stored()  # unreadable: what is given now replaces it
-    plain, kept = _merge(stored, values, secret)
+    clear = set(clear)
+    plain, kept = _merge(stored, values, secret, clear)
     kept_plain = _decrypt_all(Stored(secrets={k: stored.secrets[k] for k in kept}), source, keys)
     loaded = _validate(source, {**plain, **kept_plain}, f"Invalid configuration of {source.title}")
     dumped = _schema(source).dump(loaded)
@@ -207,10 +216,11 @@ def configure(
         row = m.CompanySource(company_id=company.id, source=source_name, enabled=enabled)  # type: ignore[arg-type]
     row.config = new.dumps()
     session.add(row)
-    changed = sorted(set(values) & {f.name for f in config_fields(source)})
+    changed = sorted((set(values) | clear) & {f.name for f in config_fields(source)})
     data = {"source": source_name, "fields": changed}  # names only: a secret's value never reaches the log
-    event = m.CompanyEvent(company_id=company.id, kind="source_configured", actor=actor, data=json.dumps(data))  # type: ignore[arg-type]
-    session.add(event)
+    if audit:
+        event = m.CompanyEvent(company_id=company.id, kind="source_configured", actor=actor, data=json.dumps(data))  # type: ignore[arg-type]
+        session.add(event)
     return _view(source, new), Event("source_configured", company.orgnr, actor=actor, data=data)
 
 

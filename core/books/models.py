@@ -340,7 +340,8 @@ class ImportRun(SQLModel, table=True):
     source: str
     plugin: Optional[str] = None
     plugin_version: Optional[str] = None
-    started_by: str = "cli"  # "user:<email>", "cli", "eekonomi-sync", "erp-upload" …
+    started_by: str = "cli"  # "user:<email>", "cli", "erp-upload" …
+    trigger: Optional[str] = None  # cli, upload, api, sign-in, refresh
     user_id: Optional[int] = None
     filename: Optional[str] = None
     sha256: Optional[str] = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -209,3 +210,37 @@ def vouchers(
             for vid, s, n, d, t in heads
         ],
     }
+
+
+def account_balances(
+    conn: Connection, company_id: int, year_start: date, through: date, exclude_sources: Collection[str] = ()
+) -> dict[str, Decimal]:
+    """Per account of the fiscal year that starts ``year_start``: its stored
+    opening balance (none for result accounts) plus the posted rows of
+    vouchers dated through ``through``, leaving out the vouchers whose
+    ``source_id`` is in ``exclude_sources``.  An integration reconciles
+    with it: what it is about to replace does not count."""
+    year = pick_year(conn, company_id, year_start)
+    p: dict[str, Any] = {"f": year.id, "t": through.isoformat()}
+    names = {n: t for n, t in conn.execute(text("SELECT number, type FROM account WHERE fiscal_year_id = :f"), p)}
+    opening = conn.execute(
+        text(
+            f"SELECT account, {exact_sum('amount')} FROM balance WHERE fiscal_year_id = :f AND kind = 'opening' "
+            "AND object_dim IS NULL GROUP BY account"
+        ),
+        p,
+    )
+    out = {a: v for a, v in joined(opening) if not is_result_account(a, names.get(a))}
+    rows = (
+        f"SELECT r.account, {exact_sum('r.amount')} FROM voucher_row r JOIN voucher v ON v.id = r.voucher_id "
+        "WHERE r.fiscal_year_id = :f AND r.kind = 'posted' AND v.date <= :t{extra} GROUP BY r.account"
+    )
+    for account, amount in joined(conn.execute(text(rows.format(extra="")), p)):
+        out[account] = out.get(account, 0) + amount
+    excluded = sorted(exclude_sources)
+    for i in range(0, len(excluded), 500):
+        params = {**p, **{f"s{j}": sid for j, sid in enumerate(excluded[i : i + 500])}}
+        marks = ", ".join(f":s{j}" for j in range(len(params) - len(p)))
+        for account, amount in joined(conn.execute(text(rows.format(extra=f" AND v.source_id IN ({marks})")), params)):
+            out[account] = out.get(account, 0) - amount
+    return {a: Decimal(v).scaleb(-2) for a, v in out.items() if v}

@@ -58,6 +58,7 @@ from . import confirmation, impact, runlog
 from .analyze import analyze_after_load
 from .plugins import PluginManager
 from .progress import Progress, Reporter
+from .source_access import balance_reader, config_saver
 from .store import Store
 from .target import remove_stage_files
 
@@ -77,6 +78,7 @@ class ImportRequest:
     user_id: int | None = None
     dry_run: bool = False  # a preview: run it all, then roll back
     confirmed: bool = False  # the user confirmed it, should it be likely a mistake
+    trigger: str | None = None  # what started it: cli, upload, api, sign-in, refresh
 
 
 class ImportRejected(Exception):
@@ -202,7 +204,9 @@ def submit(engine: Engine, pm: PluginManager, req: ImportRequest) -> int:
 
 def _new_run(company: m.Company, req: ImportRequest) -> m.ImportRun:
     filename = req.file.filename if req.file else None
-    return runlog.new_run(company.id, req.source or "", req.started_by, req.user_id, filename, req.dry_run, req.confirmed)  # type: ignore[arg-type]
+    return runlog.new_run(
+        company.id, req.source or "", req.started_by, req.user_id, filename, req.dry_run, req.confirmed, req.trigger  # type: ignore[arg-type]
+    )
 
 
 def log_refusal(engine: Engine, req: ImportRequest, exc: EkonomiError) -> int:
@@ -332,6 +336,9 @@ def _import(
 ) -> None:
     """fetch → normalise → check → store, holding the company's lock."""
     source = pm.source(run.source)  # the plugin may have gone since the import was queued
+    if source.kind == "integration":  # the company may have left it while this sync waited
+        with Session(engine) as session:
+            rules.check_source_allowed(session, pm, rules.get_company(session, run.orgnr), source)
     with writer(engine).begin() as conn:
         for stale in runlog.sweep_stale(conn, run.company_id, run.import_id):
             remove_stage_files(engine, stale)
@@ -350,6 +357,8 @@ def _import(
             state=_load_state(conn, run.company_id, run.source),
             config=load_config(conn, run.company_id, source),
             dry_run=run.dry_run,
+            save_config=config_saver(engine, pm, run.company_id, source.name),
+            stored_balances=balance_reader(engine, run.company_id),
         )
     # Fetching (an API pull may take minutes) happens before the database
     # transaction, so no lock is held while the network works.

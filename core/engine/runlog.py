@@ -75,6 +75,7 @@ class ImportResult:
     plugin: str | None = None
     plugin_version: str | None = None
     started_by: str | None = None
+    trigger: str | None = None  # cli, upload, api, sign-in, refresh
     file: str | None = None
     sha256: str | None = None
     queued_at: str | None = None
@@ -211,11 +212,12 @@ def new_run(
     filename: str | None,
     dry_run: bool = False,
     confirmed: bool = False,
+    trigger: str | None = None,
 ) -> m.ImportRun:
     """A queued run, not yet added to a session."""
     return m.ImportRun(
         company_id=company_id, source=source, started_by=started_by, user_id=user_id, filename=filename, worker=WORKER,
-        dry_run=dry_run, confirmed=confirmed,
+        dry_run=dry_run, confirmed=confirmed, trigger=trigger,
     )  # fmt: skip
 
 
@@ -424,6 +426,7 @@ def result_of(run: m.ImportRun, orgnr: str, issues: Iterable[m.ImportIssue]) -> 
         plugin=run.plugin,
         plugin_version=run.plugin_version,
         started_by=run.started_by,
+        trigger=run.trigger,
         file=run.filename,
         sha256=run.sha256,
         queued_at=_iso(run.queued_at),

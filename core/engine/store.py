@@ -11,7 +11,9 @@ the *other* imports' rows:
   balances are kept only where none were stored.
 * ``append``: vouchers are added to the company's fiscal years; a voucher
   already stored (same content) is skipped, so importing twice adds nothing.
-* ``upsert``: a voucher whose ``source_id`` is already stored replaces it.
+* ``upsert``: a voucher whose ``source_id`` is already stored replaces it,
+  and a balance the stored one of the same key; the years the Scope names
+  ``whole_years`` are replaced whole.
 
 What the rules delete is first copied aside (shadow.py), so that the
 company's latest import can be undone (undo.py).
@@ -96,6 +98,7 @@ class Store:
         self.invoice_kinds: set[str] = set()
         self.attachments: list[r.Attachment] = []
         self.state: dict[str, Any] | None = None
+        self.whole_years: frozenset[date] = frozenset()  # upsert: years the input brings whole
         self.company: r.Company | None = None  # whom the input says it belongs to
         self.write_files = True  # False: a preview, which leaves the file store as it was
         self.duplicates = 0
@@ -193,6 +196,7 @@ class Store:
 
     def _scope(self, rec: r.Scope) -> None:
         self.mode = rec.mode
+        self.whole_years = frozenset(rec.whole_years)
 
     def _state(self, rec: r.StateUpdate) -> None:
         self.state = rec.state
@@ -311,7 +315,10 @@ class Store:
             if self.mode == "replace":
                 self._replace_years()
             elif self.mode == "upsert":
+                for fid in sorted(self.replaced_years()):
+                    delete_year_data(self.conn, fid, keep_import=self.import_id, keeper=self.keeper)
                 self._replace_source_ids()
+                self._replace_balances()
             if self.invoice_kinds:
                 self._replace_invoices()
             self._store_attachments()
@@ -357,6 +364,8 @@ class Store:
 
     def replaced_years(self) -> set[int]:
         """The fiscal years (ids) whose stored data the replace rules remove."""
+        if self.mode == "upsert":
+            return {self.years[s][0] for s in self.whole_years if s in self.years}
         return self._replaced_years() if self.mode == "replace" else set()
 
     def _current_year(self) -> int | None:
@@ -381,15 +390,16 @@ class Store:
                 continue
             # An earlier year without vouchers here: add its balances only
             # where none are stored, never overwrite the stored ones.
-            for table, key in (("balance", "kind"), ("period_balance", "period"), ("period_budget", "period")):
-                self._execute(
-                    f"DELETE FROM {table} WHERE fiscal_year_id = :f AND import_id = :imp AND EXISTS ("
-                    f"SELECT 1 FROM {table} o WHERE o.fiscal_year_id = {table}.fiscal_year_id "
-                    f"AND o.import_id <> :imp AND o.account = {table}.account AND o.{key} = {table}.{key} "
-                    f"AND coalesce(o.object_dim, -1) = coalesce({table}.object_dim, -1) "
-                    f"AND coalesce(o.object_code, '') = coalesce({table}.object_code, ''))",
-                    {"f": fid},
-                )
+            for table, key in _BALANCE_TABLES:
+                self._execute(f"DELETE FROM {table} WHERE fiscal_year_id = :f AND import_id = :imp AND {_same_key(table, key, '<>')}", {"f": fid})
+
+    def _replace_balances(self) -> None:
+        """Upsert: a balance this import brings replaces the stored one of
+        the same year, account, kind (or month) and object."""
+        for table, key in _BALANCE_TABLES:
+            old = f"company_id = :c AND import_id <> :imp AND {_same_key(table, key, '=')}"
+            self.keeper.keep(table, old, {"c": self.company_id, "imp": self.import_id})
+            self._execute(f"DELETE FROM {table} WHERE {old}")
 
     def _replace_source_ids(self) -> None:
         """Upsert: stored vouchers with a source id this import brings again
@@ -453,7 +463,17 @@ def link_attachments(conn: Any, company_id: int) -> None:
     for att_id, links in unlinked:
         voucher_id = invoice_id = None
         for link in json.loads(links):
-            if link["kind"] == "voucher" and voucher_id is None:
+            if link.get("source_id"):  # the source's own key: what it was attached to there
+                table, kind = ("voucher", "") if link["kind"] == "voucher" else ("invoice", " AND kind = :k")
+                found = execute(
+                    f"SELECT id FROM {table} WHERE company_id = :c AND source_id = :sid{kind} ORDER BY id DESC LIMIT 1",
+                    {"sid": link["source_id"], "k": link["kind"].removesuffix("_invoice")},
+                ).scalar()
+                if table == "voucher":
+                    voucher_id = voucher_id or found
+                else:
+                    invoice_id = invoice_id or found
+            elif link["kind"] == "voucher" and voucher_id is None:
                 year = " AND f.start = :fy" if link.get("fiscal_year_start") else ""
                 voucher_id = execute(
                     "SELECT v.id FROM voucher v JOIN fiscal_year f ON f.id = v.fiscal_year_id "
@@ -501,6 +521,20 @@ def delete_year_data(
     for table, name in (("balance", "balances"), ("period_balance", "period_balances"), ("period_budget", "period_budgets")):
         deleted[name] = conn.execute(text(f"DELETE FROM {table} WHERE fiscal_year_id = :f{keep}"), params).rowcount
     return deleted
+
+
+_BALANCE_TABLES = (("balance", "kind"), ("period_balance", "period"), ("period_budget", "period"))
+
+
+def _same_key(table: str, key: str, other_import: str) -> str:
+    """SQL: a row of ``table`` with the same year, account, key and object
+    exists in an import that is (``=``) or is not (``<>``) this one."""
+    return (
+        f"EXISTS (SELECT 1 FROM {table} o WHERE o.fiscal_year_id = {table}.fiscal_year_id "
+        f"AND o.import_id {other_import} :imp AND o.account = {table}.account AND o.{key} = {table}.{key} "
+        f"AND coalesce(o.object_dim, -1) = coalesce({table}.object_dim, -1) "
+        f"AND coalesce(o.object_code, '') = coalesce({table}.object_code, ''))"
+    )
 
 
 def _marks(params: dict[str, Any]) -> str:
