@@ -39,7 +39,9 @@ class Source:
     * ``config_schema``: a marshmallow Schema class for per-company
       configuration, handed to the import as ``ctx.config``; fields with
       ``metadata={"secret": True}`` are stored encrypted and never shown back
-      (core/books/config.py); ``metadata={"label": ...}`` is what forms show.
+      (core/books/config.py); ``metadata={"label": ...}`` is what forms show;
+      ``metadata={"internal": True}``: kept by the source itself (its tokens,
+      through ``ctx.save_config``), never asked for in a form.
     * ``provides``: which record kinds it can deliver (records.RECORD_KINDS).
     * ``mode``: the default Scope (``replace``, ``append`` or ``upsert``).
     """

@@ -38,7 +38,7 @@ def configurable(company: m.Company) -> list[dict[str, Any]]:
     return [
         config.public_view(db(), pm, company, name)
         for name, source in sorted(pm.sources().items())
-        if source.config_schema is not None
+        if any(not f.internal for f in config.config_fields(source))
     ]
 
 

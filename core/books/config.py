@@ -52,6 +52,7 @@ class ConfigField:
     required: bool
     secret: bool
     description: str | None = None
+    internal: bool = False  # kept by the source itself (a token): shown, never asked for in a form
 
 
 @dataclass
@@ -102,6 +103,7 @@ def config_fields(source: Source) -> list[ConfigField]:
                 required=bool(f.required),
                 secret=bool(meta.get("secret")),
                 description=meta.get("description"),
+                internal=bool(meta.get("internal")),
             )
         )
     return out
@@ -260,5 +262,5 @@ def _view(source: Source, stored: Stored) -> dict[str, Any]:
         "title": source.title,
         "values": {f.name: stored.values[f.name] for f in described if not f.secret and f.name in stored.values},
         "secrets": {f.name: {"set": f.name in stored.secrets} for f in described if f.secret},
-        "fields": [asdict(f) for f in described],
+        "fields": [asdict(f) for f in described if not f.internal],
     }
