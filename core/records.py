@@ -57,10 +57,15 @@ class Scope(NamedTuple):
     ``whole_years`` (upsert): the fiscal years, by start, that the input
     brings whole, as a first sync or a year fetched again does: their
     stored vouchers, balances and chart are replaced as in ``replace``.
+    ``invoices``: the invoice kinds (``customer``, ``supplier``) whose whole
+    snapshot the input brings, even when it holds none of that kind (all
+    paid): the stored snapshot of a kind is replaced whenever the input
+    names it here or brings an Invoice of it.
     """
 
     mode: str
     whole_years: tuple[date, ...] = ()
+    invoices: tuple[str, ...] = ()
 
 
 class Company(NamedTuple):

@@ -197,6 +197,7 @@ class Store:
     def _scope(self, rec: r.Scope) -> None:
         self.mode = rec.mode
         self.whole_years = frozenset(rec.whole_years)
+        self.invoice_kinds.update(rec.invoices)
 
     def _state(self, rec: r.StateUpdate) -> None:
         self.state = rec.state
