@@ -390,3 +390,22 @@ def test_redis_storage_is_shared_between_limiters():
         worker.acquire("vouchers")
     assert 55 < waits[0] <= 60
     worker.acquire("fiscalyears")
+
+
+def test_a_timeout_is_retried(server, settings):
+    harness = Harness(settings, connect(settings))
+    harness.client.timeout = 0.2
+    control(server, "faults", {"fault": "latency_ms", "ms": 600})
+    assert harness.client.get("fiscalyears")["Data"]
+    assert harness.sleeps == [0.5] and harness.client.calls["fiscalyears"] == 2
+
+
+def test_an_identity_outage_does_not_stop_a_token_that_still_works(settings):
+    offset = [3600 - 30.0]
+    tokens = connect(settings)
+    down = Settings(settings.api_base, "http://127.0.0.1:9", settings.client_id, settings.client_secret, REDIRECT)
+    harness = Harness(down, tokens, clock=lambda: time.time() + offset[0])
+    assert harness.client.get("fiscalyears")["Data"] and harness.client.refreshes == 0
+    offset[0] = 3601
+    with pytest.raises(ApiUnavailable):
+        harness.client.get("fiscalyears")

@@ -66,8 +66,14 @@ class TokenKeeper:
     def access_token(self) -> str:
         with self.lock:
             tokens = self._current()
-            if tokens.expires_at - self.clock() < REFRESH_MARGIN:
-                tokens = self._refresh()
+            left = tokens.expires_at - self.clock()
+            if left < REFRESH_MARGIN:
+                try:
+                    tokens = self._refresh()
+                except ApiUnavailable:
+                    if left <= 0:
+                        raise
+                    # the identity server is down but the token still works: use it meanwhile
             return tokens.access_token
 
     def refresh(self, stale: str | None = None) -> str:
@@ -146,7 +152,7 @@ def refusal(resp: requests.Response, endpoint: str) -> Exception:
     code = fields.get("ErrorCode")
     if resp.status_code == 400 and code in COMPANY_STATES:
         return CompanyUnavailable(int(code), fields.get("DeveloperErrorMessage"))
-    if resp.status_code == 403 or code == 4006:
+    if (resp.status_code == 403 and code in (None, 4006)) or code == 4006:
         resource = endpoint.split("/", 1)[0].lower()
         return MissingScope(endpoint, RESOURCE_SCOPES.get(resource, ()), fields.get("DeveloperErrorMessage"))
     return ApiError(f"eEkonomi refused GET {endpoint}", status=resp.status_code, body=body)

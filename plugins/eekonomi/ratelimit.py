@@ -81,7 +81,9 @@ class ClockedMemoryStorage(Storage, MovingWindowSupport):
 
 class RateLimit:
     """At most ``per_minute`` calls a minute per (client id, endpoint).
-    ``acquire`` sleeps until a call is allowed; it never refuses."""
+    ``acquire`` sleeps until a call is allowed; it never refuses.  ``clock``
+    drives the in-memory window; in Redis ``limits`` stamps calls with
+    ``time.time()`` and the clock only measures the wait."""
 
     def __init__(self, per_minute: int = PER_MINUTE, storage_url: str | None = None,
                  sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time,
