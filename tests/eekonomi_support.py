@@ -70,3 +70,39 @@ def control(emulator: Any, what: str, body: Any = None, method: str = "post") ->
     resp = requests.request(method, f"{emulator.base}/_emulator/{what}", json=body, timeout=60)
     assert resp.status_code < 300, resp.text
     return resp.json() if resp.content else None
+
+
+def api_token(emulator: Any) -> str:
+    """An access token of the test's own, to read the emulator as the plugin would."""
+    resp = requests.post(
+        f"{emulator.identity_base}/connect/token",
+        data={"grant_type": "authorization_code", "code": authorization_code(), "redirect_uri": REDIRECT},
+        auth=(CLIENT_ID, CLIENT_SECRET),
+        timeout=10,
+    )
+    assert resp.status_code == 200, resp.text
+    return str(resp.json()["access_token"])
+
+
+def api_list(emulator: Any, token: str, path: str, **params: Any) -> list[dict[str, Any]]:
+    """Every item of a list endpoint, money as Decimal."""
+    import json
+    from decimal import Decimal
+
+    items: list[dict[str, Any]] = []
+    page = 1
+    while True:
+        resp = requests.get(
+            f"{emulator.api_base}{path}", params={"$page": page, "$pagesize": 1000, **params},
+            headers={"Authorization": f"Bearer {token}"}, timeout=30,
+        )  # fmt: skip
+        assert resp.status_code == 200, resp.text
+        body = json.loads(resp.text, parse_float=Decimal)
+        items += body["Data"]
+        if page >= body["Meta"]["TotalNumberOfPages"]:
+            return items
+        page += 1
+
+
+def api_requests(emulator: Any) -> list[dict[str, Any]]:
+    return list(control(emulator, "requests", method="get"))
