@@ -426,3 +426,22 @@ def test_ekonomi_sync_prints_the_result_object(setup, engine, pm, database_url):
     assert {"vouchers_new", "vouchers_updated", "invoices", "attachments"} <= set(result["counts"])
     refused = CliRunner().invoke(cli, ["--database-url", database_url, "sync", "--company", "556677-8899", "--json"])
     assert refused.exit_code == 1 and json.loads(refused.output)["status"] == "failed"
+
+
+def test_a_year_that_does_not_reconcile_is_fetched_again_whole(setup, engine, pm):
+    emulator = setup
+    small(emulator)
+    es.connect(engine, pm)
+    assert es.sync(engine, pm)["status"] == "succeeded"
+    before = books(engine)
+    with engine.begin() as conn:  # a voucher lost here (or one eEkonomi removed without a trace)
+        lost = conn.execute(text("SELECT max(id) FROM voucher")).scalar()
+        conn.execute(text("DELETE FROM voucher_row WHERE voucher_id = :v"), {"v": lost})
+        conn.execute(text("DELETE FROM voucher WHERE id = :v"), {"v": lost})
+    es.control(emulator, "requests", method="delete")
+    result = es.sync(engine, pm)
+    assert result["status"] == "succeeded", result["issues"]
+    assert not [i for i in result["issues"] if i["code"] == "eekonomi.reconcile"]
+    refetched = {c["path"] for c in api_calls(emulator) if c["path"].lower().startswith("/v2/vouchers/")}
+    assert len(refetched) == 1  # the year it was in, not the other
+    assert books(engine) == before

@@ -31,6 +31,14 @@ def make_command() -> click.Command:
         app = create_app(seed)
         base = f"http://{host}:{port}"
         click.echo(f"eEkonomi emulator: API {base}/v2/, identity {base}, control {base}/_emulator/")
+        click.echo(
+            "To connect ekonomi to it, start the web app with\n"
+            f"  EKONOMI_EEKONOMI_API_BASE={base}/v2/ EKONOMI_EEKONOMI_IDENTITY_BASE={base} \\\n"
+            "  EKONOMI_EEKONOMI_CLIENT_ID=ekonomi-local EKONOMI_EEKONOMI_CLIENT_SECRET=ekonomi-local-secret \\\n"
+            "  EKONOMI_EEKONOMI_REDIRECT_URI=http://127.0.0.1:5000/eekonomi/callback ekonomi serve\n"
+            "add the company 559000-0001 \"Demo eEkonomi AB\", choose Visma eEkonomi as its data source and press\n"
+            "\"Anslut till Visma eEkonomi\" under Inställningar - Rapportinställningar."
+        )
         serve(app, host=host, port=port)
 
     return emulator
