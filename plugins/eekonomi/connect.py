@@ -129,7 +129,7 @@ PANEL = """
   <input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
   <label><input type="checkbox" name="confirm" value="yes" required> Jag vill ta bort kopplingen
   (den hämtade bokföringen finns kvar)</label>
-  <button type="submit">Koppla från {{ title }}</button>
+  <button type="submit" class="button small">Koppla från {{ title }}</button>
 </form>
 <p><a href="{{ url_for('eekonomi.connect', orgnr=orgnr) }}">Anslut igen</a> (till exempel om kopplingen har gått ut).</p>
 {% else %}

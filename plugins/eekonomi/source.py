@@ -88,7 +88,7 @@ class EEkonomiSource(Source):
             return Connection(False, f"Inte ansluten till {TITLE}. Anslut under {WHERE}.")
         who = f" ({values['eekonomi_company']})" if values.get("eekonomi_company") else ""
         since = f" sedan {values['connected_at'][:10]}" if values.get("connected_at") else ""
-        by = f" av {values['connected_by']}" if values.get("connected_by") else ""
+        by = f" av {values['connected_by'].removeprefix('user:')}" if values.get("connected_by") else ""
         return Connection(True, f"Ansluten till {TITLE}{who}{since}{by}.")
 
     def explain(self, code: str) -> str | None:
