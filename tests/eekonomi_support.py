@@ -20,6 +20,15 @@ CLIENT_ID, CLIENT_SECRET = "ekonomi-local", "ekonomi-local-secret"
 REDIRECT = "http://127.0.0.1:9/eekonomi/callback"
 
 
+@pytest.fixture(scope="module")
+def emulator() -> Any:
+    """The emulator with its default seed, on a thread, for a test module."""
+    from ekonomi.plugins.eekonomi.emulator import create_app, running
+
+    with running(create_app()) as server:
+        yield server
+
+
 def point_at(monkeypatch: pytest.MonkeyPatch, emulator: Any) -> None:
     """The plugin's settings, as a deployment sets them, aimed at the emulator."""
     monkeypatch.setenv("EKONOMI_EEKONOMI_API_BASE", emulator.api_base)

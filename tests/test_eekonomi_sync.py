@@ -17,16 +17,10 @@ from sqlmodel import Session
 
 from ekonomi.core.books import rules
 from ekonomi.core.books.reports import fiscal_years, trial_balance
-from ekonomi.plugins.eekonomi.emulator import create_app, running
 from tests import eekonomi_support as es
+from tests.eekonomi_support import emulator  # noqa: F401
 
 SMALL = {"generate": {"random_seed": 11, "vouchers": 700}}
-
-
-@pytest.fixture(scope="module")
-def emulator():
-    with running(create_app()) as server:
-        yield server
 
 
 @pytest.fixture

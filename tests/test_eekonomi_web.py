@@ -13,18 +13,12 @@ from cryptography.fernet import Fernet
 from sqlalchemy import text
 from sqlmodel import Session
 
-from ekonomi.plugins.eekonomi.emulator import create_app, running
 from tests import eekonomi_support as es
+from tests.eekonomi_support import emulator  # noqa: F401
 from tests.web_support import OWN, bearer, client, login, token_for, wait_for  # noqa: F401
 from tests.web_support import app as web_app  # noqa: F401
 
 CONNECT = f"/companies/{es.ORGNR}/eekonomi/connect"
-
-
-@pytest.fixture(scope="module")
-def emulator():
-    with running(create_app()) as server:
-        yield server
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from urllib.parse import urljoin
 import requests
 
 from . import oauth
+from .scopes import READ_SCOPES
 from .errors import (ApiError, ApiUnavailable, CompanyUnavailable, LinkExpired, MissingScope, NotConnected,
                      RateLimited, ReconnectNeeded, COMPANY_STATES)
 from .oauth import Tokens
@@ -33,18 +34,6 @@ TRY_AGAIN = re.compile(r"try again in (\d+) seconds?", re.IGNORECASE)
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-ACCOUNTING = ("ea:accounting", "ea:accounting_readonly")
-SALES = ("ea:sales", "ea:sales_readonly")
-PURCHASE = ("ea:purchase", "ea:purchase_readonly")
-# the scopes each resource accepts (research notes 1.2), to name them in MissingScope
-RESOURCE_SCOPES: dict[str, tuple[str, ...]] = {
-    "companysettings": SALES, "fiscalyears": ACCOUNTING + SALES, "accounts": ACCOUNTING,
-    "accountbalances": ACCOUNTING, "accounttypes": ACCOUNTING, "vouchers": ACCOUNTING, "vatcodes": ACCOUNTING,
-    "sie4export": ACCOUNTING, "costcenters": ACCOUNTING + SALES, "costcenteritems": ACCOUNTING + SALES,
-    "projects": ACCOUNTING + SALES + PURCHASE, "customerinvoices": SALES, "customers": SALES,
-    "customerledgeritems": SALES, "supplierinvoices": PURCHASE, "suppliers": PURCHASE,
-    "allocationperiods": PURCHASE, "attachments": ACCOUNTING + PURCHASE, "documents": SALES + PURCHASE,
-}
 
 
 class TokenKeeper:
@@ -154,7 +143,7 @@ def refusal(resp: requests.Response, endpoint: str) -> Exception:
         return CompanyUnavailable(int(code), fields.get("DeveloperErrorMessage"))
     if (resp.status_code == 403 and code in (None, 4006)) or code == 4006:
         resource = endpoint.split("/", 1)[0].lower()
-        return MissingScope(endpoint, RESOURCE_SCOPES.get(resource, ()), fields.get("DeveloperErrorMessage"))
+        return MissingScope(endpoint, READ_SCOPES.get(resource, ()), fields.get("DeveloperErrorMessage"))
     return ApiError(f"eEkonomi refused GET {endpoint}", status=resp.status_code, body=body)
 
 

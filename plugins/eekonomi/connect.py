@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response
 
 from ekonomi.core import EkonomiError, SettingsPanel, WebHost
 
-from .source import CONNECTION_FIELDS, NAME, TITLE, token_values
+from .connection import CONNECTION_FIELDS, NAME, TITLE, connection_of, token_values
 from .wording import EXPLAINED
 
 STATE_TTL_S = 600
@@ -140,10 +140,8 @@ PANEL = """
 
 
 def panel(orgnr: str, rights: dict[str, bool], host: WebHost) -> list[SettingsPanel]:
-    from .source import EEkonomiSource
-
     company = host.company(orgnr)
-    state = EEkonomiSource().connection(host.public_config(orgnr, NAME))
+    state = connection_of(host.public_config(orgnr, NAME))
     html = render_template_string(
         PANEL, state=state, rights=rights, orgnr=company.orgnr, title=TITLE, name=NAME, active=company.active_source
     )

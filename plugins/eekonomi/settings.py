@@ -1,6 +1,6 @@
 """Where the eEkonomi plugin finds the service and who it is to it: base
 URLs and the OAuth2 client, read from the environment.  The defaults are the
-real service; tests and the emulator set only the base URLs."""
+real service; a test server is reached by setting only the base URLs."""
 
 from __future__ import annotations
 

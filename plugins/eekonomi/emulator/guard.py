@@ -11,22 +11,11 @@ from typing import Any
 
 from flask import Response, g, jsonify, request
 
+from ..scopes import READ_SCOPES
 from . import errors
 from .errors import ApiError
 from .state import Emulator, current
 
-ACCOUNTING = ("ea:accounting", "ea:accounting_readonly")
-SALES = ("ea:sales", "ea:sales_readonly")
-PURCHASE = ("ea:purchase", "ea:purchase_readonly")
-# the scopes each resource accepts, from the operations' descriptions (research notes 1.2)
-SCOPES: dict[str, tuple[str, ...]] = {
-    "companysettings": SALES, "fiscalyears": ACCOUNTING + SALES, "accounts": ACCOUNTING,
-    "accountbalances": ACCOUNTING, "accounttypes": ACCOUNTING, "vouchers": ACCOUNTING, "sie4export": ACCOUNTING,
-    "costcenters": ACCOUNTING + SALES + ("vls:api",), "costcenteritems": ACCOUNTING + SALES + ("vls:api",),
-    "projects": ACCOUNTING + SALES + PURCHASE, "customerinvoices": SALES, "customers": SALES,
-    "customerledgeritems": SALES, "supplierinvoices": PURCHASE, "suppliers": PURCHASE,
-    "attachments": ACCOUNTING + PURCHASE, "documents": SALES + PURCHASE,
-}
 WRITE_SCOPES = {"vouchers": ("ea:accounting",)}
 COMPANY_STATES = {
     "startup_guide_not_completed": (errors.STARTUP_GUIDE_NOT_COMPLETED, "The startup guide is not completed for this company"),
@@ -91,7 +80,7 @@ def check_call() -> Response | None:
 
 def check_scope(granted: frozenset[str]) -> None:
     resource = request.path.split("/")[2] if request.path.count("/") >= 2 else ""
-    accepted = (WRITE_SCOPES if request.method != "GET" else SCOPES).get(resource, ())
+    accepted = (WRITE_SCOPES if request.method != "GET" else READ_SCOPES).get(resource, ())
     if accepted and not granted & set(accepted):
         raise ApiError(403, errors.NO_ACCESS_TO_SCOPES, f"No access to scopes. Requires one of: {', '.join(accepted)}")
 
