@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -205,7 +206,55 @@ def vouchers(
         "fiscal_year": {"start": year.start.isoformat(), "end": year.end.isoformat()},
         "total": int(total),
         "items": [
-            {"series": s, "number": n, "date": as_date(d).isoformat(), "text": t or "", "rows": rows_by[vid]}
+            {"id": int(vid), "series": s, "number": n, "date": as_date(d).isoformat(), "text": t or "", "rows": rows_by[vid]}
             for vid, s, n, d, t in heads
         ],
+    }
+
+
+def voucher(conn: Connection, company_id: int, voucher_id: int, until: date | None = None) -> dict[str, Any] | None:
+    """One voucher of the company with its rows (account names and objects
+    from its fiscal year's chart) and its attachments' metadata; None when
+    the company has no such voucher, or it is dated after ``until``
+    (locked months)."""
+    head = conn.execute(
+        text("SELECT id, fiscal_year_id, series, number, date, text, registration_date FROM voucher WHERE id = :v AND company_id = :c"),
+        {"v": voucher_id, "c": company_id},
+    ).first()
+    if head is None or (until is not None and as_date(head[4]) > until):
+        return None
+    p = {"v": voucher_id, "f": head[1]}
+    names = dict(conn.execute(text("SELECT number, name FROM account WHERE fiscal_year_id = :f"), p).all())
+    objects = {(int(d), c): n for d, c, n in conn.execute(text("SELECT dimension, code, name FROM dimension_object WHERE fiscal_year_id = :f"), p)}
+    rows = []
+    for account, amount, kind, row_text, raw_objects in conn.execute(
+        text("SELECT account, amount, kind, text, objects FROM voucher_row WHERE voucher_id = :v ORDER BY id"), p
+    ):
+        pairs = json.loads(raw_objects) if raw_objects else []
+        rows.append(
+            {
+                "account": account,
+                "account_name": names.get(account, ""),
+                "text": row_text,
+                "amount": kronor(int(amount)),
+                "kind": kind,
+                "objects": [{"dimension": int(d), "code": str(c), "name": objects.get((int(d), str(c)), "")} for d, c in pairs],
+            }
+        )
+    attachments = [
+        {"id": int(i), "filename": f, "content_type": t, "size": int(s or 0)}
+        for i, f, t, s in conn.execute(
+            text("SELECT id, filename, content_type, size FROM attachment WHERE voucher_id = :v AND company_id = :c ORDER BY id"),
+            {"v": voucher_id, "c": company_id},
+        )
+    ]
+    return {
+        "id": int(head[0]),
+        "series": head[2],
+        "number": head[3],
+        "date": as_date(head[4]).isoformat(),
+        "text": head[5] or "",
+        "registration_date": as_date(head[6]).isoformat() if head[6] is not None else None,
+        "rows": rows,
+        "attachments": attachments,
     }
