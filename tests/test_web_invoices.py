@@ -78,3 +78,10 @@ def test_invoices_only_for_those_who_see_the_company(app, client, fakesync):
     assert client.get(URL, headers=bearer(token_for(app, "other-bureau"))).status_code == 404
     assert client.get(f"/api/v1/companies/{OTHER}/invoices", headers=bearer(token_for(app, "client-view"))).status_code == 404
     assert client.get(URL).status_code == 401
+
+
+def test_a_second_sync_shows_each_invoice_underlag_once(app, client, fakesync):
+    sync(app)
+    sync(app)
+    body = client.get(URL, headers=bearer(token_for(app, "client-view"))).json
+    assert [len(i["attachments"]) for i in body["items"]] == [0, 0, 1]
