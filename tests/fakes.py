@@ -129,7 +129,7 @@ class FakeSyncConfig(Schema):
 class FakeSync(Source):
     """An upsert integration.  ``records`` is what the next sync delivers
     after the company; ``fail`` makes it report an error issue with that
-    code (as a service that refuses the token would)."""
+    code (as a service that refuses the token would); ``broken``, raise."""
 
     name = "fakesync"
     title = "Fake Synk"
@@ -143,6 +143,7 @@ class FakeSync(Source):
     def __init__(self) -> None:
         self.records: list[Record] = sync_books(date.today())
         self.fail: str | None = None
+        self.broken = False
 
     def connection(self, config: Any) -> Connection | None:
         if config["secrets"].get("api_token", {}).get("set"):
@@ -156,6 +157,8 @@ class FakeSync(Source):
         return None
 
     def normalize(self, raw: Any, ctx: ImportContext) -> Iterator[Record]:
+        if self.broken:
+            raise RuntimeError("the fake service broke")
         yield Company(name=None, orgnr=ctx.company_orgnr)
         if self.fail:
             yield Issue("error", self.fail, "The service refused the token (401).")
