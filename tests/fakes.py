@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -129,7 +130,8 @@ class FakeSyncConfig(Schema):
 class FakeSync(Source):
     """An upsert integration.  ``records`` is what the next sync delivers
     after the company; ``fail`` makes it report an error issue with that
-    code (as a service that refuses the token would); ``broken``, raise."""
+    code (as a service that refuses the token would); ``broken``, raise;
+    ``gate``, wait until it is set."""
 
     name = "fakesync"
     title = "Fake Synk"
@@ -144,6 +146,7 @@ class FakeSync(Source):
         self.records: list[Record] = sync_books(date.today())
         self.fail: str | None = None
         self.broken = False
+        self.gate: threading.Event | None = None  # set: the sync waits for it
 
     def connection(self, config: Any) -> Connection | None:
         if config["secrets"].get("api_token", {}).get("set"):
@@ -157,6 +160,8 @@ class FakeSync(Source):
         return None
 
     def normalize(self, raw: Any, ctx: ImportContext) -> Iterator[Record]:
+        if self.gate is not None:
+            self.gate.wait(10)
         if self.broken:
             raise RuntimeError("the fake service broke")
         yield Company(name=None, orgnr=ctx.company_orgnr)
