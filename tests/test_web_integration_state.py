@@ -1,10 +1,9 @@
 """How a client's integration stands, on Byrå and on Rapportinställningar:
 connected or not, the last sync and what it brought, the last failure
-after it in Swedish; and the notice on Översikt while a sync runs."""
+after it in Swedish; loaded in the same few queries for any number of
+clients."""
 
 from __future__ import annotations
-
-import re
 
 import pytest
 from cryptography.fernet import Fernet
