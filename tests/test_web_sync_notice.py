@@ -61,3 +61,28 @@ def test_a_queued_file_import_is_an_import(app, client, tmp_path):
     page = client.get(OVERVIEW).get_data(as_text=True)
     assert "Import pågår …" in page and "Den väntar på sin tur." in page
     assert f'data-sync-url="/api/v1/imports/{import_id}"' in page
+
+
+def test_the_company_list_marks_a_sync_under_way(app, client, fakesync):
+    """A user of several companies lands on the list after signing in."""
+    from sqlmodel import Session
+
+    from ekonomi.core.books import rules
+    from ekonomi.core.books.users import get_user, grant
+    from tests.web_support import OTHER
+
+    with Session(app.extensions["ekonomi"].engine) as s:
+        grant(s, get_user(s, "kund-se@own.se"), rules.get_company(s, OTHER), can_view_reports=True, can_open_settings=False, can_import_files=False)
+        s.commit()
+    app.config["SYNC_ON_LOGIN"] = True
+    fakesync.gate = threading.Event()
+    try:
+        login(client, "client-view")
+        page = client.get("/").get_data(as_text=True)
+    finally:
+        fakesync.gate.set()
+    page = page[page.index('<ul class="plain">'):]
+    own = page[page.index("Exempel AB"):]
+    assert "Uppdatering pågår …" in own[: own.index("</li>")]
+    other = page[page.index("Annat AB"):]
+    assert "pågår" not in other[: other.index("</li>")]  # on other sources: no sync

@@ -11,9 +11,8 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from sqlmodel import col, select
-
 from ekonomi.core.books import models as m
+from ekonomi.core.books.companies import running_runs
 from ekonomi.core.books.invoices import unpaid_invoices
 from ekonomi.core.errors import EkonomiError
 from ekonomi.core.books.reports import fiscal_years, monthly_result, trial_balance, vouchers
@@ -21,6 +20,7 @@ from ekonomi.core.books.reports import fiscal_years, monthly_result, trial_balan
 from .access import CompanyAccess, company_access, may_follow, user, visible_until
 from .converters import query_int
 from .errors import Problem
+from .refresh import start_refresh, under_way
 from .services import db, services
 
 bp = Blueprint("overview", __name__, url_prefix="/companies/<orgnr>")
@@ -76,21 +76,13 @@ def running_import(company: m.Company, access: CompanyAccess) -> dict[str, Any] 
     sign-in, say), for the notice that it is under way; ``poll`` is the
     API address the page's script follows it at, where the user may read
     it (web/api.py ``get_import``)."""
-    run = db().exec(
-        select(m.ImportRun)
-        .where(m.ImportRun.company_id == company.id, col(m.ImportRun.status).in_(("queued", "running")), col(m.ImportRun.dry_run).is_(False))
-        .order_by(col(m.ImportRun.id).desc())
-    ).first()
+    run = running_runs(db(), [company]).get(company.id)  # type: ignore[arg-type]
     if run is None:
         return None
-    try:
-        integration = services().pm.source(run.source).kind == "integration"
-    except EkonomiError:  # a source no longer installed: still an import under way
-        integration = False
     return {
         "id": run.id,
         "status": run.status,
-        "label": "Uppdatering pågår" if integration else "Import pågår",
+        "label": under_way(run),
         "poll": url_for("api.get_import", import_id=run.id) if may_follow(access, run) else None,
     }
 
@@ -107,8 +99,6 @@ def _totals(months: list[dict[str, str]]) -> dict[str, str]:
 @bp.post("/refresh")
 @login_required
 def refresh(orgnr: str) -> Any:
-    from .refresh import start_refresh
-
     access = company_access(orgnr)
     try:
         import_id = start_refresh(access.company, user())
