@@ -81,7 +81,7 @@ LOG_RIGHTS = ("import_files", "open_settings")
 
 def may_follow(access: CompanyAccess, run: m.ImportRun) -> bool:
     """May the user read this import's result (``GET /api/v1/imports/<id>``)?
-    Those who see the import log, and anyone the import they started
+    Those who see the import log, and anyone an import they started
     themselves (a sync at their sign-in, their "Uppdatera")."""
     return access.allows(*LOG_RIGHTS) or run.started_by == f"user:{user().email}"
 

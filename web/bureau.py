@@ -15,9 +15,9 @@ from ekonomi.core.books.companies import latest_runs
 from ekonomi.core.errors import EkonomiError
 
 from . import source_config
-from .integration_state import integration_states
 from .access import require_bureau_staff, require_source_admin, user
 from .errors import Problem
+from .integration_state import integration_states
 from .services import db, services, writes
 
 bp = Blueprint("bureau", __name__, url_prefix="/bureau")
