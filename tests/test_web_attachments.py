@@ -42,6 +42,8 @@ def test_voucher_page_shows_rows_and_underlag(app, client, synced):
     login(client, "client-view")
     overview = client.get(f"/companies/{OWN}/overview").get_data(as_text=True)
     assert f"/companies/{OWN}/vouchers/{synced['A1']}" in overview
+    summary = overview[overview.index('<span class="mono">A1</span>'):]
+    assert '<span class="muted" title="Underlag">📎 1</span>' in summary[: summary.index("</summary>")]
     page = client.get(f"/companies/{OWN}/vouchers/{synced['A1']}").get_data(as_text=True)
     assert "Kundinbetalning" in page and "2026-02-10" in page
     assert "Företagskonto" in page and "Försäljning" in page and "1\u00a0250,00" in page and "1:10" in page

@@ -180,7 +180,8 @@ def vouchers(
     offset: int = 0,
 ) -> dict[str, Any]:
     """One page of a fiscal year's vouchers (by date, series, number) with
-    their rows; ``total`` counts them all.  ``until`` as in trial_balance."""
+    their rows and how many files of underlag each has; ``total`` counts
+    them all.  ``until`` as in trial_balance."""
     year = pick_year(conn, company_id, start)
     p: dict[str, Any] = {"f": year.id, "lim": limit, "off": offset}
     until_sql = ""
@@ -196,17 +197,31 @@ def vouchers(
         p,
     ).all()
     rows_by: dict[int, list[dict[str, Any]]] = {h[0]: [] for h in heads}
+    files: dict[int, int] = {}
     if heads:
         ids = ", ".join(str(int(h[0])) for h in heads)
         for vid, account, amount, kind, row_text in conn.execute(
             text(f"SELECT voucher_id, account, amount, kind, text FROM voucher_row WHERE voucher_id IN ({ids}) ORDER BY id")
         ):
             rows_by[vid].append({"account": account, "amount": kronor(int(amount)), "kind": kind, "text": row_text})
+        files = dict(
+            conn.execute(
+                text(f"SELECT voucher_id, count(DISTINCT sha256) FROM attachment WHERE voucher_id IN ({ids}) GROUP BY voucher_id")
+            ).all()
+        )
     return {
         "fiscal_year": {"start": year.start.isoformat(), "end": year.end.isoformat()},
         "total": int(total),
         "items": [
-            {"id": int(vid), "series": s, "number": n, "date": as_date(d).isoformat(), "text": t or "", "rows": rows_by[vid]}
+            {
+                "id": int(vid),
+                "series": s,
+                "number": n,
+                "date": as_date(d).isoformat(),
+                "text": t or "",
+                "rows": rows_by[vid],
+                "attachments": int(files.get(vid, 0)),
+            }
             for vid, s, n, d, t in heads
         ],
     }
