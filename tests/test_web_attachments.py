@@ -148,3 +148,13 @@ def test_a_second_sync_keeps_one_link_per_underlag(app, client, synced):
     again = ids(app)
     body = client.get(f"/api/v1/companies/{OWN}/vouchers/{again['A1']}", headers=bearer(token_for(app, "client-view"))).json
     assert [a["filename"] for a in body["attachments"]] == ["kvitto A1.pdf"]
+
+
+def test_a_filename_is_made_fit_for_the_header(app, client, synced):
+    with app.extensions["ekonomi"].engine.begin() as conn:
+        conn.execute(text("UPDATE attachment SET filename = :f WHERE id = :a"), {"f": "räkning\n2026/å.pdf", "a": synced["kvitto A1.pdf"]})
+    login(client, "client-view")
+    got = client.get(f"/companies/{OWN}/attachments/{synced['kvitto A1.pdf']}")
+    assert got.status_code == 200 and got.data == PDF
+    disposition = got.headers["Content-Disposition"]
+    assert "\n" not in disposition and "filename*=UTF-8''r%C3%A4kning2026_%C3%A5.pdf" in disposition

@@ -73,10 +73,17 @@ def attachment_response(company: m.Company, attachment_id: int) -> Response:
         path,
         mimetype=content_type if "/" in content_type else "application/octet-stream",
         as_attachment=content_type not in INLINE_TYPES,
-        download_name=found.filename or f"underlag-{found.id}",
+        download_name=_download_name(found.filename) or f"underlag-{found.id}",
         conditional=True,
         etag=found.sha256,
         max_age=0,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def _download_name(filename: str) -> str:
+    """The name a source gave, fit for a header: no control characters (a
+    newline would break the answer), no folders."""
+    printable = "".join(c for c in filename if c.isprintable())
+    return printable.replace("/", "_").replace("\\", "_").strip()
