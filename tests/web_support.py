@@ -182,3 +182,33 @@ def company_id(app: Any, orgnr: str) -> int:
 
     with Session(app.extensions["ekonomi"].engine) as s:
         return get_company(s, orgnr).id  # type: ignore[return-value]
+
+
+@pytest.fixture
+def fakesync(app: Any, pm: Any) -> Any:
+    """tests.fakes.FakeSync registered, enabled for OWN and OWN's active
+    source; the test runs syncs with ``sync``."""
+    from ekonomi.core.books import rules
+    from tests.fakes import FakeSync, FakeSyncPlugin
+
+    source = FakeSync()
+    pm.register(FakeSyncPlugin(source), name="fakesync", builtin=True)
+    with Session(app.extensions["ekonomi"].engine) as s:
+        company = rules.get_company(s, OWN)
+        rules.set_source_enabled(s, company, "fakesync", True)
+        rules.switch_source(s, pm, company, "fakesync", actor="test")
+        s.commit()
+    return source
+
+
+def sync(app: Any, orgnr: str = OWN, started_by: str = "user:kund-se@own.se") -> dict[str, Any]:
+    """A sync of the company from its active integration through the real
+    pipeline, in the foreground; its result object."""
+    from ekonomi.core.engine.pipeline import ImportRequest, run_import
+
+    services = app.extensions["ekonomi"]
+    with Session(services.engine) as s:
+        from ekonomi.core.books.rules import get_company
+
+        source = get_company(s, orgnr).active_source
+    return run_import(services.engine, services.pm, ImportRequest(company=orgnr, source=source, started_by=started_by))

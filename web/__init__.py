@@ -65,13 +65,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_auth(app)
     init_errors(app, on_too_large=log_too_large)
 
-    from . import account, api, bureau, imports, overview, previews, settings_pages
+    from . import account, api, bureau, imports, overview, previews, settings_pages, vouchers
 
     app.register_blueprint(imports.bp)
     app.register_blueprint(previews.bp)
     app.register_blueprint(settings_pages.bp)
     app.register_blueprint(bureau.bp)
     app.register_blueprint(overview.bp)
+    app.register_blueprint(vouchers.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(account.bp)
     csrf.exempt(api.bp)  # the API checks CSRF itself for cookie sessions

@@ -7,6 +7,7 @@ revealed); a reachable company without the needed right answers 403.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from flask import g, request
@@ -19,6 +20,7 @@ from ekonomi.core.errors import NotFound
 from .errors import Problem
 from .services import db, services
 
+NOTHING_LOCKED = date(1, 1, 1)
 RIGHT_LABELS = {
     "view_reports": "se rapporter",
     "open_settings": "öppna Inställningar",
@@ -81,6 +83,25 @@ def company_access(orgnr: str, *any_of: str) -> CompanyAccess:
         wanted = " eller ".join(RIGHT_LABELS.get(r, r) for r in any_of)
         raise Problem(403, f"Du har inte behörighet att {wanted} för {company.name}.")
     return CompanyAccess(company, granted)
+
+
+def visible_until(company: m.Company) -> date | None:
+    """The last day of the books this user sees (rule 5): where the bureau
+    shows its client users only locked months, the lock date (nothing at
+    all before it sets one); None when everything is shown."""
+    if company.display_mode != "locked" or rules.is_bureau_staff(user()):
+        return None
+    return company.lock_date or NOTHING_LOCKED
+
+
+LOG_RIGHTS = ("import_files", "open_settings")
+
+
+def may_follow(access: CompanyAccess, run: m.ImportRun) -> bool:
+    """May the user read this import's result (``GET /api/v1/imports/<id>``)?
+    Those who see the import log, and anyone an import they started
+    themselves (a sync at their sign-in, their "Uppdatera")."""
+    return access.allows(*LOG_RIGHTS) or run.started_by == f"user:{user().email}"
 
 
 def require_bureau_staff(admin: bool = False) -> m.User:

@@ -17,14 +17,12 @@ from ekonomi.core.books import rules
 from ekonomi.core.engine import runlog
 
 from . import schemas
-from .access import authenticate_bearer, company_access, require_source_admin, user
+from .access import LOG_RIGHTS, authenticate_bearer, company_access, may_follow, require_source_admin, user
 from .errors import Problem
 from .extensions import csrf
 from .services import db, services, writes
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-LOG_RIGHTS = ("import_files", "open_settings")
 
 
 @bp.before_request
@@ -86,11 +84,13 @@ def get_import(import_id: int) -> Any:
     if run is None or company is None:
         raise Problem(404, f"Ingen import {import_id} finns, eller så når du den inte.")
     try:
-        company_access(company.orgnr, *LOG_RIGHTS)
+        access = company_access(company.orgnr)
     except Problem as exc:
         if exc.status == 404:
             raise Problem(404, f"Ingen import {import_id} finns, eller så når du den inte.") from None
         raise
+    if not may_follow(access, run):
+        company_access(company.orgnr, *LOG_RIGHTS)  # answers 403 as before
     result = runlog.load(services().engine, import_id)
     return _json(schemas.result_schema(result), result)
 
@@ -104,6 +104,39 @@ def list_imports(orgnr: str) -> Any:
         raise Problem(400, "limit ska vara ett heltal.") from None
     items = runlog.latest(db(), access.company.id, limit)  # type: ignore[arg-type]
     return _json(schemas.ImportListSchema(), {"items": items})
+
+
+# ---------------------------------------------------------------------------
+# the books: unpaid invoices, a voucher, an attachment
+# ---------------------------------------------------------------------------
+
+
+@bp.get("/companies/<orgnr>/invoices")
+def list_invoices(orgnr: str) -> Any:
+    from datetime import date
+
+    from ekonomi.core.books.invoices import unpaid_invoices
+
+    access = company_access(orgnr, "view_reports")
+    with services().engine.connect() as conn:
+        data = unpaid_invoices(conn, access.company.id, date.today())  # type: ignore[arg-type]
+    return _json(schemas.InvoiceListSchema(), data)
+
+
+@bp.get("/companies/<orgnr>/vouchers/<int:voucher_id>")
+def get_voucher(orgnr: str, voucher_id: int) -> Any:
+    from .vouchers import find_voucher
+
+    access = company_access(orgnr, "view_reports")
+    return _json(schemas.VoucherSchema(), find_voucher(access.company, voucher_id))
+
+
+@bp.get("/companies/<orgnr>/attachments/<int:attachment_id>")
+def get_attachment(orgnr: str, attachment_id: int) -> Any:
+    from .vouchers import attachment_response
+
+    access = company_access(orgnr, "view_reports")
+    return attachment_response(access.company, attachment_id)
 
 
 # ---------------------------------------------------------------------------

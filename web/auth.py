@@ -132,7 +132,12 @@ def home() -> Any:
     who: m.User = current_user.model
     if rules.is_bureau_staff(who):
         return redirect(url_for("bureau.index"))
+    from ekonomi.core.books.companies import running_runs
+
+    from .refresh import under_way
+
     companies = reachable_companies(who)
     if len(companies) == 1:
         return redirect(url_for("overview.index", orgnr=companies[0].orgnr))
-    return render_template("companies.html", companies=companies)
+    running = {cid: under_way(run) for cid, run in running_runs(db(), companies).items()}
+    return render_template("companies.html", companies=companies, running=running)

@@ -17,6 +17,7 @@ from ekonomi.core.errors import EkonomiError
 from . import source_config
 from .access import require_bureau_staff, require_source_admin, user
 from .errors import Problem
+from .integration_state import integration_states
 from .services import db, services, writes
 
 bp = Blueprint("bureau", __name__, url_prefix="/bureau")
@@ -32,6 +33,7 @@ def index() -> Any:
     companies = session.exec(select(m.Company).where(m.Company.bureau_id == who.bureau_id).order_by(m.Company.name)).all()
     sources = sorted(pm.sources().values(), key=lambda s: s.name)
     last = latest_runs(session, list(companies))
+    states = integration_states(session, pm, list(companies))
     clients = []
     for c in companies:
         clients.append(
@@ -39,6 +41,7 @@ def index() -> Any:
                 "company": c,
                 "source_title": rules.source_title(pm, c.active_source or rules.OTHER),
                 "last": last.get(c.id),  # type: ignore[arg-type]
+                "integration": states.get(c.id),  # type: ignore[arg-type]
                 "enabled": {s.name: rules.source_enabled(session, pm, c, s.name) for s in sources},
                 "configs": source_config.configurable(c),
             }

@@ -14,14 +14,13 @@ from ekonomi.core.books import models as m
 from ekonomi.core.books import rules
 from ekonomi.core.engine import runlog
 
-from .access import company_access, integration_title, user
+from .access import LOG_RIGHTS, company_access, integration_title, user
 from .errors import Problem
 from .services import db, services
 from .source_config import field_labels
 
 bp = Blueprint("imports", __name__, url_prefix="/companies/<orgnr>/settings/import")
 _UNDONE_YEAR = {"restored": "återställt", "removed": "borttaget"}
-LOG_RIGHTS = ("import_files", "open_settings")
 LOG_LIMIT = 100
 
 

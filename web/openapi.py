@@ -27,6 +27,8 @@ COMPONENTS = {
     "DeletedYear": schemas.DeletedYearSchema,
     "UndoneImport": schemas.UndoneImportSchema,
     "SourceConfig": schemas.SourceConfigSchema,
+    "InvoiceList": schemas.InvoiceListSchema,
+    "Voucher": schemas.VoucherSchema,
 }
 # A free-form body: the fields a source's config_schema defines.
 SOURCE_CONFIG_CHANGE = {
@@ -94,7 +96,54 @@ def spec(max_upload_mb: int = 512) -> dict[str, Any]:
 
 
 def _paths(max_upload_mb: int) -> dict[str, Any]:
-    return {**_import_paths(max_upload_mb), **_company_paths(), **_undo_paths(), **_config_paths()}
+    return {**_import_paths(max_upload_mb), **_company_paths(), **_books_paths(), **_undo_paths(), **_config_paths()}
+
+
+def _books_paths() -> dict[str, Any]:
+    """Unpaid invoices, a voucher and an attachment: for those who see the company's reports."""
+    locked = (
+        "A client user whom the bureau shows only locked months gets nothing dated after the lock date (404)."
+    )
+    return {
+        "/api/v1/companies/{orgnr}/invoices": {
+            "parameters": [ORGNR],
+            "get": {
+                "summary": "Obetalda fakturor: the stored unpaid customer and supplier invoices",
+                "description": "The snapshot the company's source delivered last, by due date (those without one last). "
+                "Totals per kind are in SEK: an invoice in another currency counts with its SEK value where the source "
+                "gave one; without_sek counts the others. Needs the right to see reports.",
+                "responses": {"200": _ok("The invoices and their totals", "InvoiceList"), "401": UNAUTHORIZED, "403": FORBIDDEN, "404": NOT_FOUND},
+            },
+        },
+        "/api/v1/companies/{orgnr}/vouchers/{voucher_id}": {
+            "parameters": [ORGNR, {"name": "voucher_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "get": {
+                "summary": "One voucher: its rows and its attachments' metadata",
+                "description": "Needs the right to see reports. " + locked,
+                "responses": {
+                    "200": _ok("The voucher", "Voucher"),
+                    "401": UNAUTHORIZED,
+                    "403": FORBIDDEN,
+                    "404": _error("No such company or voucher, another company's voucher, or one after the lock date (code not_found)"),
+                },
+            },
+        },
+        "/api/v1/companies/{orgnr}/attachments/{attachment_id}": {
+            "parameters": [ORGNR, {"name": "attachment_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "get": {
+                "summary": "An attachment's bytes (underlag)",
+                "description": "Served with its stored Content-Type and a Content-Disposition naming the file: inline for "
+                "PDF and images, as an attachment otherwise. Needs the right to see reports. " + locked,
+                "responses": {
+                    "200": {"description": "The file", "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+                    "401": UNAUTHORIZED,
+                    "403": FORBIDDEN,
+                    "404": _error("No such company or attachment, another company's, one of a voucher after the lock date, "
+                                  "or its file is missing from the file store (code not_found)"),
+                },
+            },
+        },
+    }
 
 
 def _undo_paths() -> dict[str, Any]:
@@ -180,6 +229,8 @@ def _import_paths(max_upload_mb: int) -> dict[str, Any]:
                 "parameters": [IMPORT_ID],
                 "get": {
                     "summary": "One import: status, live progress, counts, issues",
+                    "description": "For those who see the company's import log, and for anyone the import they started "
+                    "themselves (a sync at their sign-in, their Uppdatera).",
                     "responses": {
                         "200": {
                             "description": "The result object; a preview's (status previewed) with what the import would do",

@@ -34,3 +34,13 @@ def start_refresh(company: m.Company, who: m.User, trigger: str = "refresh") -> 
     return services().runner.submit(
         ImportRequest(company=company.orgnr, source=active, started_by=f"user:{who.email}", trigger=trigger)
     )
+
+
+def under_way(run: m.ImportRun) -> str:
+    """What a queued or running import is called while it runs: a sync from
+    an integration is an update, anything else an import."""
+    try:
+        integration = services().pm.source(run.source).kind == "integration"
+    except NotFound:  # a source no longer installed: still an import under way
+        integration = False
+    return "Uppdatering pågår" if integration else "Import pågår"

@@ -197,6 +197,81 @@ class RefreshAcceptedSchema(ImportAcceptedSchema):
     pass
 
 
+_AMOUNT = {"description": 'kronor with two decimals, as a string ("1250.00")'}
+
+
+class InvoiceSchema(Schema):
+    """An unpaid invoice of the stored snapshot (core/books/invoices.py)."""
+
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(("customer", "supplier")))
+    number = fields.String(required=True)
+    counterparty_number = fields.String(required=True, allow_none=True)
+    counterparty_name = fields.String(required=True, allow_none=True)
+    invoice_date = fields.String(required=True, allow_none=True, metadata={"format": "date"})
+    due_date = fields.String(required=True, allow_none=True, metadata={"format": "date"})
+    currency = fields.String(required=True)
+    total_amount = fields.String(required=True, metadata={**_AMOUNT, "description": "in the invoice's currency; " + _AMOUNT["description"]})
+    remaining_amount = fields.String(required=True, metadata={**_AMOUNT, "description": "unpaid, in the invoice's currency"})
+    remaining_amount_sek = fields.String(
+        required=True, allow_none=True, metadata={"description": "unpaid, in SEK (null: another currency and no SEK value from the source)"}
+    )
+    overdue = fields.Boolean(required=True, metadata={"description": "the due date is before today"})
+    as_of = fields.String(required=True, metadata={"format": "date", "description": "the day of the snapshot it belongs to"})
+    attachments = fields.List(fields.Integer(), required=True, metadata={"description": "ids of its attachments (GET …/attachments/{id})"})
+
+
+class InvoiceTotalsSchema(Schema):
+    count = fields.Integer(required=True)
+    remaining_sek = fields.String(required=True, metadata=_AMOUNT)
+    overdue_count = fields.Integer(required=True)
+    overdue_sek = fields.String(required=True, metadata=_AMOUNT)
+    without_sek = fields.Integer(required=True, metadata={"description": "invoices in another currency without a SEK value: not in the sums"})
+
+
+class InvoiceListSchema(Schema):
+    """``GET /companies/<orgnr>/invoices``: by due date, those without one last."""
+
+    items = fields.List(fields.Nested(InvoiceSchema), required=True)
+    totals = fields.Dict(keys=fields.String(validate=validate.OneOf(("customer", "supplier"))), values=fields.Nested(InvoiceTotalsSchema), required=True)
+    as_of = fields.String(required=True, allow_none=True, metadata={"format": "date", "description": "the snapshot's day; null: no invoices"})
+
+
+class VoucherObjectSchema(Schema):
+    dimension = fields.Integer(required=True)
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class VoucherRowSchema(Schema):
+    account = fields.String(required=True)
+    account_name = fields.String(required=True)
+    text = fields.String(required=True, allow_none=True)
+    amount = fields.String(required=True, metadata={"description": "debit positive, credit negative; " + _AMOUNT["description"]})
+    kind = fields.String(required=True, validate=validate.OneOf(("posted", "added", "removed")))
+    objects = fields.List(fields.Nested(VoucherObjectSchema), required=True)
+
+
+class AttachmentSchema(Schema):
+    id = fields.Integer(required=True)
+    filename = fields.String(required=True)
+    content_type = fields.String(required=True)
+    size = fields.Integer(required=True, metadata={"description": "bytes"})
+
+
+class VoucherSchema(Schema):
+    """``GET /companies/<orgnr>/vouchers/<id>``: a voucher, its rows and its attachments."""
+
+    id = fields.Integer(required=True)
+    series = fields.String(required=True)
+    number = fields.String(required=True)
+    date = fields.String(required=True, metadata={"format": "date"})
+    text = fields.String(required=True)
+    registration_date = fields.String(required=True, allow_none=True, metadata={"format": "date"})
+    rows = fields.List(fields.Nested(VoucherRowSchema), required=True)
+    attachments = fields.List(fields.Nested(AttachmentSchema), required=True)
+
+
 def load_or_400(schema: Schema, data: object) -> dict:
     """Validate a request; a bad one becomes a 400 with every problem named."""
     from .errors import Problem

@@ -142,10 +142,22 @@ def _money(value: str | None) -> str:
     return sign + "\u00a0".join(groups) + ("," + frac if frac else "")
 
 
+def _filesize(size: int | None) -> str:
+    """Bytes as a person reads them: "850 byte", "12,4 kB", "3,1 MB"."""
+    size = int(size or 0)
+    if size < 1000:
+        return f"{size} byte"
+    for unit, scale in (("kB", 1000), ("MB", 1000**2), ("GB", 1000**3)):
+        if size < scale * 1000 or unit == "GB":
+            return f"{size / scale:.1f} {unit}".replace(".", ",")
+    return f"{size} byte"  # not reached
+
+
 def template_filters() -> dict[str, Any]:
     return {
         "timestamp": _timestamp,
         "money": _money,
+        "filesize": _filesize,
         "status_label": lambda s: STATUS_LABELS.get(s, s),
         "severity_label": lambda s: SEVERITY_LABELS.get(s, s),
         "phase_label": lambda s: PHASE_LABELS.get(s, s),

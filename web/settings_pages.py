@@ -17,6 +17,7 @@ from ekonomi.core.errors import EkonomiError
 from .access import company_access, require_users_page, user
 from .api import data_source_json, switch_data_source
 from .errors import Problem
+from .integration_state import integration_states
 from .services import db, services, writes
 from .wording import swedish
 
@@ -58,6 +59,7 @@ def report(orgnr: str) -> Any:
         ds=data_source_json(company),
         staff=staff,
         modes=DISPLAY_MODES,
+        integration=integration_states(db(), services().pm, [company]).get(company.id),  # type: ignore[arg-type]
         panels=_plugin_panels(company.orgnr, {**access.rights, "bureau_admin": user().role == "bureau-admin"}),
     )
 

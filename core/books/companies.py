@@ -70,6 +70,26 @@ def latest_runs(session: Session, companies: list[m.Company]) -> dict[int, m.Imp
     return {run.company_id: run for run in runs}
 
 
+def running_runs(session: Session, companies: list[m.Company]) -> dict[int, m.ImportRun]:
+    """The newest queued or running import of each of these companies (a
+    sync started at sign-in, an upload waiting its turn), in one query;
+    previews are not imports."""
+    ids = [c.id for c in companies]
+    if not ids:
+        return {}
+    newest = (
+        select(func.max(m.ImportRun.id))
+        .where(
+            col(m.ImportRun.company_id).in_(ids),
+            col(m.ImportRun.dry_run).is_(False),
+            col(m.ImportRun.status).in_(("queued", "running")),
+        )
+        .group_by(m.ImportRun.company_id)
+    )
+    runs = session.exec(select(m.ImportRun).where(col(m.ImportRun.id).in_(newest))).all()
+    return {run.company_id: run for run in runs}
+
+
 def company_json(session: Session, company: m.Company, last: m.ImportRun | None = None) -> dict[str, Any]:
     """A company as ``companies list --json`` shows it; ``last`` is its newest
     import run (latest_runs), if any."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
@@ -180,7 +181,8 @@ def vouchers(
     offset: int = 0,
 ) -> dict[str, Any]:
     """One page of a fiscal year's vouchers (by date, series, number) with
-    their rows; ``total`` counts them all.  ``until`` as in trial_balance."""
+    their rows and how many files of underlag each has; ``total`` counts
+    them all.  ``until`` as in trial_balance."""
     year = pick_year(conn, company_id, start)
     p: dict[str, Any] = {"f": year.id, "lim": limit, "off": offset}
     until_sql = ""
@@ -196,17 +198,31 @@ def vouchers(
         p,
     ).all()
     rows_by: dict[int, list[dict[str, Any]]] = {h[0]: [] for h in heads}
+    files: dict[int, int] = {}
     if heads:
         ids = ", ".join(str(int(h[0])) for h in heads)
         for vid, account, amount, kind, row_text in conn.execute(
             text(f"SELECT voucher_id, account, amount, kind, text FROM voucher_row WHERE voucher_id IN ({ids}) ORDER BY id")
         ):
             rows_by[vid].append({"account": account, "amount": kronor(int(amount)), "kind": kind, "text": row_text})
+        files = dict(
+            conn.execute(
+                text(f"SELECT voucher_id, count(DISTINCT sha256) FROM attachment WHERE voucher_id IN ({ids}) GROUP BY voucher_id")
+            ).all()
+        )
     return {
         "fiscal_year": {"start": year.start.isoformat(), "end": year.end.isoformat()},
         "total": int(total),
         "items": [
-            {"series": s, "number": n, "date": as_date(d).isoformat(), "text": t or "", "rows": rows_by[vid]}
+            {
+                "id": int(vid),
+                "series": s,
+                "number": n,
+                "date": as_date(d).isoformat(),
+                "text": t or "",
+                "rows": rows_by[vid],
+                "attachments": int(files.get(vid, 0)),
+            }
             for vid, s, n, d, t in heads
         ],
     }
@@ -244,3 +260,56 @@ def account_balances(
         for account, amount in joined(conn.execute(text(rows.format(extra=f" AND v.source_id IN ({marks})")), params)):
             out[account] = out.get(account, 0) - amount
     return {a: Decimal(v).scaleb(-2) for a, v in out.items() if v}
+
+
+def voucher(conn: Connection, company_id: int, voucher_id: int, until: date | None = None) -> dict[str, Any] | None:
+    """One voucher of the company with its rows (account names and objects
+    from its fiscal year's chart) and its attachments' metadata; None when
+    the company has no such voucher, or it is dated after ``until``
+    (locked months)."""
+    head = conn.execute(
+        text("SELECT id, fiscal_year_id, series, number, date, text, registration_date FROM voucher WHERE id = :v AND company_id = :c"),
+        {"v": voucher_id, "c": company_id},
+    ).first()
+    if head is None or (until is not None and as_date(head[4]) > until):
+        return None
+    p = {"v": voucher_id, "f": head[1]}
+    names = dict(conn.execute(text("SELECT number, name FROM account WHERE fiscal_year_id = :f"), p).all())
+    objects = {(int(d), c): n for d, c, n in conn.execute(text("SELECT dimension, code, name FROM dimension_object WHERE fiscal_year_id = :f"), p)}
+    rows = []
+    for account, amount, kind, row_text, raw_objects in conn.execute(
+        text("SELECT account, amount, kind, text, objects FROM voucher_row WHERE voucher_id = :v ORDER BY id"), p
+    ):
+        pairs = json.loads(raw_objects) if raw_objects else []
+        rows.append(
+            {
+                "account": account,
+                "account_name": names.get(account, ""),
+                "text": row_text,
+                "amount": kronor(int(amount)),
+                "kind": kind,
+                "objects": [{"dimension": int(d), "code": str(c), "name": objects.get((int(d), str(c)), "")} for d, c in pairs],
+            }
+        )
+    # One per file: a source that delivers the same underlag at every sync
+    # leaves a row per sync (engine/store.py inserts, the bytes are kept once).
+    attachments = [
+        {"id": int(i), "filename": f, "content_type": t, "size": int(s or 0)}
+        for i, f, t, s in conn.execute(
+            text(
+                "SELECT min(id), filename, content_type, size FROM attachment WHERE voucher_id = :v AND company_id = :c "
+                "GROUP BY sha256, filename, content_type, size ORDER BY 1"
+            ),
+            {"v": voucher_id, "c": company_id},
+        )
+    ]
+    return {
+        "id": int(head[0]),
+        "series": head[2],
+        "number": head[3],
+        "date": as_date(head[4]).isoformat(),
+        "text": head[5] or "",
+        "registration_date": as_date(head[6]).isoformat() if head[6] is not None else None,
+        "rows": rows,
+        "attachments": attachments,
+    }

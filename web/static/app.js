@@ -107,6 +107,33 @@
     xhr.send(data);
   }
 
+  // Översikt's notice of a running sync or import: follow it every 2 s and
+  // show the books once it has ended.  Without the script the notice stays
+  // as text.
+  function followSync(notice) {
+    var url = notice.getAttribute("data-sync-url");
+    var xhr = new XMLHttpRequest();
+    xhr.open("GET", url);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.onload = function () {
+      if (xhr.status !== 200) return;  // gone or not ours to read: leave the text
+      var status = JSON.parse(xhr.responseText).status;
+      notice.setAttribute("data-status", status);
+      if (status === "queued" || status === "running") {
+        window.setTimeout(function () { followSync(notice); }, 2000);
+      } else {
+        window.location.reload();
+      }
+    };
+    xhr.onerror = function () { window.setTimeout(function () { followSync(notice); }, 2000); };
+    xhr.send();
+  }
+
+  function initSyncNotice() {
+    var notice = document.querySelector("[data-sync-url]");
+    if (notice) window.setTimeout(function () { followSync(notice); }, 2000);
+  }
+
   function initUpload() {
     var form = document.getElementById("upload-form");
     if (!form || !window.FormData) return;
@@ -168,6 +195,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     initUpload();
     initPolling();
+    initSyncNotice();
     initAutosubmit();
     initChart();
   });
