@@ -144,7 +144,13 @@ def test_without_the_report_right_nothing_is_served(app, client, synced):
 
 
 def test_a_second_sync_keeps_one_link_per_underlag(app, client, synced):
+    def stored() -> int:
+        with app.extensions["ekonomi"].engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM attachment")).scalar())
+
+    before = stored()
     assert sync(app)["status"] == "succeeded"
+    assert stored() == before  # the same underlag brought again is stored once
     again = ids(app)
     body = client.get(f"/api/v1/companies/{OWN}/vouchers/{again['A1']}", headers=bearer(token_for(app, "client-view"))).json
     assert [a["filename"] for a in body["attachments"]] == ["kvitto A1.pdf"]

@@ -70,12 +70,10 @@ def _item(row: Any, today: date, attachment_ids: list[int]) -> dict[str, Any]:
 
 def _attachments_of(conn: Connection, company_id: int) -> dict[int, list[int]]:
     found: dict[int, list[int]] = {}
-    first = func.min(_attachment.c.id)
-    for att_id, invoice_id in conn.execute(  # one per file, as a voucher's (reports.voucher)
-        select(first, _attachment.c.invoice_id)
+    for att_id, invoice_id in conn.execute(
+        select(_attachment.c.id, _attachment.c.invoice_id)
         .where(_attachment.c.company_id == company_id, _attachment.c.invoice_id.is_not(None))
-        .group_by(_attachment.c.invoice_id, _attachment.c.sha256, _attachment.c.filename)
-        .order_by(first)
+        .order_by(_attachment.c.id)
     ):
         found.setdefault(int(invoice_id), []).append(int(att_id))
     return found

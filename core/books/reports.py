@@ -291,15 +291,10 @@ def voucher(conn: Connection, company_id: int, voucher_id: int, until: date | No
                 "objects": [{"dimension": int(d), "code": str(c), "name": objects.get((int(d), str(c)), "")} for d, c in pairs],
             }
         )
-    # One per file: a source that delivers the same underlag at every sync
-    # leaves a row per sync (engine/store.py inserts, the bytes are kept once).
     attachments = [
         {"id": int(i), "filename": f, "content_type": t, "size": int(s or 0)}
         for i, f, t, s in conn.execute(
-            text(
-                "SELECT min(id), filename, content_type, size FROM attachment WHERE voucher_id = :v AND company_id = :c "
-                "GROUP BY sha256, filename, content_type, size ORDER BY 1"
-            ),
+            text("SELECT id, filename, content_type, size FROM attachment WHERE voucher_id = :v AND company_id = :c ORDER BY id"),
             {"v": voucher_id, "c": company_id},
         )
     ]

@@ -438,13 +438,32 @@ class Store:
                 tmp = path.with_suffix(".part")
                 tmp.write_bytes(data)
                 tmp.replace(path)
+            values = {"h": digest, "f": att.filename, "t": att.content_type, "s": len(data), "src": att.source_id,
+                      "links": json.dumps([_link_json(link) for link in att.links])}  # fmt: skip
+            if self._attachment_kept(values):
+                continue
             self._execute(
                 "INSERT INTO attachment (company_id, import_id, sha256, filename, content_type, size, source_id, links) "
                 "VALUES (:c, :imp, :h, :f, :t, :s, :src, :links)",
-                {"h": digest, "f": att.filename, "t": att.content_type, "s": len(data), "src": att.source_id,
-                 "links": json.dumps([_link_json(link) for link in att.links])},
-            )  # fmt: skip
+                values,
+            )
         self._link_attachments()
+
+    def _attachment_kept(self, values: dict[str, Any]) -> bool:
+        """An attachment brought again is stored once: the row of the same
+        ``source_id`` takes the new file and links (and is linked again), or
+        without one, the same file with the same name and links is left."""
+        if values["src"] is not None:
+            return bool(self._execute(
+                "UPDATE attachment SET sha256 = :h, filename = :f, content_type = :t, size = :s, links = :links, "
+                "import_id = :imp, voucher_id = NULL, invoice_id = NULL WHERE company_id = :c AND source_id = :src",
+                values,
+            ).rowcount)  # fmt: skip
+        return self._execute(
+            "SELECT 1 FROM attachment WHERE company_id = :c AND source_id IS NULL AND sha256 = :h AND filename = :f "
+            "AND links = :links",
+            values,
+        ).first() is not None
 
     def _link_attachments(self) -> None:
         link_attachments(self.conn, self.company_id)
