@@ -99,3 +99,19 @@ def test_invoices_are_a_snapshot_and_attachments_link(engine, pm, company, bundl
     # attachment follows it.  The invoice is gone: that link is cleared, never dangling.
     assert new_vid != vid
     assert [tuple(x) for x in links] == [(new_vid, None), (None, None)]
+
+
+def test_an_attachment_brought_again_is_stored_once(engine, pm, company, bundle, monkeypatch):
+    """By its source_id (the newest file and name win, linked again), and
+    without one when the same file, name and links come again."""
+    year = FiscalYear(date(2023, 1, 1), date(2023, 12, 31), 0)
+    voucher = Voucher("A", "1", date(2023, 3, 30), "Kvitto", (VoucherRow("6570", Decimal("10.00")), VoucherRow("1930", Decimal("-10.00"))))
+    link = (AttachmentLink("voucher", "A", "1", date(2023, 1, 1)),)
+    plain = Attachment("kvitto.pdf", "application/pdf", data=b"%PDF kvitto", links=link)
+    keyed = Attachment("v1.pdf", "application/pdf", data=b"%PDF v1", links=link, source_id="att-1")
+    assert push(engine, pm, company, monkeypatch, [year, voucher, plain, keyed])["status"] == "succeeded"
+    again = keyed._replace(filename="v2.pdf", data=b"%PDF v2")
+    assert push(engine, pm, company, monkeypatch, [year, voucher, plain, again])["status"] == "succeeded"
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT filename, source_id, voucher_id IS NOT NULL FROM attachment ORDER BY filename")).all()
+    assert [tuple(r) for r in rows] == [("kvitto.pdf", None, True), ("v2.pdf", "att-1", True)]
