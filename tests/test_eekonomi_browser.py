@@ -77,5 +77,9 @@ def test_connect_and_sync_in_the_browser(browser, served):
     assert result["status"] == "succeeded", result["issues"]
     page.goto(f"{base}/companies/{es.ORGNR}/overview")
     assert "Försäljning" in page.content() or "Intäkter" in page.content()
+    assert "Obetalda fakturor" in page.content()
     page.screenshot(path=str(ARTIFACTS / "eekonomi-overview.png"), full_page=True)
+    page.goto(f"{base}/bureau/")
+    assert "Ansluten till Visma eEkonomi (Demo eEkonomi AB)" in page.content()
+    page.screenshot(path=str(ARTIFACTS / "eekonomi-bureau.png"), full_page=True)
     assert errors == []
