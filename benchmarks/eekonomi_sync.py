@@ -251,6 +251,16 @@ class Calls:
                 times[endpoint(r["path"])].append(instant(r["time"]))
         return most_in_window(times, seconds)
 
+    def shortest_span(self, calls: int) -> tuple[float, str]:
+        """The shortest time in which the service logged ``calls`` calls to one endpoint."""
+        times: dict[str, list[float]] = defaultdict(list)
+        for r in self.log:
+            if r["path"].startswith("/v2/"):
+                times[endpoint(r["path"])].append(instant(r["time"]))
+        spans = [(ts[i + calls - 1] - ts[i], name) for name, ts in times.items() if len(ts) >= calls
+                 for ts in [sorted(ts)] for i in range(len(ts) - calls + 1)]
+        return min(spans, default=(math.inf, ""))
+
     def show(self, indent: str = "    ") -> None:
         for name, n in sorted(self.by_endpoint.items(), key=lambda kv: (kv[0].startswith("/"), -kv[1], kv[0])):
             print(f"{indent}{n:>7}  {name}")
@@ -478,6 +488,9 @@ def many_companies(emulator: Emulator, db: Database, pm: Any, n: int, workdir: P
         print(f"      most calls to one endpoint in any 60 s, as the service logged them: {most} ({where}); "
               f"{verdict(ok)}: <= {limit}, no 429")
         print(f"      the same as the limiter let them through: {sent} ({sent_where}); {verdict(sent <= limit)}: <= {limit}")
+        span, span_where = calls.shortest_span(limit + 1)
+        if span < math.inf:
+            print(f"      the shortest time the service logged {limit + 1} calls to one endpoint in: {span:.3f} s ({span_where})")
         lines.append(f"{n} companies, {label}: {wall:.1f} s, {calls.api} calls, max {most}/60 s at the service "
                      f"({sent} at the limiter) on {where}, <= {limit}: {verdict(ok)}")
         if per_minute is None and most > limit // 2:
