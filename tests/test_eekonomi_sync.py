@@ -439,3 +439,28 @@ def test_a_year_that_does_not_reconcile_is_fetched_again_whole(setup, engine, pm
     refetched = {c["path"] for c in api_calls(emulator) if c["path"].lower().startswith("/v2/vouchers/")}
     assert len(refetched) == 1  # the year it was in, not the other
     assert books(engine) == before
+
+
+def test_a_changed_voucher_brings_its_new_attachment_alone(setup, engine, pm):
+    """An incremental sync asks for the attachments its changed vouchers
+    name and it has not got, one by one: it never pages the whole list."""
+    emulator = setup
+    small(emulator)
+    es.connect(engine, pm)
+    assert es.sync(engine, pm)["status"] == "succeeded"
+    token = es.api_token(emulator)
+    voucher = next(v for v in es.api_list(emulator, token, "vouchers") if (v["Attachments"] or {}).get("AttachmentIds"))
+    wanted = voucher["Attachments"]["AttachmentIds"][0]
+    with engine.begin() as conn:  # as if it had been attached after the last sync
+        conn.execute(text("DELETE FROM attachment WHERE source_id = :a"), {"a": wanted})
+        state = stored_state(engine)
+        state["attachments"].remove(wanted)
+        conn.execute(text("UPDATE source_state SET state = :s WHERE source = 'eekonomi'"), {"s": json.dumps(state)})
+    es.control(emulator, "mutate", {"op": "modify", "kind": "vouchers", "id": voucher["Id"], "set": {"VoucherText": "Med kvitto"}})
+    es.control(emulator, "requests", method="delete")
+    result = es.sync(engine, pm)
+    assert result["status"] == "succeeded", result["issues"]
+    assert result["counts"]["attachments"] == 1
+    paths = [c["path"].lower() for c in api_calls(emulator)]
+    assert "/v2/attachments" not in paths and paths.count(f"/v2/attachments/{wanted}".lower()) == 1
+    assert counted(engine, "SELECT count(*) FROM attachment WHERE source_id = :a AND voucher_id IS NOT NULL", a=wanted) == 1

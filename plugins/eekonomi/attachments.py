@@ -14,15 +14,22 @@ VOUCHER, SUPPLIER_INVOICE = 3, 1  # AttachedDocumentType
 UNMATCHED = 1  # AttachmentStatus: in the inbox, attached to nothing yet
 
 
-def fetch_attachments(client: Client, spool: Spool, known: set[str]) -> None:
-    """Download the attachments not fetched before that belong to a voucher."""
-    params = {"includeMatched": "true", "includeTemporaryUrl": "true"}
-    for page in client.pages("attachments", params, endpoint="attachments", page_size=1000):
-        for item in page.items:
-            attachment_id = str(item["Id"])
-            if attachment_id in known or item.get("AttachmentStatus") == UNMATCHED or not voucher_of(item, spool):
-                continue
-            spool.attachments.append((item, spool.keep_file(attachment_id, _download(client, item))))
+def fetch_attachments(client: Client, spool: Spool, known: set[str], listed: bool) -> None:
+    """Download the attachments not fetched before that belong to a voucher:
+    all of them listed (``listed``: a year came whole), else those the
+    changed vouchers name, one by one (the list has no time to filter on,
+    and a sync of a few changes must not page through it)."""
+    if listed:
+        params = {"includeMatched": "true", "includeTemporaryUrl": "true"}
+        items = (item for page in client.pages("attachments", params, endpoint="attachments", page_size=1000) for item in page.items)
+    else:
+        wanted = sorted(set(spool.attachment_vouchers) - known)
+        items = (client.get(f"attachments/{i}", endpoint="attachments/{attachmentId}") for i in wanted)
+    for item in items:
+        attachment_id = str(item["Id"])
+        if attachment_id in known or item.get("AttachmentStatus") == UNMATCHED or not voucher_of(item, spool):
+            continue
+        spool.attachments.append((item, spool.keep_file(attachment_id, _download(client, item))))
 
 
 def voucher_of(item: dict[str, Any], spool: Spool) -> str | None:

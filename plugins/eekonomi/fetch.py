@@ -1,8 +1,8 @@
 """One sync's calls to eEkonomi (research notes 2.2), into a Spool.
 
 A company seen for the first time, and any fiscal year not fetched whole
-before, is fetched whole: every voucher of it (pages of 1000, ordered),
-its chart and its opening balance.  After that a sync asks only for what
+before, is fetched whole: every voucher of it (pages of 1000, ordered)
+and its opening balance.  After that a sync asks only for what
 changed since the watermark, which is the service's own clock
 (``ServerTimeUtc`` of the first voucher page) minus an overlap, and which
 the import keeps only when everything succeeded (the StateUpdate commits
@@ -59,7 +59,7 @@ class Sync:
         self._dimensions()
         self._reconcile()
         self._invoices()
-        fetch_attachments(self.client, sp, set(self.state.get("attachments", ())))
+        fetch_attachments(self.client, sp, set(self.state.get("attachments", ())), listed=bool(sp.whole))
         sp.state = {
             "version": STATE_VERSION,
             "watermark": self.watermark or self.state.get("watermark"),
@@ -97,7 +97,6 @@ class Sync:
             for voucher in page.items:
                 self._count(voucher, year)
             self.ctx.progress("fetch", sp.vouchers, None)
-        self._chart(year)
         self._opening(year)
         sp.whole.add(year.start)
 
@@ -122,7 +121,6 @@ class Sync:
                 mine.append(voucher)
             sp.add_vouchers("changed", mine)
             self.ctx.progress("fetch", sp.vouchers, None)
-        self._changed_accounts(moment)
 
     def _mark(self, meta: dict[str, Any]) -> None:
         if self.watermark is None:
@@ -146,40 +144,30 @@ class Sync:
             self.spool.attachment_vouchers[str(attachment)] = str(voucher["Id"])
 
     # -- chart and balances --------------------------------------------------------
-    def _chart(self, year: Year) -> None:
-        names = self.spool.accounts.setdefault(year.start, {})
-        for page in self.client.pages(f"accounts/{year.id}", endpoint="accounts/{fiscalyearId}", page_size=PAGE):
-            for account in page.items:
-                names[str(account["Number"])] = account.get("Name") or ""
-                if account.get("Type") is not None:
-                    self.spool.account_types[str(account["Number"])] = int(account["Type"])
-
-    def _changed_accounts(self, since: Any) -> None:
-        """Accounts renamed or added since the last sync (their names)."""
-        by_id = {y.id: y for y in self.spool.years}
-        params = {"$filter": f"ModifiedUtc gt {wire.stamp(since)}"}
-        for page in self.client.pages("accounts", params, endpoint="accounts", page_size=PAGE):
-            for account in page.items:
-                year = by_id.get(str(account.get("FiscalYearId")))
-                if year is not None and year.start not in self.spool.whole:
-                    self.spool.accounts.setdefault(year.start, {})[str(account["Number"])] = account.get("Name") or ""
-
-    def _balances(self, day: date) -> dict[str, tuple[Decimal, str]]:
-        """``/accountbalances/{day}``: account → (balance, name)."""
+    def _balances(self, year: Year, day: date) -> dict[str, Decimal]:
+        """``/accountbalances/{day}``: account → balance.  The year's chart
+        takes its accounts' names and types from here and from the rows
+        (eEkonomi's own chart lists the whole BAS plan, used or not)."""
         out = {}
+        names = self.spool.accounts.setdefault(year.start, {})
         for page in self.client.pages(f"accountbalances/{day.isoformat()}", endpoint="accountbalances/{date}", page_size=PAGE):
             for item in page.items:
-                out[str(item["AccountNumber"])] = (wire.money(item["Balance"]), item.get("AccountName") or "")
+                number = str(item["AccountNumber"])
+                out[number] = wire.money(item["Balance"])
+                if item.get("AccountName"):
+                    names[number] = item["AccountName"]
+                if item.get("AccountType") is not None:
+                    self.spool.account_types[number] = int(item["AccountType"])
+        self.spool.used.setdefault(year.start, set()).update(out)
         return out
 
     def _opening(self, year: Year) -> None:
         """The balance on the first day less that day's rows: the year's
         opening balance, however the service carries one year into the next."""
-        balances = self._balances(year.start)
+        balances = self._balances(year, year.start)
         first = self.start_day.get(year.start, {})
-        opening = {a: amount - first.get(a, Decimal(0)) for a, (amount, _) in balances.items()}
+        opening = {a: amount - first.get(a, Decimal(0)) for a, amount in balances.items()}
         self.spool.openings[year.start] = {a: v for a, v in opening.items() if v}
-        self.spool.used.setdefault(year.start, set()).update(self.spool.openings[year.start])
 
     def _reconcile(self) -> None:
         """Every year brought or changed, and the current one, against the
@@ -189,15 +177,10 @@ class Sync:
         current = sp.year_of(sp.today)
         check = sp.whole | self.changed_years | ({current.start} if current else set())
         for year in [y for y in sp.years if y.start in check]:
-            remote = self._balances(self.through(year))
-            differs = self._differences(year, remote)
+            differs = self._differences(year, self._balances(year, self.through(year)))
             if differs and year.start not in sp.whole:
                 self._whole_year(year)
-                differs = self._differences(year, self._balances(self.through(year)))
-            for account, (_, name) in remote.items():
-                if account not in sp.accounts.setdefault(year.start, {}) or not sp.accounts[year.start][account]:
-                    sp.accounts[year.start][account] = name
-                sp.used.setdefault(year.start, set()).add(account)
+                differs = self._differences(year, self._balances(year, self.through(year)))
             if differs:
                 shown = ", ".join(f"{a} ({mine} here, {theirs} in eEkonomi)" for a, mine, theirs in differs[:5])
                 sp.issues.append(Issue(
@@ -206,7 +189,7 @@ class Sync:
                     f"{self.through(year)} after fetching it again whole: {shown}.",
                 ))  # fmt: skip
 
-    def _differences(self, year: Year, remote: dict[str, tuple[Decimal, str]]) -> list[tuple[str, Decimal, Decimal]]:
+    def _differences(self, year: Year, remote: dict[str, Decimal]) -> list[tuple[str, Decimal, Decimal]]:
         if year.start in self.spool.whole:
             mine: dict[str, Decimal] = defaultdict(Decimal, self.spool.openings.get(year.start, {}))
         else:
@@ -215,7 +198,7 @@ class Sync:
         for account, amount in self.sums.get(year.start, {}).items():
             mine[account] += amount
         accounts = set(mine) | set(remote)
-        theirs = {a: remote[a][0] if a in remote else Decimal("0.00") for a in accounts}
+        theirs = {a: remote.get(a, Decimal("0.00")) for a in accounts}
         return sorted((a, mine[a], theirs[a]) for a in accounts if mine[a] != theirs[a])
 
     # -- dimensions and invoices -----------------------------------------------------
