@@ -322,7 +322,7 @@ class Store:
                 self._replace_balances()
             if self.invoice_kinds:
                 self._replace_invoices()
-            self._store_attachments()
+            store_attachments(conn, self.company_id, self.import_id, self.attachments, self.write_files)
             self.keeper.finish()
             yield conn, self._summary()
 
@@ -426,47 +426,43 @@ class Store:
         self._execute(f"UPDATE attachment SET invoice_id = NULL WHERE invoice_id IN ({old})", params)
         self._execute(f"DELETE FROM invoice WHERE id IN ({old})", params)
 
-    # -- attachments -----------------------------------------------------------
-    def _store_attachments(self) -> None:
-        store = settings.file_store()
-        for att in self.attachments:
-            data = att.data if att.data is not None else Path(att.path or "").read_bytes()
-            digest = hashlib.sha256(data).hexdigest()
-            path = store / digest[:2] / digest
-            if self.write_files and not path.exists():  # content-addressed: the same bytes are kept once
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_suffix(".part")
-                tmp.write_bytes(data)
-                tmp.replace(path)
-            values = {"h": digest, "f": att.filename, "t": att.content_type, "s": len(data), "src": att.source_id,
-                      "links": json.dumps([_link_json(link) for link in att.links])}  # fmt: skip
-            if self._attachment_kept(values):
-                continue
-            self._execute(
+
+def store_attachments(conn: Any, company_id: int, import_id: int, attachments: list[r.Attachment], write_files: bool) -> None:
+    """The import's attachments: their bytes into the file store (unless
+    ``write_files`` is False, a preview), a row each, then every link."""
+    store = settings.file_store()
+    for att in attachments:
+        data = att.data if att.data is not None else Path(att.path or "").read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        path = store / digest[:2] / digest
+        if write_files and not path.exists():  # content-addressed: the same bytes are kept once
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".part")
+            tmp.write_bytes(data)
+            tmp.replace(path)
+        values = {"c": company_id, "imp": import_id, "h": digest, "f": att.filename, "t": att.content_type,
+                  "s": len(data), "src": att.source_id, "links": json.dumps([_link_json(link) for link in att.links])}  # fmt: skip
+        if not _attachment_kept(conn, values):
+            conn.execute(text(
                 "INSERT INTO attachment (company_id, import_id, sha256, filename, content_type, size, source_id, links) "
-                "VALUES (:c, :imp, :h, :f, :t, :s, :src, :links)",
-                values,
-            )
-        self._link_attachments()
+                "VALUES (:c, :imp, :h, :f, :t, :s, :src, :links)"
+            ), values)  # fmt: skip
+    link_attachments(conn, company_id)
 
-    def _attachment_kept(self, values: dict[str, Any]) -> bool:
-        """An attachment brought again is stored once: the row of the same
-        ``source_id`` takes the new file and links (and is linked again), or
-        without one, the same file with the same name and links is left."""
-        if values["src"] is not None:
-            return bool(self._execute(
-                "UPDATE attachment SET sha256 = :h, filename = :f, content_type = :t, size = :s, links = :links, "
-                "import_id = :imp, voucher_id = NULL, invoice_id = NULL WHERE company_id = :c AND source_id = :src",
-                values,
-            ).rowcount)  # fmt: skip
-        return self._execute(
-            "SELECT 1 FROM attachment WHERE company_id = :c AND source_id IS NULL AND sha256 = :h AND filename = :f "
-            "AND links = :links",
-            values,
-        ).first() is not None
 
-    def _link_attachments(self) -> None:
-        link_attachments(self.conn, self.company_id)
+def _attachment_kept(conn: Any, values: dict[str, Any]) -> bool:
+    """An attachment brought again is stored once: the row of the same
+    ``source_id`` takes the new file and links (and is linked again), or
+    without one, the same file with the same name and links is left."""
+    if values["src"] is not None:
+        return bool(conn.execute(text(
+            "UPDATE attachment SET sha256 = :h, filename = :f, content_type = :t, size = :s, links = :links, "
+            "import_id = :imp, voucher_id = NULL, invoice_id = NULL WHERE company_id = :c AND source_id = :src"
+        ), values).rowcount)  # fmt: skip
+    found = conn.execute(text(
+        "SELECT 1 FROM attachment WHERE company_id = :c AND source_id IS NULL AND sha256 = :h AND filename = :f AND links = :links"
+    ), values)  # fmt: skip
+    return found.first() is not None
 
 
 def link_attachments(conn: Any, company_id: int) -> None:
