@@ -464,3 +464,52 @@ def test_a_changed_voucher_brings_its_new_attachment_alone(setup, engine, pm):
     paths = [c["path"].lower() for c in api_calls(emulator)]
     assert "/v2/attachments" not in paths and paths.count(f"/v2/attachments/{wanted}".lower()) == 1
     assert counted(engine, "SELECT count(*) FROM attachment WHERE source_id = :a AND voucher_id IS NOT NULL", a=wanted) == 1
+
+
+def test_a_sync_killed_halfway_leaves_the_books_as_they_were(setup, engine, pm, database_url, tmp_path, monkeypatch):
+    """`ekonomi sync` in a process of its own, killed while it fetches: the
+    books and the watermark are as before, the next start settles the run
+    as interrupted, and the next sync brings what the killed one did not."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from cryptography.fernet import Fernet
+
+    from ekonomi.core.engine.recovery import settle_orphans
+    from ekonomi.core.engine.runlog import load
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv("EKONOMI_SECRET_KEYS", Fernet.generate_key().decode())  # the child decrypts the tokens too
+    emulator = setup
+    small(emulator)
+    es.connect(engine, pm)
+    assert es.sync(engine, pm)["status"] == "succeeded"
+    before, state = books(engine), stored_state(engine)
+    es.control(emulator, "mutate", {"ops": [_voucher("2026-11-28", 77)]})
+    es.control(emulator, "faults", {"fault": "latency_ms", "ms": 3000, "times": 3, "path": "/v2/customerinvoices"})
+    es.control(emulator, "requests", method="delete")
+    env = {**os.environ, "EKONOMI_DATABASE_URL": database_url, "EKONOMI_INSTANCE_PATH": str(tmp_path / "inst"), "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "ekonomi.core.cli", "sync", "--company", es.ORGNR, "--json"],
+                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    deadline = time.time() + 60
+    while time.time() < deadline and not any(r["path"] == "/v2/customerinvoices" for r in es.api_requests(emulator)):
+        time.sleep(0.1)  # until it has fetched the vouchers and waits for the invoices
+    assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+    proc.kill()
+    proc.wait()
+    assert books(engine) == before and stored_state(engine) == state
+    # A server that starts settles it: marked running (PostgreSQL shows it
+    # live), it failed as interrupted; still queued (SQLite), it runs again.
+    es.control(emulator, "faults", method="delete")
+    settled = settle_orphans(engine, rerun_queued=True)
+    assert len(settled.failed) + len(settled.claimed) == 1
+    if settled.failed:
+        assert load(engine, settled.failed[0]).as_json()["issues"][0]["code"] == "import.interrupted"
+        again = es.sync(engine, pm)
+    else:
+        from ekonomi.core.engine.pipeline import execute
+
+        again = execute(engine, pm, settled.claimed[0])
+    assert again["status"] == "succeeded" and again["counts"]["vouchers_new"] == 1

@@ -6,7 +6,8 @@ would poll them for ever.  Before it takes new work, a starting process
 settles the runs of this host whose process is gone: one that was running is
 failed with the reason (its rows never landed: the transaction died with the
 process) and its staging files are removed; one still queued is claimed and
-run again where its input is stored, failed where it is not.  A process that
+run again where its input is stored (or it needs none: a sync), failed
+where it is not.  A process that
 does not run queued imports (the CLI) leaves those to the next server.  Runs
 of live processes, and of other hosts, are left to them, and to the sweep
 under the company's lock (pipeline._import).
@@ -40,13 +41,13 @@ def settle_orphans(engine: Engine, *, rerun_queued: bool) -> Settled:
     the queued ones that can run again (the caller then runs ``claimed``)."""
     done = Settled()
     with writer(engine).begin() as conn:
-        for rid, status, worker, stored in runlog.orphans(conn):
+        for rid, status, worker, stored, had_file in runlog.orphans(conn):
             if status == "running":
                 runlog.fail_interrupted(conn, [rid], runlog.INTERRUPTED)
                 done.failed.append(rid)
             elif not rerun_queued:
                 continue
-            elif stored and Path(stored).is_file():
+            elif not had_file or (stored and Path(stored).is_file()):  # a sync needs no input: it fetches again
                 if runlog.claim(conn, rid, worker):
                     done.claimed.append(rid)
             else:

@@ -353,11 +353,14 @@ def sweep_stale(conn: Connection, company_id: int, import_id: int) -> list[int]:
     return swept
 
 
-def orphans(conn: Connection) -> list[tuple[int, str, str | None, str | None]]:
-    """(id, status, worker, stored input) of the runs not yet ended whose
-    process, on this host, is gone."""
-    rows = conn.execute(text("SELECT id, status, worker, stored_path FROM import_run WHERE status IN ('running', 'queued') ORDER BY id")).all()
-    return [(rid, status, worker, stored) for rid, status, worker, stored in rows if worker_gone(worker)]
+def orphans(conn: Connection) -> list[tuple[int, str, str | None, str | None, bool]]:
+    """(id, status, worker, stored input, had a file) of the runs not yet
+    ended whose process, on this host, is gone."""
+    rows = conn.execute(text(
+        "SELECT id, status, worker, stored_path, filename IS NOT NULL FROM import_run "
+        "WHERE status IN ('running', 'queued') ORDER BY id"
+    )).all()  # fmt: skip
+    return [(rid, status, worker, stored, bool(file)) for rid, status, worker, stored, file in rows if worker_gone(worker)]
 
 
 def fail_interrupted(conn: Connection, import_ids: list[int], reason: str) -> None:
