@@ -279,13 +279,14 @@ def test_a_queued_import_whose_input_is_gone_is_failed_with_the_reason(engine, c
     worker = f"{os.uname().nodename}:{dead.stdout.strip()}"
     with Session(engine) as s:
         cid = get_company(s, company).id
-        for status, stored in (("queued", str(tmp_path / "gone.se")), ("running", None), ("queued", None)):
-            s.add(m.ImportRun(company_id=cid, source="fake", status=status, worker=worker, stored_path=stored, started_by="test"))
+        for status, stored, name in (("queued", str(tmp_path / "gone.se"), "gone.se"), ("running", None, None), ("queued", None, "lost.se")):
+            s.add(m.ImportRun(company_id=cid, source="fake", status=status, worker=worker, stored_path=stored, filename=name, started_by="test"))
         s.add(m.ImportRun(company_id=cid, source="fake", status="queued", worker="elsewhere:1", started_by="test"))
+        s.add(m.ImportRun(company_id=cid, source="fakeint", status="queued", worker=worker, started_by="test"))  # a sync: no input
         s.commit()
     settled = settle_orphans(engine, rerun_queued=True)
-    assert (settled.failed, settled.claimed) == ([1, 2, 3], [])
+    assert (settled.failed, settled.claimed) == ([1, 2, 3], [5])
     with engine.connect() as conn:
         runs = conn.execute(text("SELECT id, status, error FROM import_run ORDER BY id")).all()
-    assert [(r[0], r[1]) for r in runs] == [(1, "failed"), (2, "failed"), (3, "failed"), (4, "queued")]  # another host's is its own
+    assert [(r[0], r[1]) for r in runs] == [(1, "failed"), (2, "failed"), (3, "failed"), (4, "queued"), (5, "queued")]  # another host's is its own
     assert runs[0][2] == INPUT_GONE

@@ -357,7 +357,7 @@ def orphans(conn: Connection) -> list[tuple[int, str, str | None, str | None, bo
     """(id, status, worker, stored input, had a file) of the runs not yet
     ended whose process, on this host, is gone."""
     rows = conn.execute(text(
-        "SELECT id, status, worker, stored_path, filename IS NOT NULL FROM import_run "
+        "SELECT id, status, worker, stored_path, filename IS NOT NULL OR stored_path IS NOT NULL FROM import_run "
         "WHERE status IN ('running', 'queued') ORDER BY id"
     )).all()  # fmt: skip
     return [(rid, status, worker, stored, bool(file)) for rid, status, worker, stored, file in rows if worker_gone(worker)]
