@@ -513,3 +513,16 @@ def test_a_sync_killed_halfway_leaves_the_books_as_they_were(setup, engine, pm, 
 
         again = execute(engine, pm, settled.claimed[0])
     assert again["status"] == "succeeded" and again["counts"]["vouchers_new"] == 1
+
+
+def test_dates_written_as_midnight_datetimes_read_the_same(setup, engine, pm):
+    """Some answers carry ``2026-08-20T00:00:00`` where others carry a date
+    (research notes 1.3): the books come out the same."""
+    emulator = setup
+    small(emulator)
+    es.control(emulator, "config", {"date_style": "datetime"})
+    es.connect(engine, pm)
+    result = es.sync(engine, pm)
+    assert result["status"] == "succeeded", result["issues"]
+    assert [y["start"] for y in result["fiscal_years"]] == ["2025-01-01", "2026-01-01"]
+    assert_reconciles(engine, emulator, {date(2025, 1, 1): date(2025, 12, 31), date(2026, 1, 1): date(2026, 12, 1)})
