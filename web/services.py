@@ -162,4 +162,12 @@ def template_filters() -> dict[str, Any]:
         "severity_label": lambda s: SEVERITY_LABELS.get(s, s),
         "phase_label": lambda s: PHASE_LABELS.get(s, s),
         "event_label": lambda s: EVENT_LABELS.get(s, s),
+        "source_title": _source_title,
     }
+
+
+def _source_title(name: str) -> str:
+    """A source as people know it ("SIE4-fil", "Visma eEkonomi"), not its key."""
+    from ekonomi.core.books.rules import source_title
+
+    return source_title(services().pm, name)
