@@ -59,12 +59,14 @@ from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import requests
 from limits.strategies import MovingWindowRateLimiter
 
 from ekonomi.plugins.eekonomi.ratelimit import ClockedMemoryStorage
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the tests' kit: connecting through the code flow
+from tests.eekonomi_support import connect  # noqa: E402
 
 CLIENT_ID, CLIENT_SECRET = "ekonomi-local", "ekonomi-local-secret"
 REDIRECT = "http://127.0.0.1:9/eekonomi/callback"
@@ -181,30 +183,6 @@ def point_at(emulator: Emulator, tmp: Path) -> None:
         "EKONOMI_EEKONOMI_REDIRECT_URI": REDIRECT, "EKONOMI_INSTANCE_PATH": str(tmp / "instance"),
         "EKONOMI_FILE_STORE": str(tmp / "files"), "EKONOMI_SECRET_KEY": "benchmark",
     })  # fmt: skip
-
-
-def connect(engine: Any, pm: Any, orgnr: str, name: str, company_id: str | None = None) -> None:
-    """The code flow as a person's consent gives it (``emulator_company``
-    picks the company), then the company added with eEkonomi as its source."""
-    from sqlmodel import Session
-
-    from ekonomi.core.books import config, rules
-    from ekonomi.core.books.companies import add_company
-    from ekonomi.plugins.eekonomi.oauth import authorize_url, exchange_code
-    from ekonomi.plugins.eekonomi.settings import Settings
-    from ekonomi.plugins.eekonomi.source import token_values
-
-    settings = Settings.from_env()
-    url = authorize_url(settings, "bench") + (f"&emulator_company={company_id}" if company_id else "")
-    resp = requests.get(url, allow_redirects=False, timeout=30)
-    assert resp.status_code == 302, resp.text[:500]
-    tokens = exchange_code(settings, parse_qs(urlsplit(resp.headers["Location"]).query)["code"][0])
-    with Session(engine) as session:
-        company = add_company(session, orgnr, name)
-        session.commit()
-        rules.switch_source(session, pm, company, "eekonomi", actor="benchmark")
-        config.configure(session, pm, company, "eekonomi", token_values(tokens), actor="benchmark")
-        session.commit()
 
 
 def sync(engine: Any, pm: Any, orgnr: str) -> tuple[float, dict[str, Any]]:
@@ -404,13 +382,10 @@ class RecordingStorage(ClockedMemoryStorage):  # type: ignore[misc]
         self.stamps: dict[str, list[float]] = defaultdict(list)
 
     def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
-        with self.lock:
-            events = self._window(key, expiry)
-            if len(events) + amount > limit:
-                return False
-            events.extend([self.clock()] * amount)
-            self.stamps[key].extend(events[-amount:])
-            return True
+        granted = super().acquire_entry(key, limit, expiry, amount)
+        if granted:
+            self.stamps[key].extend([self.clock()] * amount)
+        return granted
 
 
 def most_in_window(times: dict[str, list[float]], seconds: float = 60) -> tuple[int, str]:
@@ -460,7 +435,7 @@ def many_companies(emulator: Emulator, db: Database, pm: Any, n: int, workdir: P
           f"{time.perf_counter() - t:.1f} s); the emulator holds {len(seeded)} distinct companies")
     t = time.perf_counter()
     for company_id, name, orgnr in who:
-        connect(db.engine, pm, orgnr, name, company_id)
+        connect(db.engine, pm, orgnr, name, company_id=company_id)
     print(f"    connected through the code flow: {time.perf_counter() - t:.1f} s")
     orgnrs = [o for _, _, o in who]
     (wall, statuses), _, cpu = measured(emulator, lambda: run_all(db, pm, orgnrs))

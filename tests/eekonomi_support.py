@@ -44,25 +44,30 @@ def register(pm: Any) -> None:
     pm.register(source, name="eekonomi", builtin=True)
 
 
-def authorization_code(scope: str | None = None) -> str:
-    """What a person's consent at the identity server gives the callback."""
+def authorization_code(scope: str | None = None, company_id: str | None = None) -> str:
+    """What a person's consent at the identity server gives the callback
+    (``company_id``: the emulator's company to choose, where it has several)."""
     from ekonomi.plugins.eekonomi.oauth import authorize_url
     from ekonomi.plugins.eekonomi.settings import Settings
 
     settings = Settings.from_env()
     url = authorize_url(settings, "test-state") if scope is None else authorize_url(settings, "test-state", scope=scope)
-    resp = requests.get(url, allow_redirects=False, timeout=10)
+    url += f"&emulator_company={company_id}" if company_id else ""
+    resp = requests.get(url, allow_redirects=False, timeout=30)
     assert resp.status_code == 302, resp.text
     return parse_qs(urlsplit(resp.headers["Location"]).query)["code"][0]
 
 
-def connect(engine: Any, pm: Any, orgnr: str = ORGNR, name: str = "Demo eEkonomi AB", scope: str | None = None) -> None:
+def connect(
+    engine: Any, pm: Any, orgnr: str = ORGNR, name: str = "Demo eEkonomi AB", scope: str | None = None,
+    company_id: str | None = None,
+) -> None:
     """Add the company, make eEkonomi its source and store its tokens."""
+    from ekonomi.plugins.eekonomi.connection import token_values
     from ekonomi.plugins.eekonomi.oauth import exchange_code
     from ekonomi.plugins.eekonomi.settings import Settings
-    from ekonomi.plugins.eekonomi.source import token_values
 
-    tokens = exchange_code(Settings.from_env(), authorization_code(scope))
+    tokens = exchange_code(Settings.from_env(), authorization_code(scope, company_id))
     with Session(engine) as session:
         company = add_company(session, orgnr, name)
         session.commit()
