@@ -462,7 +462,7 @@ def _attachment_kept(conn: Any, values: dict[str, Any]) -> bool:
     found = conn.execute(text(
         "SELECT 1 FROM attachment WHERE company_id = :c AND source_id IS NULL AND sha256 = :h AND filename = :f AND links = :links"
     ), values)  # fmt: skip
-    return found.first() is not None
+    return found.scalar() is not None
 
 
 def link_attachments(conn: Any, company_id: int) -> None:
