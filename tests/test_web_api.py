@@ -8,7 +8,7 @@ import json
 from sqlalchemy import text
 
 from tests.fakes import ledger
-from tests.web_support import OWN, app, bearer, client, fake_file, login, token_for, wait_for  # noqa: F401
+from tests.web_support import OWN, app, bearer, client, company_id, fake_file, login, token_for, wait_for  # noqa: F401
 from ekonomi.web.schemas import DataSourceSchema, ImportListSchema, ImportResultSchema
 
 
@@ -251,3 +251,29 @@ def test_unknown_api_route_is_json_404(app, client):
     response = client.get("/api/v1/nothing-here")
     assert response.status_code in (401, 404)
     assert response.is_json
+
+
+def test_sign_in_of_bureau_staff_syncs_too_but_never_twice_at_once(app, client):
+    from sqlmodel import Session
+
+    from ekonomi.core.books import models as m
+    from ekonomi.core.engine.runlog import WORKER
+
+    login(client, "bureau-admin")
+    client.put(f"/api/v1/companies/{OWN}/data-source", json={"source": "fakeint"})
+    app.config["SYNC_ON_LOGIN"] = True
+    engine = app.extensions["ekonomi"].engine
+    with Session(engine) as s:  # a sync of OWN already waits its turn
+        s.add(m.ImportRun(company_id=company_id(app, OWN), source="fakeint", status="queued", worker=WORKER, started_by="test"))
+        s.commit()
+    login(client, "consultant")
+    assert count(app, "import_run") == 1  # none added while one is under way
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE import_run SET status = 'failed'"))
+    login(client, "consultant")
+    runner = app.extensions["ekonomi"].runner
+    for future in list(runner.futures.values()):
+        future.result(timeout=30)
+    with engine.connect() as conn:
+        runs = conn.execute(text("SELECT started_by, trigger, status FROM import_run WHERE started_by <> 'test'")).all()
+    assert [tuple(r) for r in runs] == [("user:konsult@ett.se", "sign-in", "succeeded")]

@@ -86,20 +86,25 @@ def login() -> Any:
 
 
 def _sync_on_login(who: m.User) -> None:
-    """Signing in starts a sync of the user's companies that use an
-    integration (best effort: a failure is logged, the sign-in goes on).
-    Bureau staff reach many companies; their syncs start from "Uppdatera"."""
+    """Signing in starts a sync of every company the user reaches that uses
+    an integration, as a background job (best effort: a failure is logged,
+    the sign-in goes on).  A company whose import or sync is already queued
+    or running gets no second one: the one under way brings the same."""
     from flask import current_app
 
     from ekonomi.core.books import rules
+    from ekonomi.core.books.companies import running_runs
 
     from .access import reachable_companies
     from .refresh import start_refresh
+    from .services import db
 
-    if not current_app.config.get("SYNC_ON_LOGIN") or rules.is_bureau_staff(who):
+    if not current_app.config.get("SYNC_ON_LOGIN"):
         return
-    for company in reachable_companies(who):
-        if (company.active_source or rules.OTHER) == rules.OTHER:
+    companies = [c for c in reachable_companies(who) if (c.active_source or rules.OTHER) != rules.OTHER]
+    under_way = running_runs(db(), companies)
+    for company in companies:
+        if company.id in under_way:
             continue
         try:
             start_refresh(company, who, trigger="sign-in")
