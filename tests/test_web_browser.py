@@ -144,7 +144,7 @@ def test_import_in_the_browser(browser, live_server, sie_corpus):
     page.wait_for_selector("tr[data-import-row] .badge-succeeded", timeout=60_000)
     row = page.locator("tr[data-import-row]").first
     text = row.inner_text()
-    assert SIE_FILE in text and "user:admin@ett.se" in text and "sie4" in text
+    assert SIE_FILE in text and "user:admin@ett.se" in text and "SIE4-fil" in text
     page.screenshot(path=str(ARTIFACTS / "import-page.png"), full_page=True)
 
     # The details page lists the warnings with line numbers.
