@@ -6,12 +6,10 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlmodel import Session
 
-from ekonomi.core.books import rules
-from tests.fakes import FakeSync, FakeSyncPlugin
+from tests.fakes import FakeSync
 from tests.test_web_browser import browser, live_server, sign_in  # noqa: F401
-from tests.web_support import OWN, ROLES
+from tests.web_support import ROLES, use_fakesync
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -20,12 +18,7 @@ def test_the_notice_follows_the_sync_and_the_page_shows_its_books(browser, live_
     app, base = live_server
     source = FakeSync()
     source.gate = threading.Event()
-    pm.register(FakeSyncPlugin(source), name="fakesync", builtin=True)
-    with Session(app.extensions["ekonomi"].engine) as s:
-        company = rules.get_company(s, OWN)
-        rules.set_source_enabled(s, company, "fakesync", True)
-        rules.switch_source(s, pm, company, "fakesync", actor="test")
-        s.commit()
+    use_fakesync(app, pm, source)
     app.config["SYNC_ON_LOGIN"] = True
     page = browser.new_page()
     try:

@@ -188,10 +188,16 @@ def company_id(app: Any, orgnr: str) -> int:
 def fakesync(app: Any, pm: Any) -> Any:
     """tests.fakes.FakeSync registered, enabled for OWN and OWN's active
     source; the test runs syncs with ``sync``."""
-    from ekonomi.core.books import rules
-    from tests.fakes import FakeSync, FakeSyncPlugin
+    from tests.fakes import FakeSync
 
-    source = FakeSync()
+    return use_fakesync(app, pm, FakeSync())
+
+
+def use_fakesync(app: Any, pm: Any, source: Any) -> Any:
+    """``source`` (a FakeSync) registered, enabled for OWN and OWN's active source."""
+    from ekonomi.core.books import rules
+    from tests.fakes import FakeSyncPlugin
+
     pm.register(FakeSyncPlugin(source), name="fakesync", builtin=True)
     with Session(app.extensions["ekonomi"].engine) as s:
         company = rules.get_company(s, OWN)

@@ -106,7 +106,7 @@ def _voucher(raw: dict[str, Any], day: date, objects: dict[str, tuple[int, str]]
     series, number = wire.series_and_number(raw)
     rows = []
     for row in raw.get("Rows") or ():
-        debit, credit = wire.money(row.get("DebitAmount")), wire.money(row.get("CreditAmount"))
+        debit, credit = wire.sides(row)
         if debit and credit:
             yield Issue(
                 Severity.WARNING, "eekonomi.row_both_sides",

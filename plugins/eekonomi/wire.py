@@ -39,12 +39,17 @@ def money(value: Any) -> Decimal:
     return (value if isinstance(value, Decimal) else Decimal(str(value))).quantize(CENT)
 
 
+def sides(row: dict[str, Any]) -> tuple[Decimal, Decimal]:
+    """A row's (debit, credit).  Voucher rows say ``DebitAmount``,
+    supplier-invoice rows ``DebetAmount``; both sides are always there, the
+    unused one 0."""
+    return money(row.get("DebitAmount", row.get("DebetAmount"))), money(row.get("CreditAmount"))
+
+
 def net(row: dict[str, Any]) -> Decimal:
-    """A row's amount, debit positive as in SIE.  Voucher rows say
-    ``DebitAmount``, supplier-invoice rows ``DebetAmount``; both sides are
-    always there, the unused one 0."""
-    debit = row.get("DebitAmount", row.get("DebetAmount"))
-    return money(debit) - money(row.get("CreditAmount"))
+    """A row's amount, debit positive as in SIE."""
+    debit, credit = sides(row)
+    return debit - credit
 
 
 def series_and_number(voucher: dict[str, Any]) -> tuple[str, str]:
