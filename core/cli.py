@@ -541,9 +541,40 @@ def fiscal_years_group() -> None:
 @click.pass_obj
 def delete_latest(state: State, company: str, yes: bool, as_json: bool) -> None:
     """Delete all data of the company's latest fiscal year."""
+    from .books.companies import delete_latest_year, latest_year_summary
+
+    def question(name: str, summary: dict[str, Any] | None) -> str:
+        if summary is None:
+            raise EkonomiError(f"{name} has no fiscal years to delete.", code="not_found")
+        fy = summary["fiscal_year"]
+        return (
+            f"Delete the fiscal year {fy['start']} – {fy['end']} of {name}: {summary['vouchers']} vouchers, "
+            f"{summary['rows']} rows, {summary['balances']} balances, {summary['period_balances']} period "
+            "balances? This cannot be undone"
+        )
+
+    def said(data: dict[str, Any]) -> str:
+        fy = data["fiscal_year"]
+        return f"deleted the fiscal year {fy['start']} – {fy['end']}: {data['deleted']}"
+
+    _confirmed(state, company, yes, as_json, latest_year_summary, question, delete_latest_year, said)
+
+
+def _confirmed(
+    state: State,
+    company: str,
+    yes: bool,
+    as_json: bool,
+    summarize: Callable[[Any, int], Any],
+    question: Callable[[str, Any], str],
+    act: Callable[..., dict[str, Any]],
+    said: Callable[[dict[str, Any]], str],
+) -> None:
+    """A destructive command: the question built from what it would do,
+    asked unless ``--yes``, then done; prints the result (``--json``) or
+    ``said`` of it."""
     from sqlmodel import Session
 
-    from .books.companies import delete_latest_year, latest_year_summary
     from .books.rules import get_company
 
     engine = state.engine()
@@ -551,26 +582,16 @@ def delete_latest(state: State, company: str, yes: bool, as_json: bool) -> None:
         with Session(engine) as session:
             comp = get_company(session, company)
             comp_id, name = comp.id, comp.name
-        summary = latest_year_summary(engine, comp_id)  # type: ignore[arg-type]
-        if summary is None:
-            raise EkonomiError(f"{name} has no fiscal years to delete.", code="not_found")
+        ask = question(name, summarize(engine, comp_id))
         if not yes:
-            fy = summary["fiscal_year"]
-            click.confirm(
-                f"Delete the fiscal year {fy['start']} – {fy['end']} of {name}: {summary['vouchers']} vouchers, "
-                f"{summary['rows']} rows, {summary['balances']} balances, {summary['period_balances']} period "
-                "balances? This cannot be undone",
-                abort=True,
-                err=True,
-            )
-        data = delete_latest_year(engine, _pm(), comp_id, actor="cli")  # type: ignore[arg-type]
+            click.confirm(ask, abort=True, err=True)
+        data = act(engine, _pm(), comp_id, actor="cli")
     except EkonomiError as exc:
         refuse(exc, as_json)
     if as_json:
         emit_json({"status": "succeeded", **data})
     else:
-        fy = data["fiscal_year"]
-        click.echo(f"deleted the fiscal year {fy['start']} – {fy['end']}: {data['deleted']}")
+        click.echo(said(data))
 
 
 @cli.group("imports")
@@ -587,31 +608,16 @@ def imports_group() -> None:
 def imports_undo(state: State, company: str, yes: bool, as_json: bool) -> None:
     """Undo the company's latest successful import: its books return to what
     they were before it.  Only the latest import, once."""
-    from sqlmodel import Session
-
-    from .books.rules import get_company
     from .engine.undo import undo_latest_import, undo_summary
 
-    engine = state.engine()
-    try:
-        with Session(engine) as session:
-            comp = get_company(session, company)
-            comp_id, name = comp.id, comp.name
-        summary = undo_summary(engine, comp_id)  # type: ignore[arg-type]
-        if not yes:
-            years = "; ".join(_undo_line(y) for y in summary["fiscal_years"]) or "no fiscal year changes"
-            click.confirm(
-                f"Undo import {summary['import_id']} ({summary['file'] or summary['source']}) of {name}: {years}?",
-                abort=True,
-                err=True,
-            )
-        data = undo_latest_import(engine, _pm(), comp_id, actor="cli")  # type: ignore[arg-type]
-    except EkonomiError as exc:
-        refuse(exc, as_json)
-    if as_json:
-        emit_json({"status": "succeeded", **data})
-    else:
-        click.echo(f"undid import {data['import_id']}: " + ("; ".join(_undo_line(y) for y in data["fiscal_years"]) or "-"))
+    def question(name: str, summary: dict[str, Any]) -> str:
+        years = "; ".join(_undo_line(y) for y in summary["fiscal_years"]) or "no fiscal year changes"
+        return f"Undo import {summary['import_id']} ({summary['file'] or summary['source']}) of {name}: {years}?"
+
+    def said(data: dict[str, Any]) -> str:
+        return f"undid import {data['import_id']}: " + ("; ".join(_undo_line(y) for y in data["fiscal_years"]) or "-")
+
+    _confirmed(state, company, yes, as_json, undo_summary, question, undo_latest_import, said)
 
 
 def _undo_line(year: dict[str, Any]) -> str:
