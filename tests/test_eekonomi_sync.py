@@ -488,14 +488,17 @@ def test_a_sync_killed_halfway_leaves_the_books_as_they_were(setup, engine, pm, 
     assert es.sync(engine, pm)["status"] == "succeeded"
     before, state = books(engine), stored_state(engine)
     es.control(emulator, "mutate", {"ops": [_voucher("2026-11-28", 77)]})
-    es.control(emulator, "faults", {"fault": "latency_ms", "ms": 3000, "times": 3, "path": "/v2/customerinvoices"})
+    # The emulator logs a call once it is answered: the test waits for the
+    # customer invoices, and the call after them (supplier invoices) is slow,
+    # so the process is surely mid-fetch when it is killed.
+    es.control(emulator, "faults", {"fault": "latency_ms", "ms": 3000, "times": 3, "path": "/v2/supplierinvoices"})
     es.control(emulator, "requests", method="delete")
     env = {**os.environ, "EKONOMI_DATABASE_URL": database_url, "EKONOMI_INSTANCE_PATH": str(tmp_path / "inst"), "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-m", "ekonomi.core.cli", "sync", "--company", es.ORGNR, "--json"],
                             env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
     deadline = time.time() + 60
     while time.time() < deadline and not any(r["path"] == "/v2/customerinvoices" for r in es.api_requests(emulator)):
-        time.sleep(0.1)  # until it has fetched the vouchers and waits for the invoices
+        time.sleep(0.1)  # until it has fetched the vouchers and the customer invoices
     assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
     proc.kill()
     proc.wait()
